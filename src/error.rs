@@ -1,0 +1,61 @@
+//! The service layer's error: what went wrong, in terms a caller can map to a response.
+//! Storage details are logged where they happen and never shown to clients.
+
+use crate::db::DbError;
+use crate::domain::validation::FieldError;
+
+/// Why a service call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum CoreError {
+    /// The input was invalid; the message belongs next to the named field.
+    #[error("{0}")]
+    Invalid(#[from] FieldError),
+    /// The thing does not exist (or exists in another tenant: the caller cannot tell).
+    #[error("{what} not found")]
+    NotFound {
+        /// What was looked for: "organisation", "project", "key", …
+        what: &'static str,
+    },
+    /// The change conflicts with the current state (a duplicate name, an already-revoked key).
+    #[error("{0}")]
+    Conflict(String),
+    /// The actor may not do this.
+    #[error("you do not have permission to do that")]
+    Forbidden,
+    /// The database holds keys digested under a secret this server does not have.
+    #[error(
+        "the database holds {live_keys} key(s) made under a different server secret; start with the \
+         original secret (the data directory's server-secret file or GTX_SERVER_SECRET), or every key \
+         would be rejected"
+    )]
+    SecretMismatch {
+        /// How many live keys would stop working.
+        live_keys: i64,
+    },
+    /// Storage failed.
+    #[error("storage error")]
+    Db(#[from] DbError),
+}
+
+impl From<sqlx::Error> for CoreError {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Db(DbError::Sqlx(e))
+    }
+}
+
+impl CoreError {
+    /// Whether this is a unique-constraint violation of the named index or constraint.
+    /// PostgreSQL reports the constraint's name; SQLite names the index in its message.
+    pub fn is_unique_violation(&self, constraint: &str) -> bool {
+        match self {
+            Self::Db(DbError::Sqlx(sqlx::Error::Database(db))) => {
+                db.is_unique_violation()
+                    && (db.constraint() == Some(constraint) || db.message().contains(constraint))
+            }
+            _ => false,
+        }
+    }
+}
+
+/// Shorthand for service results.
+pub type CoreResult<T> = Result<T, CoreError>;
