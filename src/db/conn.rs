@@ -1,0 +1,216 @@
+//! Connecting, migrating, and transactions.
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
+use sqlx::{Any, AnyPool, Executor};
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+/// A transaction on either backend.
+pub type Tx = sqlx::Transaction<'static, Any>;
+
+/// Which database engine is behind a [`Db`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    /// SQLite file in the data directory (the embedded default).
+    Sqlite,
+    /// PostgreSQL (or a compatible engine) shared by several instances.
+    Postgres,
+}
+
+impl Backend {
+    /// Lower-case name, for logs and the health endpoint.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+        }
+    }
+}
+
+/// Storage errors that are not plain query failures.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    /// A query or connection failed.
+    #[error(transparent)]
+    Sqlx(#[from] sqlx::Error),
+    /// A migration failed.
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A row held a value this version cannot read (e.g. an unknown key type).
+    #[error("unreadable value in column {column}")]
+    Corrupt {
+        /// The column.
+        column: &'static str,
+    },
+    /// The URL names a database this build does not speak.
+    #[error("unsupported database URL: use postgres://… (or leave it unset for SQLite)")]
+    UnsupportedUrl,
+    /// The data directory could not be created.
+    #[error("cannot create data directory {path}: {source}")]
+    DataDir {
+        /// The directory.
+        path: String,
+        /// The cause.
+        source: std::io::Error,
+    },
+}
+
+/// A connection pool and the backend behind it.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// The SQLite database file inside the data directory.
+pub const SQLITE_FILE: &str = "gtx-keys.sqlite3";
+
+impl Db {
+    /// Opens the database: PostgreSQL when `database_url` is set, else the SQLite file in
+    /// `data_dir` (created when missing).
+    pub async fn open(database_url: Option<&str>, data_dir: &Path) -> Result<Self, DbError> {
+        match database_url {
+            Some(url) => Self::connect_postgres(url, None).await,
+            None => Self::open_sqlite(&data_dir.join(SQLITE_FILE)).await,
+        }
+    }
+
+    /// Opens (creating if missing) the SQLite database at `path`.
+    ///
+    /// WAL lets readers run beside the writer; `synchronous = FULL` makes every commit
+    /// durable (a revoke that returned survives a power cut); `busy_timeout` makes
+    /// writers queue instead of failing; foreign keys are off by default in SQLite.
+    pub async fn open_sqlite(path: &Path) -> Result<Self, DbError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|source| DbError::DataDir {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        install_default_drivers();
+        let url = format!("sqlite://{}?mode=rwc", path.display());
+        let options = AnyConnectOptions::from_str(&url)?;
+        let pool = AnyPoolOptions::new()
+            .max_connections(8)
+            .min_connections(1)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(|conn, _meta| {
+                Box::pin(async move {
+                    conn.execute(
+                        "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                    )
+                    .await?;
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Self {
+            pool,
+            backend: Backend::Sqlite,
+        })
+    }
+
+    /// Connects to PostgreSQL. With `schema`, every connection works inside that schema
+    /// (created if missing): the tests use it to give each test its own namespace.
+    pub async fn connect_postgres(url: &str, schema: Option<&str>) -> Result<Self, DbError> {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(DbError::UnsupportedUrl);
+        }
+        install_default_drivers();
+        let options = AnyConnectOptions::from_str(url)?;
+        let schema = schema.map(|s| {
+            // Only the tests pass a schema; still, never splice arbitrary text into SQL.
+            s.chars()
+                .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect::<String>()
+        });
+        if let Some(schema) = &schema {
+            // Created once, before the pool opens connections in parallel: concurrent
+            // `CREATE SCHEMA IF NOT EXISTS` can still collide on the catalogue.
+            use sqlx::Connection;
+            let mut conn = sqlx::AnyConnection::connect_with(&options).await?;
+            let sql = format!("CREATE SCHEMA IF NOT EXISTS \"{schema}\"");
+            conn.execute(sqlx::AssertSqlSafe(sql)).await?;
+            conn.close().await?;
+        }
+        let pool = AnyPoolOptions::new()
+            .max_connections(16)
+            .acquire_timeout(Duration::from_secs(10))
+            .after_connect(move |conn, _meta| {
+                let schema = schema.clone();
+                Box::pin(async move {
+                    if let Some(schema) = schema {
+                        let sql = format!("SET search_path TO \"{schema}\"");
+                        conn.execute(sqlx::AssertSqlSafe(sql)).await?;
+                    }
+                    Ok(())
+                })
+            })
+            .connect_with(options)
+            .await?;
+        Ok(Self {
+            pool,
+            backend: Backend::Postgres,
+        })
+    }
+
+    /// Applies the migrations of this backend that have not run yet.
+    pub async fn migrate(&self) -> Result<(), DbError> {
+        match self.backend {
+            Backend::Sqlite => {
+                sqlx::migrate!("./migrations/sqlite")
+                    .run(&self.pool)
+                    .await?
+            }
+            Backend::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.pool)
+                    .await?
+            }
+        }
+        Ok(())
+    }
+
+    /// The backend.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The pool, for single-statement reads.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    /// Starts a transaction that will write. On SQLite it takes the write lock up front
+    /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing
+    /// with "database is locked" when it upgrades from reading to writing.
+    pub async fn begin(&self) -> Result<Tx, DbError> {
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
+        Ok(tx)
+    }
+
+    /// Drops a PostgreSQL schema and everything in it (test clean-up). The name is
+    /// reduced to `[A-Za-z0-9_]` before it reaches SQL.
+    pub async fn drop_schema(&self, schema: &str) -> Result<(), DbError> {
+        let schema: String = schema
+            .chars()
+            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect();
+        let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Closes the pool, waiting for connections to be returned.
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}

@@ -1,0 +1,16 @@
+//! Storage: one repository API over SQLite (the embedded default) and PostgreSQL.
+//!
+//! Why `sqlx::Any` with runtime queries: sqlx's checked `query!` macros bind a query to one
+//! database at compile time, and code generic over `sqlx::Database` drags long trait
+//! bounds through every function. The SQL we need (plain CRUD, partial unique indexes,
+//! `ON CONFLICT`, `RETURNING`) is the same on both engines, `$1` placeholders work on
+//! both, and integer milliseconds, text ids and byte strings decode alike — so one set of
+//! queries serves both, and one repository test-suite runs unchanged against both. The
+//! cost is a value conversion per column, which is small next to the query itself. Only
+//! the migrations differ (type names), so there is one migration directory per backend.
+
+mod conn;
+pub mod models;
+pub mod repo;
+
+pub use conn::{Backend, Db, DbError, Tx};

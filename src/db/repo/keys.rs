@@ -1,0 +1,221 @@
+//! API keys. Revocation is a soft delete; rotation links old and new keys.
+
+use super::parse_col;
+use crate::db::DbError;
+use crate::db::models::{ApiKeyRecord, NewApiKey};
+use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+const COLUMNS: &str = "id, org_id, project_id, key_type, name, hash_version, hint, permissions, \
+    created_by, created_by_label, created_at, expires_at, revoked_at, revoked_by_label, \
+    rotated_from, replaced_by, last_used_at";
+
+fn from_row(row: &AnyRow) -> Result<ApiKeyRecord, DbError> {
+    let key_type: KeyType = parse_col(row, "key_type")?;
+    let bits: i64 = row.try_get("permissions")?;
+    Ok(ApiKeyRecord {
+        id: KeyId(row.try_get("id")?),
+        org_id: OrgId(row.try_get("org_id")?),
+        project_id: row
+            .try_get::<Option<String>, _>("project_id")?
+            .map(ProjectId),
+        key_type,
+        name: row.try_get("name")?,
+        hash_version: row.try_get("hash_version")?,
+        hint: row.try_get("hint")?,
+        permissions: PermissionSet::from_bits(bits).ok_or(DbError::Corrupt {
+            column: "permissions",
+        })?,
+        created_by: row.try_get::<Option<String>, _>("created_by")?.map(UserId),
+        created_by_label: row.try_get("created_by_label")?,
+        created_at: row.try_get("created_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+        revoked_by_label: row.try_get("revoked_by_label")?,
+        rotated_from: row.try_get::<Option<String>, _>("rotated_from")?.map(KeyId),
+        replaced_by: row.try_get::<Option<String>, _>("replaced_by")?.map(KeyId),
+        last_used_at: row.try_get("last_used_at")?,
+    })
+}
+
+/// Inserts a key. A name already used by a live key of the same scope violates the
+/// `api_keys_active_name` index.
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    k: &NewApiKey,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "INSERT INTO api_keys (id, org_id, project_id, key_type, name, digest, hash_version, hint, \
+         permissions, created_by, created_by_label, created_at, expires_at, rotated_from) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+    )
+    .bind(k.id.as_str())
+    .bind(k.org_id.as_str())
+    .bind(k.project_id.as_ref().map(ProjectId::as_str))
+    .bind(k.key_type.as_str())
+    .bind(k.name.as_str())
+    .bind(k.digest.as_slice())
+    .bind(k.hash_version)
+    .bind(k.hint.as_str())
+    .bind(k.permissions.bits())
+    .bind(k.created_by.as_ref().map(UserId::as_str))
+    .bind(k.created_by_label.as_str())
+    .bind(k.created_at)
+    .bind(k.expires_at)
+    .bind(k.rotated_from.as_ref().map(KeyId::as_str))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The key whose digest this is, with its stored digest (for the constant-time check).
+pub async fn find_by_digest<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    digest: &[u8; 32],
+) -> Result<Option<(ApiKeyRecord, Vec<u8>)>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS}, digest FROM api_keys WHERE digest = $1"
+    ));
+    let row = sqlx::query(sql)
+        .bind(digest.as_slice())
+        .fetch_optional(ex)
+        .await?;
+    match row {
+        Some(row) => Ok(Some((from_row(&row)?, row.try_get("digest")?))),
+        None => Ok(None),
+    }
+}
+
+/// One key of an organisation.
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+    id: &KeyId,
+) -> Result<Option<ApiKeyRecord>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE id = $1 AND org_id = $2"
+    ));
+    let row = sqlx::query(sql)
+        .bind(id.as_str())
+        .bind(org_id.as_str())
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A key by id alone: only for the operator CLI, which may act on any organisation.
+pub async fn get_unscoped<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &KeyId,
+) -> Result<Option<ApiKeyRecord>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM api_keys WHERE id = $1"));
+    let row = sqlx::query(sql)
+        .bind(id.as_str())
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// The keys of one project (production and development), newest first.
+pub async fn list_for_project<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+    project_id: &ProjectId,
+) -> Result<Vec<ApiKeyRecord>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE org_id = $1 AND project_id = $2 ORDER BY created_at DESC, id DESC"
+    ));
+    let rows = sqlx::query(sql)
+        .bind(org_id.as_str())
+        .bind(project_id.as_str())
+        .fetch_all(ex)
+        .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The organisation keys of an organisation, newest first.
+pub async fn list_for_org<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+) -> Result<Vec<ApiKeyRecord>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE org_id = $1 AND project_id IS NULL ORDER BY created_at DESC, id DESC"
+    ));
+    let rows = sqlx::query(sql).bind(org_id.as_str()).fetch_all(ex).await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// Revokes a live key of the organisation. Returns false when there is no such key or it
+/// was already revoked (the first revocation's time and actor are kept).
+pub async fn revoke<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+    id: &KeyId,
+    now: i64,
+    by_label: &str,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at = $3, revoked_by_label = $4 \
+         WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL",
+    )
+    .bind(id.as_str())
+    .bind(org_id.as_str())
+    .bind(now)
+    .bind(by_label)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Marks a key as replaced by `new_id` and makes it stop working at `expires_at`.
+/// Returns false when the key is not live (revoked or already rotated).
+pub async fn mark_replaced<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+    id: &KeyId,
+    new_id: &KeyId,
+    expires_at: i64,
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
+        "UPDATE api_keys SET replaced_by = $3, expires_at = $4 \
+         WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL AND replaced_by IS NULL",
+    )
+    .bind(id.as_str())
+    .bind(org_id.as_str())
+    .bind(new_id.as_str())
+    .bind(expires_at)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Records last-used times gathered in memory, keeping the later of stored and new.
+pub async fn touch_last_used<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &KeyId,
+    used_at: i64,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
+    )
+    .bind(id.as_str())
+    .bind(used_at)
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// How many keys that are not revoked were digested under a scheme version.
+pub async fn count_live_by_hash_version<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    hash_version: i64,
+) -> Result<i64, DbError> {
+    let row = sqlx::query(
+        "SELECT COUNT(*) AS n FROM api_keys WHERE hash_version = $1 AND revoked_at IS NULL",
+    )
+    .bind(hash_version)
+    .fetch_one(ex)
+    .await?;
+    Ok(row.try_get("n")?)
+}

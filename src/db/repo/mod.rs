@@ -1,0 +1,31 @@
+//! Repositories: one module per table family, plain SQL that SQLite and PostgreSQL share.
+//!
+//! Functions take any executor (`&AnyPool`, or `&mut *tx` inside a service's
+//! transaction). Queries that touch tenant data take the organisation (and project) id
+//! and filter by it in the `WHERE` clause itself, so a wrong id finds nothing.
+
+pub mod audit;
+pub mod keys;
+pub mod orgs;
+pub mod projects;
+pub mod secret_checks;
+pub mod sessions;
+pub mod users;
+
+use super::DbError;
+use sqlx::Row;
+use sqlx::any::AnyRow;
+
+/// Reads a text column that must parse into a domain type.
+pub(crate) fn parse_col<T: std::str::FromStr>(
+    row: &AnyRow,
+    column: &'static str,
+) -> Result<T, DbError> {
+    let text: String = row.try_get(column)?;
+    text.parse().map_err(|_| DbError::Corrupt { column })
+}
+
+/// A new time-ordered id.
+pub fn new_id() -> String {
+    uuid::Uuid::now_v7().to_string()
+}

@@ -1,0 +1,72 @@
+//! Users.
+
+use crate::db::DbError;
+use crate::db::models::User;
+use crate::domain::UserId;
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+const COLUMNS: &str = "id, email, name, password_hash, created_at";
+
+fn from_row(row: &AnyRow) -> Result<User, DbError> {
+    Ok(User {
+        id: UserId(row.try_get("id")?),
+        email: row.try_get("email")?,
+        name: row.try_get("name")?,
+        password_hash: row.try_get("password_hash")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+/// Inserts a user. The email must already be validated and lowercased.
+pub async fn insert<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    user: &User,
+) -> Result<(), DbError> {
+    sqlx::query("INSERT INTO users (id, email, name, password_hash, created_at) VALUES ($1, $2, $3, $4, $5)")
+        .bind(user.id.as_str())
+        .bind(user.email.as_str())
+        .bind(user.name.as_str())
+        .bind(user.password_hash.as_deref())
+        .bind(user.created_at)
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
+/// A user by id.
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &UserId,
+) -> Result<Option<User>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE id = $1"));
+    let row = sqlx::query(sql)
+        .bind(id.as_str())
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// A user by (lowercased) email.
+pub async fn get_by_email<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    email: &str,
+) -> Result<Option<User>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT {COLUMNS} FROM users WHERE email = $1"));
+    let row = sqlx::query(sql).bind(email).fetch_optional(ex).await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Replaces a user's password hash; false when the user does not exist.
+pub async fn set_password_hash<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &UserId,
+    password_hash: &str,
+) -> Result<bool, DbError> {
+    let done = sqlx::query("UPDATE users SET password_hash = $2 WHERE id = $1")
+        .bind(id.as_str())
+        .bind(password_hash)
+        .execute(ex)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
