@@ -1,0 +1,245 @@
+//! API keys: create, list, revoke.
+
+use super::audit::event;
+use super::{Actor, ActorKind, Services};
+use crate::db::models::{ApiKeyRecord, NewApiKey};
+use crate::db::repo::{audit, keys, new_id, orgs, projects};
+use crate::domain::duration::MAX_EXPIRY_MS;
+use crate::domain::validation::{self, FieldError};
+use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
+use crate::error::{CoreError, CoreResult};
+use crate::keys::{HASH_VERSION, PlainKey, generate_key};
+use serde_json::json;
+
+/// Where a new key belongs and what it may do.
+#[derive(Clone, Debug)]
+pub enum KeyScope {
+    /// A project key: production or development; holds every project permission.
+    Project {
+        /// The project.
+        project_id: ProjectId,
+        /// `Production` or `Development`.
+        key_type: KeyType,
+    },
+    /// An organisation key with exactly the chosen permissions.
+    Organisation {
+        /// The organisation.
+        org_id: OrgId,
+        /// The permissions (must not be empty).
+        permissions: PermissionSet,
+    },
+}
+
+/// A request to create a key.
+#[derive(Clone, Debug)]
+pub struct NewKey {
+    /// Scope, type and permissions.
+    pub scope: KeyScope,
+    /// Name, unique among the scope's live keys.
+    pub name: String,
+    /// Expiry (unix ms), or never.
+    pub expires_at: Option<i64>,
+}
+
+/// A key just created: the record, and the plaintext to show exactly once.
+#[derive(Debug)]
+pub struct CreatedKey {
+    /// What was stored.
+    pub record: ApiKeyRecord,
+    /// The key. Goes to the creation response (or the CLI's stdout) and nowhere else.
+    pub key: PlainKey,
+}
+
+/// Which keys to list.
+#[derive(Clone, Debug)]
+pub enum KeyListScope {
+    /// One project's keys.
+    Project(ProjectId),
+    /// An organisation's organisation keys.
+    Organisation(OrgId),
+}
+
+const ACTIVE_NAME_INDEX: &str = "api_keys_active_name";
+
+impl Services {
+    /// Creates a key and returns it once.
+    pub async fn create_key(&self, actor: &Actor, new: NewKey) -> CoreResult<CreatedKey> {
+        match actor.kind {
+            ActorKind::Operator => {}
+        }
+        let name = validation::name("name", &new.name)?;
+        let now = self.now();
+        if let Some(expires_at) = new.expires_at {
+            if expires_at <= now {
+                return Err(
+                    FieldError::new("expires_at", "Choose an expiry in the future.").into(),
+                );
+            }
+            if expires_at - now > MAX_EXPIRY_MS {
+                return Err(FieldError::new(
+                    "expires_at",
+                    "Choose an expiry at most 5 years away.",
+                )
+                .into());
+            }
+        }
+        let mut tx = self.db.begin().await?;
+        let (org_id, project_id, key_type, permissions) = match &new.scope {
+            KeyScope::Project {
+                project_id,
+                key_type,
+            } => {
+                if !key_type.is_project_key() {
+                    return Err(
+                        FieldError::new("key_type", "Choose Production or Development.").into(),
+                    );
+                }
+                let project = projects::get_unscoped(&mut *tx, project_id)
+                    .await?
+                    .ok_or(CoreError::NotFound { what: "project" })?;
+                (
+                    project.org_id,
+                    Some(project.id),
+                    *key_type,
+                    PermissionSet::project_key(),
+                )
+            }
+            KeyScope::Organisation {
+                org_id,
+                permissions,
+            } => {
+                if orgs::get(&mut *tx, org_id).await?.is_none() {
+                    return Err(CoreError::NotFound {
+                        what: "organisation",
+                    });
+                }
+                if permissions.is_empty() {
+                    return Err(
+                        FieldError::new("permissions", "Choose at least one permission.").into(),
+                    );
+                }
+                (org_id.clone(), None, KeyType::Organisation, *permissions)
+            }
+        };
+        let key = generate_key(key_type);
+        let row = NewApiKey {
+            id: KeyId(new_id()),
+            org_id: org_id.clone(),
+            project_id,
+            key_type,
+            name,
+            digest: self.secret.digest(key.expose()).0,
+            hash_version: HASH_VERSION,
+            hint: key.hint(),
+            permissions,
+            created_by: actor.user_id(),
+            created_by_label: actor.label(),
+            created_at: now,
+            expires_at: new.expires_at,
+            rotated_from: None,
+        };
+        if let Err(e) = keys::insert(&mut *tx, &row).await {
+            let e = CoreError::from(e);
+            if e.is_unique_violation(ACTIVE_NAME_INDEX) {
+                let scope = if row.project_id.is_some() {
+                    "project"
+                } else {
+                    "organisation"
+                };
+                return Err(CoreError::Invalid(FieldError::new(
+                    "name",
+                    format!(
+                        "A key named “{}” already exists in this {scope}. Choose another name.",
+                        row.name
+                    ),
+                )));
+            }
+            return Err(e);
+        }
+        audit::insert(
+            &mut *tx,
+            &event(
+                actor,
+                Some(&org_id),
+                "key.create",
+                ("key", row.id.as_str(), &row.name),
+                Some(json!({
+                    "key_type": key_type.as_str(),
+                    "project_id": row.project_id.as_ref().map(ProjectId::as_str),
+                    "permissions": permissions.to_strings(),
+                    "expires_at": row.expires_at,
+                    "hint": row.hint,
+                })),
+                now,
+            ),
+        )
+        .await?;
+        let record = keys::get(&mut *tx, &org_id, &row.id)
+            .await?
+            .ok_or(CoreError::NotFound { what: "key" })?;
+        tx.commit().await?;
+        tracing::info!(org_id = %org_id, key_id = %record.id, key_type = %key_type, "key created");
+        Ok(CreatedKey { record, key })
+    }
+
+    /// Lists keys, newest first.
+    pub async fn list_keys(
+        &self,
+        actor: &Actor,
+        scope: &KeyListScope,
+    ) -> CoreResult<Vec<ApiKeyRecord>> {
+        match actor.kind {
+            ActorKind::Operator => {}
+        }
+        match scope {
+            KeyListScope::Project(project_id) => {
+                let project = projects::get_unscoped(self.db.pool(), project_id)
+                    .await?
+                    .ok_or(CoreError::NotFound { what: "project" })?;
+                Ok(keys::list_for_project(self.db.pool(), &project.org_id, &project.id).await?)
+            }
+            KeyListScope::Organisation(org_id) => {
+                if orgs::get(self.db.pool(), org_id).await?.is_none() {
+                    return Err(CoreError::NotFound {
+                        what: "organisation",
+                    });
+                }
+                Ok(keys::list_for_org(self.db.pool(), org_id).await?)
+            }
+        }
+    }
+
+    /// Revokes a key. It fails every check from the moment this returns.
+    pub async fn revoke_key(&self, actor: &Actor, key_id: &KeyId) -> CoreResult<ApiKeyRecord> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let key = match actor.kind {
+            ActorKind::Operator => keys::get_unscoped(&mut *tx, key_id).await?,
+        }
+        .ok_or(CoreError::NotFound { what: "key" })?;
+        if !keys::revoke(&mut *tx, &key.org_id, &key.id, now, &actor.label()).await? {
+            return Err(CoreError::Conflict(format!(
+                "The key “{}” is already revoked.",
+                key.name
+            )));
+        }
+        audit::insert(
+            &mut *tx,
+            &event(
+                actor,
+                Some(&key.org_id),
+                "key.revoke",
+                ("key", key.id.as_str(), &key.name),
+                Some(json!({ "key_type": key.key_type.as_str(), "hint": key.hint })),
+                now,
+            ),
+        )
+        .await?;
+        let record = keys::get(&mut *tx, &key.org_id, &key.id)
+            .await?
+            .ok_or(CoreError::NotFound { what: "key" })?;
+        tx.commit().await?;
+        tracing::info!(org_id = %record.org_id, key_id = %record.id, "key revoked");
+        Ok(record)
+    }
+}
