@@ -1,0 +1,554 @@
+//! API keys: scoping, soft revocation, rotation links, and the constraints that keep
+//! names and digests unique.
+
+use crate::common::{
+    MINUTE, T0, TestDb, assert_violation, insert_key, insert_org, insert_project, org_key,
+    project_key,
+};
+use gtx_core::db::repo::keys;
+use gtx_core::domain::{KeyId, KeyStatus, KeyType, Permission, PermissionSet};
+use gtx_core::keys::HASH_VERSION;
+use sqlx::error::ErrorKind;
+
+both_backends!(
+    insert_key_then_find_by_digest_returns_it_with_the_digest,
+    find_key_by_unknown_digest_finds_nothing,
+    insert_org_key_keeps_its_permissions,
+    get_key_from_other_org_finds_nothing,
+    list_keys_for_project_returns_newest_first,
+    list_keys_for_org_returns_only_org_keys,
+    revoke_key_marks_it_revoked,
+    revoke_key_twice_keeps_the_first_revocation,
+    revoke_key_from_other_org_changes_nothing,
+    mark_replaced_links_the_keys_and_sets_expiry,
+    mark_replaced_on_revoked_or_replaced_key_returns_false,
+    touch_last_used_keeps_the_later_time,
+    count_live_by_hash_version_skips_revoked_keys,
+    insert_key_with_duplicate_live_name_is_rejected,
+    insert_org_key_with_duplicate_live_name_is_rejected,
+    insert_key_with_name_of_revoked_key_is_allowed,
+    insert_key_with_name_of_replaced_key_is_allowed,
+    insert_key_with_same_name_in_other_scope_is_allowed,
+    insert_key_with_duplicate_digest_is_rejected,
+    insert_org_key_with_project_violates_check,
+    insert_project_key_without_project_violates_check,
+);
+
+async fn insert_key_then_find_by_digest_returns_it_with_the_digest(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let project = insert_project(&t, &org.id, "Website").await;
+    let mut new = project_key(&project, "CI deploy", T0);
+    new.key_type = KeyType::Development;
+    new.expires_at = Some(T0 + 30 * MINUTE);
+
+    let record = insert_key(&t, &new).await;
+    assert_eq!(record.id, new.id);
+    assert_eq!(record.org_id, org.id);
+    assert_eq!(record.project_id, Some(project.id.clone()));
+    assert_eq!(record.key_type, KeyType::Development);
+    assert_eq!(record.name, "CI deploy");
+    assert_eq!(record.hash_version, HASH_VERSION);
+    assert_eq!(record.hint, new.hint);
+    assert_eq!(record.permissions, PermissionSet::project_key());
+    assert_eq!(record.created_by, None);
+    assert_eq!(record.created_by_label, "operator CLI");
+    assert_eq!(record.created_at, T0);
+    assert_eq!(record.expires_at, Some(T0 + 30 * MINUTE));
+    assert_eq!(
+        (record.revoked_at, record.revoked_by_label.as_deref()),
+        (None, None)
+    );
+    assert_eq!(
+        (record.rotated_from.as_ref(), record.replaced_by.as_ref()),
+        (None, None)
+    );
+    assert_eq!(record.last_used_at, None);
+    assert_eq!(record.status(T0), KeyStatus::Expiring);
+
+    let (found, digest) = keys::find_by_digest(t.pool(), &new.digest)
+        .await
+        .unwrap()
+        .expect("found by digest");
+    assert_eq!(found, record);
+    assert_eq!(digest, new.digest.to_vec());
+}
+
+async fn find_key_by_unknown_digest_finds_nothing(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let project = insert_project(&t, &org.id, "Website").await;
+    insert_key(&t, &project_key(&project, "CI", T0)).await;
+    assert_eq!(
+        keys::find_by_digest(t.pool(), &[0; 32]).await.unwrap(),
+        None
+    );
+}
+
+async fn insert_org_key_keeps_its_permissions(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let permissions: PermissionSet = [Permission::FilesWrite, Permission::ProjectCreation]
+        .into_iter()
+        .collect();
+    let record = insert_key(&t, &org_key(&org.id, "Automation", permissions, T0)).await;
+    assert_eq!(record.key_type, KeyType::Organisation);
+    assert_eq!(record.project_id, None);
+    assert_eq!(record.permissions, permissions);
+    assert!(
+        record.permissions.contains(Permission::FilesRead),
+        "write carries read"
+    );
+
+    let full = insert_key(&t, &org_key(&org.id, "Full", PermissionSet::full(), T0)).await;
+    assert_eq!(full.permissions, PermissionSet::full());
+}
+
+async fn get_key_from_other_org_finds_nothing(t: TestDb) {
+    let acme = insert_org(&t, "Acme", T0).await;
+    let rival = insert_org(&t, "Rival", T0).await;
+    let project = insert_project(&t, &acme.id, "Website").await;
+    let key = insert_key(&t, &project_key(&project, "CI", T0)).await;
+
+    assert_eq!(keys::get(t.pool(), &rival.id, &key.id).await.unwrap(), None);
+    assert_eq!(
+        keys::get(t.pool(), &acme.id, &key.id).await.unwrap(),
+        Some(key.clone())
+    );
+    assert_eq!(
+        keys::get_unscoped(t.pool(), &key.id).await.unwrap(),
+        Some(key)
+    );
+    assert_eq!(
+        keys::get_unscoped(t.pool(), &KeyId("no-such-key".to_owned()))
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+async fn list_keys_for_project_returns_newest_first(t: TestDb) {
+    let acme = insert_org(&t, "Acme", T0).await;
+    let rival = insert_org(&t, "Rival", T0).await;
+    let web = insert_project(&t, &acme.id, "Website").await;
+    let app = insert_project(&t, &acme.id, "App").await;
+    let old = insert_key(&t, &project_key(&web, "old", T0)).await;
+    let mut dev = project_key(&web, "dev", T0 + 2);
+    dev.key_type = KeyType::Development;
+    let dev = insert_key(&t, &dev).await;
+    let mid = insert_key(&t, &project_key(&web, "mid", T0 + 1)).await;
+    insert_key(&t, &project_key(&app, "other project", T0 + 3)).await;
+    insert_key(
+        &t,
+        &org_key(&acme.id, "org key", PermissionSet::full(), T0 + 4),
+    )
+    .await;
+
+    assert_eq!(
+        keys::list_for_project(t.pool(), &acme.id, &web.id)
+            .await
+            .unwrap(),
+        vec![dev, mid, old]
+    );
+    assert_eq!(
+        keys::list_for_project(t.pool(), &rival.id, &web.id)
+            .await
+            .unwrap(),
+        vec![]
+    );
+}
+
+async fn list_keys_for_org_returns_only_org_keys(t: TestDb) {
+    let acme = insert_org(&t, "Acme", T0).await;
+    let rival = insert_org(&t, "Rival", T0).await;
+    let web = insert_project(&t, &acme.id, "Website").await;
+    insert_key(&t, &project_key(&web, "project key", T0 + 5)).await;
+    let first = insert_key(
+        &t,
+        &org_key(&acme.id, "first", PermissionSet::read_only(), T0),
+    )
+    .await;
+    let second = insert_key(
+        &t,
+        &org_key(&acme.id, "second", PermissionSet::full(), T0 + 1),
+    )
+    .await;
+    let theirs = insert_key(&t, &org_key(&rival.id, "theirs", PermissionSet::full(), T0)).await;
+
+    assert_eq!(
+        keys::list_for_org(t.pool(), &acme.id).await.unwrap(),
+        vec![second, first]
+    );
+    assert_eq!(
+        keys::list_for_org(t.pool(), &rival.id).await.unwrap(),
+        vec![theirs]
+    );
+}
+
+async fn revoke_key_marks_it_revoked(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let project = insert_project(&t, &org.id, "Website").await;
+    let key = insert_key(&t, &project_key(&project, "CI", T0)).await;
+    let bystander = insert_key(&t, &project_key(&project, "other", T0)).await;
+
+    assert!(
+        keys::revoke(t.pool(), &org.id, &key.id, T0 + MINUTE, "ada@example.com")
+            .await
+            .unwrap()
+    );
+
+    let revoked = keys::get(t.pool(), &org.id, &key.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(revoked.revoked_at, Some(T0 + MINUTE));
+    assert_eq!(revoked.revoked_by_label.as_deref(), Some("ada@example.com"));
+    assert_eq!(revoked.status(T0 + MINUTE), KeyStatus::Revoked);
+    // Soft delete: still listed, still found by digest (so the check can say "revoked").
+    assert_eq!(
+        keys::list_for_project(t.pool(), &org.id, &project.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        keys::find_by_digest(t.pool(), &stored_digest(&t, &key.id).await)
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        keys::get(t.pool(), &org.id, &bystander.id).await.unwrap(),
+        Some(bystander)
+    );
+}
+
+async fn stored_digest(t: &TestDb, id: &KeyId) -> [u8; 32] {
+    let row: (Vec<u8>,) = sqlx::query_as("SELECT digest FROM api_keys WHERE id = $1")
+        .bind(id.as_str())
+        .fetch_one(t.pool())
+        .await
+        .unwrap();
+    row.0.try_into().expect("32-byte digest")
+}
+
+async fn revoke_key_twice_keeps_the_first_revocation(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let key = insert_key(&t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
+
+    assert!(
+        keys::revoke(t.pool(), &org.id, &key.id, T0 + 1, "first")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !keys::revoke(t.pool(), &org.id, &key.id, T0 + 2, "second")
+            .await
+            .unwrap()
+    );
+
+    let stored = keys::get(t.pool(), &org.id, &key.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.revoked_at, stored.revoked_by_label.as_deref()),
+        (Some(T0 + 1), Some("first"))
+    );
+}
+
+async fn revoke_key_from_other_org_changes_nothing(t: TestDb) {
+    let acme = insert_org(&t, "Acme", T0).await;
+    let rival = insert_org(&t, "Rival", T0).await;
+    let key = insert_key(&t, &org_key(&acme.id, "CI", PermissionSet::full(), T0)).await;
+
+    assert!(
+        !keys::revoke(t.pool(), &rival.id, &key.id, T0 + 1, "intruder")
+            .await
+            .unwrap()
+    );
+    assert!(
+        !keys::revoke(
+            t.pool(),
+            &acme.id,
+            &KeyId("no-such-key".to_owned()),
+            T0 + 1,
+            "x"
+        )
+        .await
+        .unwrap()
+    );
+    assert_eq!(
+        keys::get(t.pool(), &acme.id, &key.id).await.unwrap(),
+        Some(key)
+    );
+}
+
+async fn mark_replaced_links_the_keys_and_sets_expiry(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let project = insert_project(&t, &org.id, "Website").await;
+    let old = insert_key(&t, &project_key(&project, "CI", T0)).await;
+    let mut new = project_key(&project, "CI (new)", T0 + MINUTE);
+    new.rotated_from = Some(old.id.clone());
+    let new = insert_key(&t, &new).await;
+    assert_eq!(new.rotated_from, Some(old.id.clone()));
+
+    let grace_end = T0 + 60 * MINUTE;
+    assert!(
+        keys::mark_replaced(t.pool(), &org.id, &old.id, &new.id, grace_end)
+            .await
+            .unwrap()
+    );
+
+    let stored = keys::get(t.pool(), &org.id, &old.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.replaced_by, Some(new.id.clone()));
+    assert_eq!(stored.expires_at, Some(grace_end));
+    assert_eq!(stored.revoked_at, None);
+    assert_eq!(stored.status(T0 + MINUTE), KeyStatus::Expiring);
+    assert_eq!(stored.status(grace_end), KeyStatus::Expired);
+    assert_eq!(
+        keys::get(t.pool(), &org.id, &new.id).await.unwrap(),
+        Some(new)
+    );
+}
+
+async fn mark_replaced_on_revoked_or_replaced_key_returns_false(t: TestDb) {
+    let acme = insert_org(&t, "Acme", T0).await;
+    let rival = insert_org(&t, "Rival", T0).await;
+    let project = insert_project(&t, &acme.id, "Website").await;
+    let revoked = insert_key(&t, &project_key(&project, "revoked", T0)).await;
+    let live = insert_key(&t, &project_key(&project, "live", T0)).await;
+    let a = insert_key(&t, &project_key(&project, "a", T0)).await;
+    let b = insert_key(&t, &project_key(&project, "b", T0)).await;
+    keys::revoke(t.pool(), &acme.id, &revoked.id, T0 + 1, "x")
+        .await
+        .unwrap();
+
+    assert!(
+        !keys::mark_replaced(t.pool(), &acme.id, &revoked.id, &a.id, T0 + 9)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !keys::mark_replaced(t.pool(), &rival.id, &live.id, &a.id, T0 + 9)
+            .await
+            .unwrap()
+    );
+    assert!(
+        keys::mark_replaced(t.pool(), &acme.id, &live.id, &a.id, T0 + 9)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !keys::mark_replaced(t.pool(), &acme.id, &live.id, &b.id, T0 + 99)
+            .await
+            .unwrap()
+    );
+
+    let stored = keys::get(t.pool(), &acme.id, &live.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.replaced_by, stored.expires_at),
+        (Some(a.id), Some(T0 + 9))
+    );
+    let stored = keys::get(t.pool(), &acme.id, &revoked.id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((stored.replaced_by, stored.expires_at), (None, None));
+}
+
+async fn touch_last_used_keeps_the_later_time(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let key = insert_key(&t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
+    let other = insert_key(&t, &org_key(&org.id, "other", PermissionSet::full(), T0)).await;
+    let last_used = |id: KeyId| {
+        let t = t.clone();
+        let org = org.id.clone();
+        async move {
+            keys::get(t.pool(), &org, &id)
+                .await
+                .unwrap()
+                .unwrap()
+                .last_used_at
+        }
+    };
+
+    keys::touch_last_used(t.pool(), &key.id, T0 + 5 * MINUTE)
+        .await
+        .unwrap();
+    assert_eq!(last_used(key.id.clone()).await, Some(T0 + 5 * MINUTE));
+
+    // A batch from a slower instance arrives late: the stored, later time stays.
+    keys::touch_last_used(t.pool(), &key.id, T0 + 2 * MINUTE)
+        .await
+        .unwrap();
+    assert_eq!(last_used(key.id.clone()).await, Some(T0 + 5 * MINUTE));
+
+    keys::touch_last_used(t.pool(), &key.id, T0 + 7 * MINUTE)
+        .await
+        .unwrap();
+    assert_eq!(last_used(key.id.clone()).await, Some(T0 + 7 * MINUTE));
+    assert_eq!(last_used(other.id.clone()).await, None);
+}
+
+async fn count_live_by_hash_version_skips_revoked_keys(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    assert_eq!(
+        keys::count_live_by_hash_version(t.pool(), HASH_VERSION)
+            .await
+            .unwrap(),
+        0
+    );
+    let a = insert_key(&t, &org_key(&org.id, "a", PermissionSet::full(), T0)).await;
+    insert_key(&t, &org_key(&org.id, "b", PermissionSet::full(), T0)).await;
+    let mut other_version = org_key(&org.id, "c", PermissionSet::full(), T0);
+    other_version.hash_version = HASH_VERSION + 1;
+    insert_key(&t, &other_version).await;
+
+    assert_eq!(
+        keys::count_live_by_hash_version(t.pool(), HASH_VERSION)
+            .await
+            .unwrap(),
+        2
+    );
+    keys::revoke(t.pool(), &org.id, &a.id, T0 + 1, "x")
+        .await
+        .unwrap();
+    assert_eq!(
+        keys::count_live_by_hash_version(t.pool(), HASH_VERSION)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        keys::count_live_by_hash_version(t.pool(), HASH_VERSION + 1)
+            .await
+            .unwrap(),
+        1
+    );
+}
+
+async fn insert_key_with_duplicate_live_name_is_rejected(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let project = insert_project(&t, &org.id, "Website").await;
+    insert_key(&t, &project_key(&project, "CI", T0)).await;
+    // Production and development keys of a project share one name space.
+    let mut twin = project_key(&project, "CI", T0 + 1);
+    twin.key_type = KeyType::Development;
+
+    assert_violation(
+        keys::insert(t.pool(), &twin).await,
+        ErrorKind::UniqueViolation,
+    );
+    assert_eq!(keys::get(t.pool(), &org.id, &twin.id).await.unwrap(), None);
+}
+
+async fn insert_org_key_with_duplicate_live_name_is_rejected(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    insert_key(&t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
+    let twin = org_key(&org.id, "CI", PermissionSet::read_only(), T0 + 1);
+    assert_violation(
+        keys::insert(t.pool(), &twin).await,
+        ErrorKind::UniqueViolation,
+    );
+}
+
+async fn insert_key_with_name_of_revoked_key_is_allowed(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let project = insert_project(&t, &org.id, "Website").await;
+    let old = insert_key(&t, &project_key(&project, "CI", T0)).await;
+    let old_org = insert_key(&t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
+    keys::revoke(t.pool(), &org.id, &old.id, T0 + 1, "x")
+        .await
+        .unwrap();
+    keys::revoke(t.pool(), &org.id, &old_org.id, T0 + 1, "x")
+        .await
+        .unwrap();
+
+    insert_key(&t, &project_key(&project, "CI", T0 + 2)).await;
+    insert_key(&t, &org_key(&org.id, "CI", PermissionSet::full(), T0 + 2)).await;
+    assert_eq!(
+        keys::list_for_project(t.pool(), &org.id, &project.id)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        keys::list_for_org(t.pool(), &org.id).await.unwrap().len(),
+        2
+    );
+}
+
+async fn insert_key_with_name_of_replaced_key_is_allowed(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let project = insert_project(&t, &org.id, "Website").await;
+    let old = insert_key(&t, &project_key(&project, "CI", T0)).await;
+    let other = insert_key(&t, &project_key(&project, "other", T0)).await;
+    keys::mark_replaced(t.pool(), &org.id, &old.id, &other.id, T0 + 60 * MINUTE)
+        .await
+        .unwrap();
+
+    let mut again = project_key(&project, "CI", T0 + 1);
+    again.rotated_from = Some(old.id.clone());
+    insert_key(&t, &again).await;
+}
+
+async fn insert_key_with_same_name_in_other_scope_is_allowed(t: TestDb) {
+    let acme = insert_org(&t, "Acme", T0).await;
+    let rival = insert_org(&t, "Rival", T0).await;
+    let web = insert_project(&t, &acme.id, "Website").await;
+    let app = insert_project(&t, &acme.id, "App").await;
+    let theirs = insert_project(&t, &rival.id, "Website").await;
+
+    insert_key(&t, &project_key(&web, "CI", T0)).await;
+    insert_key(&t, &project_key(&app, "CI", T0)).await;
+    insert_key(&t, &project_key(&theirs, "CI", T0)).await;
+    insert_key(&t, &org_key(&acme.id, "CI", PermissionSet::full(), T0)).await;
+    insert_key(&t, &org_key(&rival.id, "CI", PermissionSet::full(), T0)).await;
+    // Names compare exactly: another case is another name.
+    insert_key(&t, &project_key(&web, "ci", T0)).await;
+}
+
+async fn insert_key_with_duplicate_digest_is_rejected(t: TestDb) {
+    let acme = insert_org(&t, "Acme", T0).await;
+    let rival = insert_org(&t, "Rival", T0).await;
+    let first = org_key(&acme.id, "CI", PermissionSet::full(), T0);
+    insert_key(&t, &first).await;
+    let mut clash = org_key(&rival.id, "other", PermissionSet::full(), T0);
+    clash.digest = first.digest;
+
+    assert_violation(
+        keys::insert(t.pool(), &clash).await,
+        ErrorKind::UniqueViolation,
+    );
+}
+
+async fn insert_org_key_with_project_violates_check(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let project = insert_project(&t, &org.id, "Website").await;
+    let mut bad = org_key(&org.id, "CI", PermissionSet::full(), T0);
+    bad.project_id = Some(project.id.clone());
+
+    assert_violation(
+        keys::insert(t.pool(), &bad).await,
+        ErrorKind::CheckViolation,
+    );
+    assert_eq!(keys::get(t.pool(), &org.id, &bad.id).await.unwrap(), None);
+}
+
+async fn insert_project_key_without_project_violates_check(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let project = insert_project(&t, &org.id, "Website").await;
+    let mut bad = project_key(&project, "CI", T0);
+    bad.project_id = None;
+
+    assert_violation(
+        keys::insert(t.pool(), &bad).await,
+        ErrorKind::CheckViolation,
+    );
+}
