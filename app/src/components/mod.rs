@@ -1,0 +1,4 @@
+//! Reusable pieces of the page.
+
+pub mod header;
+pub mod org_nav;

@@ -1,0 +1,73 @@
+//! GT Keys dashboard: the Leptos app rendered on the server and hydrated in the browser.
+//!
+//! Server functions in [`api`] are thin: they find the services in the request context,
+//! call one method, and map the result to an [`AppError`].
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+
+pub use error::AppError;
+
+use components::header::Header;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{SsrMode, path};
+use pages::{home::HomePage, not_found::NotFound, org::OrgPage};
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.ico" />
+                <link rel="stylesheet" href="/pkg/gtx-keys.css" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+/// The app: header, navigation and routed pages.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Marks the document once the WASM bundle has taken over, so tests and people can tell
+    // a hydrated page from a server-rendered one. Effects only run in the browser.
+    Effect::new(move |_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+    view! {
+        <Title text="GT Keys" />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header />
+            <main id="main" class="page">
+                <Routes fallback=|| view! { <NotFound /> }>
+                    <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org_id") view=OrgPage ssr=SsrMode::Async />
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// The browser entry point: hydrates the server-rendered page.
+#[cfg(feature = "hydrate")]
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(App);
+}

@@ -1,0 +1,5 @@
+//! Routed pages.
+
+pub mod home;
+pub mod not_found;
+pub mod org;
