@@ -1,0 +1,233 @@
+//! Operator commands. Only the requested value goes to stdout; messages go to stderr.
+//! Exit codes: 0 done, 1 failed (not found, conflict, storage), 2 usage error (bad
+//! arguments, including values the services reject as invalid).
+
+use crate::boot;
+use crate::config::{GlobalArgs, KeyCommand, KeyEnv, OrgCommand, ProjectCommand};
+use gtx_core::db::models::ApiKeyRecord;
+use gtx_core::domain::duration::parse_duration_ms;
+use gtx_core::domain::status::is_stale;
+use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
+use gtx_core::error::CoreError;
+use gtx_core::services::{Actor, KeyListScope, KeyScope, NewKey, Services};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// A command's failure, with the exit code it deserves.
+#[derive(Debug)]
+enum Failure {
+    Usage(String),
+    Failed(String),
+}
+
+impl From<CoreError> for Failure {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::Invalid(f) => {
+                Failure::Usage(format!("--{}: {}", f.field.replace('_', "-"), f.message))
+            }
+            CoreError::Db(ref inner) => {
+                tracing::error!(error = ?inner, "storage error");
+                Failure::Failed(e.to_string())
+            }
+            other => Failure::Failed(other.to_string()),
+        }
+    }
+}
+
+impl From<boot::BootError> for Failure {
+    fn from(e: boot::BootError) -> Self {
+        Failure::Failed(e.to_string())
+    }
+}
+
+/// Runs one operator command.
+pub async fn run(args: &GlobalArgs, command: crate::config::Command) -> ExitCode {
+    let result = match boot::services(args).await {
+        Ok(services) => {
+            let r = dispatch(&services, command).await;
+            services.db().close().await;
+            r
+        }
+        Err(e) => Err(e.into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(Failure::Usage(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::from(2)
+        }
+        Err(Failure::Failed(msg)) => {
+            eprintln!("error: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn dispatch(services: &Services, command: crate::config::Command) -> Result<(), Failure> {
+    use crate::config::Command;
+    let actor = Actor::operator();
+    match command {
+        Command::Serve => Err(Failure::Usage("serve is not an operator command".into())),
+        Command::Org(OrgCommand::Create { name }) => {
+            let org = services.create_org(&actor, &name).await?;
+            eprintln!("Created organisation “{}”.", org.name);
+            out(&org.id.0)
+        }
+        Command::Org(OrgCommand::List) => {
+            for org in services.list_orgs(&actor).await? {
+                out(&format!("{}\t{}", org.id, org.name))?;
+            }
+            Ok(())
+        }
+        Command::Project(ProjectCommand::Create {
+            org_id,
+            name,
+            default_locale,
+        }) => {
+            let project = services
+                .create_project(&actor, &OrgId(org_id), &name, Some(&default_locale))
+                .await?;
+            eprintln!("Created project “{}”.", project.name);
+            out(&project.id.0)
+        }
+        Command::Project(ProjectCommand::List { org_id }) => {
+            for p in services.list_projects(&actor, &OrgId(org_id)).await? {
+                out(&format!("{}\t{}\t{}", p.id, p.name, p.default_locale))?;
+            }
+            Ok(())
+        }
+        Command::Key(KeyCommand::Create {
+            project_id,
+            org_id,
+            env,
+            name,
+            permissions,
+            expires_in,
+        }) => {
+            let expires_at = match expires_in {
+                Some(text) => {
+                    let ms = parse_duration_ms("expires_in", &text)
+                        .map_err(|e| Failure::Usage(format!("--expires-in: {}", e.message)))?;
+                    Some(services.now() + ms)
+                }
+                None => None,
+            };
+            let scope = match (project_id, org_id, env) {
+                (Some(project_id), None, Some(env)) => KeyScope::Project {
+                    project_id: ProjectId(project_id),
+                    key_type: match env {
+                        KeyEnv::Production => KeyType::Production,
+                        KeyEnv::Development => KeyType::Development,
+                    },
+                },
+                (None, Some(org_id), None) => {
+                    let permissions = PermissionSet::parse_all(&permissions)
+                        .map_err(|e| Failure::Usage(format!("--permission: {e}")))?;
+                    KeyScope::Organisation {
+                        org_id: OrgId(org_id),
+                        permissions,
+                    }
+                }
+                // clap's argument groups rule the other combinations out.
+                _ => {
+                    return Err(Failure::Usage(
+                        "give --project with --env, or --org with --permission".into(),
+                    ));
+                }
+            };
+            let created = services
+                .create_key(
+                    &actor,
+                    NewKey {
+                        scope,
+                        name,
+                        expires_at,
+                    },
+                )
+                .await?;
+            eprintln!(
+                "Created {} key “{}” ({}). It is shown once: store it now.",
+                created.record.key_type.label().to_lowercase(),
+                created.record.name,
+                created.record.id
+            );
+            out(created.key.expose())
+        }
+        Command::Key(KeyCommand::List {
+            project_id,
+            org_id,
+            json,
+        }) => {
+            let scope = match (project_id, org_id) {
+                (Some(p), None) => KeyListScope::Project(ProjectId(p)),
+                (None, Some(o)) => KeyListScope::Organisation(OrgId(o)),
+                _ => return Err(Failure::Usage("give either --project or --org".into())),
+            };
+            let keys = services.list_keys(&actor, &scope).await?;
+            let now = services.now();
+            if json {
+                let rows: Vec<_> = keys.iter().map(|k| key_json(k, now)).collect();
+                let text = serde_json::to_string_pretty(&rows)
+                    .map_err(|e| Failure::Failed(e.to_string()))?;
+                out(&text)
+            } else {
+                print_key_table(&keys, now)
+            }
+        }
+        Command::Key(KeyCommand::Revoke { key_id }) => {
+            let key = services.revoke_key(&actor, &KeyId(key_id)).await?;
+            eprintln!("Revoked key “{}” ({}).", key.name, key.hint);
+            Ok(())
+        }
+    }
+}
+
+fn key_json(k: &ApiKeyRecord, now: i64) -> serde_json::Value {
+    serde_json::json!({
+        "id": k.id,
+        "name": k.name,
+        "type": k.key_type,
+        "project_id": k.project_id,
+        "org_id": k.org_id,
+        "key": k.hint,
+        "status": k.status(now),
+        "permissions": k.permissions,
+        "created_by": k.created_by_label,
+        "created_at": k.created_at,
+        "expires_at": k.expires_at,
+        "revoked_at": k.revoked_at,
+        "last_used_at": k.last_used_at,
+        "unused_90_days": k.revoked_at.is_none() && is_stale(now, k.created_at, k.last_used_at),
+    })
+}
+
+fn print_key_table(keys: &[ApiKeyRecord], now: i64) -> Result<(), Failure> {
+    if keys.is_empty() {
+        eprintln!("No keys.");
+        return Ok(());
+    }
+    let mut lines = vec![format!(
+        "{:<36}  {:<12}  {:<9}  {:<21}  {}",
+        "ID", "TYPE", "STATUS", "KEY", "NAME"
+    )];
+    for k in keys {
+        lines.push(format!(
+            "{:<36}  {:<12}  {:<9}  {:<21}  {}",
+            k.id,
+            k.key_type.as_str(),
+            k.status(now).as_str(),
+            k.hint,
+            k.name
+        ));
+    }
+    out(&lines.join("\n"))
+}
+
+/// Writes one value to stdout. A closed pipe is a failure, not a panic.
+fn out(text: &str) -> Result<(), Failure> {
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "{text}")
+        .and_then(|()| stdout.flush())
+        .map_err(|e| Failure::Failed(format!("cannot write to stdout: {e}")))
+}

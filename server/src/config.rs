@@ -1,0 +1,169 @@
+//! Command line and environment.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// GT Keys: a self-hostable API key platform.
+///
+/// With no command (or `serve`) it runs the dashboard and key API. The other commands
+/// are for operators and automation: they print only the requested value on stdout and
+/// everything else on stderr, so `KEY=$(gtx-keys key create …)` works.
+#[derive(Debug, Parser)]
+#[command(name = "gtx-keys", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// Storage and secret settings, shared by every command.
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    /// What to do (default: serve).
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Settings every command honours.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Address the server listens on.
+    #[arg(
+        long,
+        env = "GTX_LISTEN",
+        default_value = "127.0.0.1:3000",
+        global = true
+    )]
+    pub listen: SocketAddr,
+    /// Data directory: holds the SQLite database and the generated server secret.
+    #[arg(long, env = "GTX_DATA_DIR", default_value = "./data", global = true)]
+    pub data_dir: PathBuf,
+    /// PostgreSQL URL (postgres://…). When set, PostgreSQL is used instead of SQLite.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// File holding the server secret (64 hex characters). Default: `<data-dir>/server-secret`,
+    /// generated on first run with SQLite. The secret can also come from the
+    /// GTX_SERVER_SECRET environment variable (never from a flag: argv is visible to other users).
+    #[arg(long, env = "GTX_SERVER_SECRET_FILE", global = true)]
+    pub server_secret_file: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, env = "GTX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+}
+
+/// Log output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the dashboard and the key API (the default).
+    Serve,
+    /// Organisations.
+    #[command(subcommand)]
+    Org(OrgCommand),
+    /// Projects.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+    /// API keys.
+    #[command(subcommand)]
+    Key(KeyCommand),
+}
+
+/// `org` commands.
+#[derive(Debug, Subcommand)]
+pub enum OrgCommand {
+    /// Create an organisation; prints its id.
+    Create {
+        /// Its name.
+        #[arg(long)]
+        name: String,
+    },
+    /// List organisations (id and name, tab-separated).
+    List,
+}
+
+/// `project` commands.
+#[derive(Debug, Subcommand)]
+pub enum ProjectCommand {
+    /// Create a project; prints its id (the GT_PROJECT_ID).
+    Create {
+        /// The organisation's id.
+        #[arg(long = "org")]
+        org_id: String,
+        /// The project's name.
+        #[arg(long)]
+        name: String,
+        /// Default locale (BCP 47, e.g. en or en-US).
+        #[arg(long, default_value = "en")]
+        default_locale: String,
+    },
+    /// List an organisation's projects (id, name, locale; tab-separated).
+    List {
+        /// The organisation's id.
+        #[arg(long = "org")]
+        org_id: String,
+    },
+}
+
+/// Which environment a project key is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyEnv {
+    /// `gtx-api-` keys for deployed apps.
+    Production,
+    /// `gtx-dev-` keys for development and tests.
+    Development,
+}
+
+/// `key` commands.
+#[derive(Debug, Subcommand)]
+pub enum KeyCommand {
+    /// Create a key; prints the key once on stdout, nothing else.
+    #[command(group(clap::ArgGroup::new("scope").required(true).args(["project_id", "org_id"])))]
+    Create {
+        /// A project key for this project (needs --env).
+        #[arg(long = "project", requires = "env")]
+        project_id: Option<String>,
+        /// An organisation key for this organisation (needs --permission).
+        #[arg(long = "org", requires = "permissions", conflicts_with = "env")]
+        org_id: Option<String>,
+        /// Project key environment.
+        #[arg(long, value_enum)]
+        env: Option<KeyEnv>,
+        /// The key's name.
+        #[arg(long)]
+        name: String,
+        /// A permission of the organisation key (repeat for more): files:read, files:write,
+        /// context:read, context:write, runtime_translation, translation_queue,
+        /// project_settings, project_creation.
+        #[arg(
+            long = "permission",
+            value_name = "PERMISSION",
+            conflicts_with = "project_id"
+        )]
+        permissions: Vec<String>,
+        /// Expire after this long: e.g. 30d, 90d, 1y, 24h. Default: never.
+        #[arg(long)]
+        expires_in: Option<String>,
+    },
+    /// List keys, masked, with ids and status.
+    #[command(group(clap::ArgGroup::new("scope").required(true).args(["project_id", "org_id"])))]
+    List {
+        /// The keys of this project.
+        #[arg(long = "project")]
+        project_id: Option<String>,
+        /// The organisation keys of this organisation.
+        #[arg(long = "org")]
+        org_id: Option<String>,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key by id. It fails every check from then on.
+    Revoke {
+        /// The key's id (from `key list`).
+        key_id: String,
+    },
+}

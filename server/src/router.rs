@@ -1,0 +1,77 @@
+//! The HTTP surface: dashboard pages, server functions, static files, health.
+
+use crate::state::AppState;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use axum::{Json, Router};
+use gtx_app::{App, shell};
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use serde_json::json;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+/// Largest request body accepted anywhere (forms and JSON are small).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Builds the application router around `state`.
+pub fn router(state: AppState) -> Router {
+    let routes = generate_route_list(App);
+    let services = state.services.clone();
+    let services_for_errors = state.services.clone();
+    Router::new()
+        .route("/healthz", get(healthz))
+        .leptos_routes_with_context(&state, routes, move || provide_context(services.clone()), {
+            let options = state.leptos_options.clone();
+            move || shell(options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(
+            move || provide_context(services_for_errors.clone()),
+            shell,
+        ))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        // Request lines only: no headers, so no cookie or bearer key reaches the log.
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Liveness and readiness: answers 200 when the database answers.
+async fn healthz(State(state): State<AppState>) -> impl IntoResponse {
+    let backend = state.services.db().backend().as_str();
+    match sqlx_ping(&state).await {
+        Ok(()) => (
+            StatusCode::OK,
+            Json(json!({ "status": "ok", "database": backend })),
+        ),
+        Err(()) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({ "status": "unavailable", "database": backend })),
+        ),
+    }
+}
+
+async fn sqlx_ping(state: &AppState) -> Result<(), ()> {
+    state
+        .services
+        .ping()
+        .await
+        .map_err(|e| tracing::warn!(error = %e, "health check: database unreachable"))
+}
