@@ -1,0 +1,45 @@
+import { defineConfig, devices } from '@playwright/test';
+
+// Debian's chromium, never a Playwright-downloaded browser (see shared/toolchain.md).
+const chromium = {
+  ...devices['Desktop Chrome'],
+  browserName: 'chromium' as const,
+  launchOptions: {
+    executablePath: process.env.GTX_CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  },
+};
+
+export default defineConfig({
+  testDir: './tests',
+  // Artefacts (traces, screenshots) go below test-results/; Playwright empties this
+  // folder at start, while server.log and e2e-state.json stay one level up.
+  outputDir: './test-results/artifacts',
+  globalSetup: './global-setup.ts',
+  globalTeardown: './global-teardown.ts',
+  fullyParallel: false,
+  workers: 1, // 2-core machine, and one shared server
+  forbidOnly: !!process.env.CI,
+  retries: 0,
+  timeout: 30_000,
+  expect: { timeout: 15_000 }, // the debug WASM bundle is ~3.5 MB
+  reporter: [['list'], ['./summary-reporter.ts']],
+  use: {
+    // baseURL comes from global setup (free port): see tests/fixtures.ts.
+    trace: 'retain-on-failure',
+    screenshot: 'only-on-failure',
+  },
+  projects: [
+    { name: 'hydrated', use: { ...chromium, javaScriptEnabled: true } },
+    { name: 'no-js', use: { ...chromium, javaScriptEnabled: false } },
+  ],
+});
