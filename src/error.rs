@@ -19,6 +19,15 @@ pub enum CoreError {
     /// The change conflicts with the current state (a duplicate name, an already-revoked key).
     #[error("{0}")]
     Conflict(String),
+    /// Too many failed attempts; try again later.
+    #[error("too many failed attempts; try again in {retry_after_secs} seconds")]
+    TooManyAttempts {
+        /// Seconds until the next attempt is allowed.
+        retry_after_secs: i64,
+    },
+    /// The credentials were wrong (one message for unknown email and wrong password).
+    #[error("the email or password is not correct")]
+    BadCredentials,
     /// The actor may not do this.
     #[error("you do not have permission to do that")]
     Forbidden,
@@ -32,6 +41,9 @@ pub enum CoreError {
         /// How many live keys would stop working.
         live_keys: i64,
     },
+    /// Something on the server side failed (details were logged where it happened).
+    #[error("internal error: {0}")]
+    Internal(&'static str),
     /// Storage failed.
     #[error("storage error")]
     Db(#[from] DbError),

@@ -209,6 +209,12 @@ impl Db {
         Ok(())
     }
 
+    /// Starts a read-only unit of work: a plain (deferred) transaction, so on SQLite it
+    /// reads a consistent snapshot without taking the write lock.
+    pub async fn begin_read(&self) -> Result<Tx, DbError> {
+        Ok(self.pool.begin().await?)
+    }
+
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
         self.pool.close().await;

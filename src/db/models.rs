@@ -200,3 +200,26 @@ pub struct AuditEvent {
     /// When.
     pub occurred_at: i64,
 }
+
+/// An invitation to an organisation. The token is never stored.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Invite {
+    /// Id.
+    pub id: String,
+    /// The organisation.
+    pub org_id: OrgId,
+    /// Lowercased email invited.
+    pub email: String,
+    /// Role granted on acceptance.
+    pub role: Role,
+    /// The inviting user, if a user invited.
+    pub invited_by: Option<UserId>,
+    /// Creation time.
+    pub created_at: i64,
+    /// The link stops working at this time.
+    pub expires_at: i64,
+    /// When it was accepted.
+    pub accepted_at: Option<i64>,
+    /// When it was withdrawn.
+    pub revoked_at: Option<i64>,
+}

@@ -104,6 +104,33 @@ pub fn email(field: &str, raw: &str) -> Result<String, FieldError> {
     Ok(trimmed.to_lowercase())
 }
 
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 12;
+/// Longest password accepted (argon2 hashes anything, but unbounded input is a cheap
+/// way to make the server work).
+pub const MAX_PASSWORD_CHARS: usize = 256;
+
+/// Checks a new password's length. Passwords are never trimmed or changed.
+pub fn password(field: &str, raw: &str) -> Result<(), FieldError> {
+    let chars = raw.chars().count();
+    if chars < MIN_PASSWORD_CHARS {
+        return Err(FieldError::new(
+            field,
+            format!("Use at least {MIN_PASSWORD_CHARS} characters."),
+        ));
+    }
+    if chars > MAX_PASSWORD_CHARS {
+        return Err(FieldError::new(
+            field,
+            format!("Use at most {MAX_PASSWORD_CHARS} characters."),
+        ));
+    }
+    if raw.trim().is_empty() {
+        return Err(FieldError::new(field, "Use more than spaces."));
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -126,6 +153,14 @@ mod tests {
         for bad in ["", "e", "english", "en--US", "en-US!", "12"] {
             assert!(locale("l", bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn password_checks_length_only() {
+        assert!(password("password", "short").is_err());
+        assert!(password("password", &" ".repeat(20)).is_err());
+        assert!(password("password", "twelve chars").is_ok());
+        assert!(password("password", &"x".repeat(257)).is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@
 
 mod digest;
 mod generate;
+pub mod password;
 mod secret;
 
 pub use digest::{HASH_VERSION, KeyDigest};

@@ -1,9 +1,9 @@
 //! API keys: create, list, revoke.
 
 use super::audit::event;
-use super::{Actor, ActorKind, Services};
+use super::{Actor, Services};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
-use crate::db::repo::{audit, keys, new_id, orgs, projects};
+use crate::db::repo::{audit, keys, new_id, projects};
 use crate::domain::duration::MAX_EXPIRY_MS;
 use crate::domain::validation::{self, FieldError};
 use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
@@ -64,9 +64,6 @@ const ACTIVE_NAME_INDEX: &str = "api_keys_active_name";
 impl Services {
     /// Creates a key and returns it once.
     pub async fn create_key(&self, actor: &Actor, new: NewKey) -> CoreResult<CreatedKey> {
-        match actor.kind {
-            ActorKind::Operator => {}
-        }
         let name = validation::name("name", &new.name)?;
         let now = self.now();
         if let Some(expires_at) = new.expires_at {
@@ -97,6 +94,9 @@ impl Services {
                 let project = projects::get_unscoped(&mut *tx, project_id)
                     .await?
                     .ok_or(CoreError::NotFound { what: "project" })?;
+                let (project, _) = self
+                    .require_project(&mut tx, actor, &project.org_id, &project.id)
+                    .await?;
                 (
                     project.org_id,
                     Some(project.id),
@@ -108,11 +108,7 @@ impl Services {
                 org_id,
                 permissions,
             } => {
-                if orgs::get(&mut *tx, org_id).await?.is_none() {
-                    return Err(CoreError::NotFound {
-                        what: "organisation",
-                    });
-                }
+                self.require_admin(&mut tx, actor, org_id).await?;
                 if permissions.is_empty() {
                     return Err(
                         FieldError::new("permissions", "Choose at least one permission.").into(),
@@ -188,35 +184,47 @@ impl Services {
         actor: &Actor,
         scope: &KeyListScope,
     ) -> CoreResult<Vec<ApiKeyRecord>> {
-        match actor.kind {
-            ActorKind::Operator => {}
-        }
-        match scope {
+        let mut tx = self.db.begin_read().await?;
+        let keys = match scope {
             KeyListScope::Project(project_id) => {
-                let project = projects::get_unscoped(self.db.pool(), project_id)
+                let project = projects::get_unscoped(&mut *tx, project_id)
                     .await?
                     .ok_or(CoreError::NotFound { what: "project" })?;
-                Ok(keys::list_for_project(self.db.pool(), &project.org_id, &project.id).await?)
+                let (project, _) = self
+                    .require_project(&mut tx, actor, &project.org_id, &project.id)
+                    .await?;
+                keys::list_for_project(&mut *tx, &project.org_id, &project.id).await?
             }
             KeyListScope::Organisation(org_id) => {
-                if orgs::get(self.db.pool(), org_id).await?.is_none() {
-                    return Err(CoreError::NotFound {
-                        what: "organisation",
-                    });
-                }
-                Ok(keys::list_for_org(self.db.pool(), org_id).await?)
+                self.require_admin(&mut tx, actor, org_id).await?;
+                keys::list_for_org(&mut *tx, org_id).await?
             }
-        }
+        };
+        tx.commit().await?;
+        Ok(keys)
     }
 
     /// Revokes a key. It fails every check from the moment this returns.
     pub async fn revoke_key(&self, actor: &Actor, key_id: &KeyId) -> CoreResult<ApiKeyRecord> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let key = match actor.kind {
-            ActorKind::Operator => keys::get_unscoped(&mut *tx, key_id).await?,
+        let not_found = || CoreError::NotFound { what: "key" };
+        let key = keys::get_unscoped(&mut *tx, key_id)
+            .await?
+            .ok_or_else(not_found)?;
+        let allowed = match &key.project_id {
+            Some(project_id) => self
+                .require_project(&mut tx, actor, &key.org_id, project_id)
+                .await
+                .is_ok(),
+            None => self
+                .require_admin(&mut tx, actor, &key.org_id)
+                .await
+                .is_ok(),
+        };
+        if !allowed {
+            return Err(not_found());
         }
-        .ok_or(CoreError::NotFound { what: "key" })?;
         if !keys::revoke(&mut *tx, &key.org_id, &key.id, now, &actor.label()).await? {
             return Err(CoreError::Conflict(format!(
                 "The key “{}” is already revoked.",

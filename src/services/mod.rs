@@ -3,14 +3,24 @@
 //! The dashboard's server functions, the REST API and the operator CLI all call these.
 
 mod audit;
+mod audit_log;
+mod auth;
+mod authz;
 mod keys;
+mod members;
 mod orgs;
 mod projects;
+mod reveal;
 mod startup;
+mod throttle;
 
+pub use audit_log::AUDIT_PAGE_SIZE;
+pub use auth::{ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, SessionUser, SetupInput, SignedIn};
 pub use keys::{CreatedKey, KeyListScope, KeyScope, NewKey};
+pub use members::{CreatedInvite, INVITE_LIFETIME_MS, MemberView};
 pub use orgs::OrgWithProjects;
 pub use projects::DEFAULT_LOCALE;
+pub use reveal::REVEAL_TTL_MS;
 
 use crate::clock::Clock;
 use crate::db::Db;
@@ -32,6 +42,13 @@ enum ActorKind {
     /// The operator running `gtx-keys` commands on the server: full authority, like
     /// anyone with the database file.
     Operator,
+    /// A signed-in user: authorised per organisation and project by their memberships.
+    User {
+        id: crate::domain::UserId,
+        email: String,
+    },
+    /// Nobody yet: first-run setup, sign-in and invite acceptance, before a session exists.
+    Anonymous,
 }
 
 impl Actor {
@@ -44,16 +61,41 @@ impl Actor {
         }
     }
 
+    /// A signed-in user, from a session.
+    pub fn user(user: &SessionUser, ip: Option<String>, user_agent: Option<String>) -> Self {
+        Self {
+            kind: ActorKind::User {
+                id: user.user_id.clone(),
+                email: user.email.clone(),
+            },
+            ip,
+            user_agent,
+        }
+    }
+
+    /// A client without a session.
+    pub fn anonymous(ip: Option<String>, user_agent: Option<String>) -> Self {
+        Self {
+            kind: ActorKind::Anonymous,
+            ip,
+            user_agent,
+        }
+    }
+
     /// The label shown in lists and the audit log.
     pub fn label(&self) -> String {
         match &self.kind {
             ActorKind::Operator => "operator CLI".to_owned(),
+            ActorKind::User { email, .. } => email.clone(),
+            ActorKind::Anonymous => "anonymous".to_owned(),
         }
     }
 
-    fn user_id(&self) -> Option<crate::domain::UserId> {
+    /// The acting user's id, if a user acts.
+    pub fn user_id(&self) -> Option<crate::domain::UserId> {
         match &self.kind {
-            ActorKind::Operator => None,
+            ActorKind::User { id, .. } => Some(id.clone()),
+            ActorKind::Operator | ActorKind::Anonymous => None,
         }
     }
 }
@@ -64,12 +106,32 @@ pub struct Services {
     db: Db,
     secret: Arc<ServerSecret>,
     clock: Arc<dyn Clock>,
+    setup_token: Option<Arc<secrecy::SecretString>>,
+    throttle: Arc<throttle::Throttle>,
+    hashing: Arc<tokio::sync::Semaphore>,
+    reveals: Arc<reveal::RevealStore>,
 }
 
 impl Services {
     /// Services over `db`, digesting keys with `secret`, telling time by `clock`.
     pub fn new(db: Db, secret: Arc<ServerSecret>, clock: Arc<dyn Clock>) -> Self {
-        Self { db, secret, clock }
+        Self {
+            db,
+            secret,
+            clock,
+            setup_token: None,
+            throttle: Arc::new(throttle::Throttle::default()),
+            // Each argon2 run takes 19 MiB and a core for tens of milliseconds: at most
+            // two at a time, whatever the number of sign-in attempts.
+            hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+            reveals: Arc::new(reveal::RevealStore::default()),
+        }
+    }
+
+    /// Sets the one-time token that first-run setup requires.
+    pub fn with_setup_token(mut self, token: secrecy::SecretString) -> Self {
+        self.setup_token = Some(Arc::new(token));
+        self
     }
 
     /// The database.
@@ -87,3 +149,30 @@ impl Services {
         self.clock.now_ms()
     }
 }
+
+/// What the server knows about a request before any page or server function runs:
+/// the signed-in user (from the session cookie) and where the request came from.
+/// The server's middleware puts it in the request's extensions.
+#[derive(Clone, Debug, Default)]
+pub struct RequestContext {
+    /// The user, when the session cookie names a live session.
+    pub user: Option<SessionUser>,
+    /// Client address.
+    pub ip: Option<String>,
+    /// Client user agent.
+    pub user_agent: Option<String>,
+}
+
+impl RequestContext {
+    /// The actor for service calls: the user, or anonymous.
+    pub fn actor(&self) -> Actor {
+        match &self.user {
+            Some(user) => Actor::user(user, self.ip.clone(), self.user_agent.clone()),
+            None => Actor::anonymous(self.ip.clone(), self.user_agent.clone()),
+        }
+    }
+}
+
+/// Name of the session cookie. The `__Host-` prefix makes the browser insist on
+/// `Secure`, `Path=/` and no `Domain`, so no subdomain can plant or read it.
+pub const SESSION_COOKIE: &str = "__Host-gtx_session";

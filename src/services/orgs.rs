@@ -1,11 +1,23 @@
 //! Organisations.
 
 use super::audit::event;
+use super::authz::OrgAccess;
 use super::{Actor, ActorKind, Services};
-use crate::db::models::Organisation;
-use crate::db::repo::{audit, new_id, orgs};
+use crate::db::models::{Organisation, Project};
+use crate::db::repo::{audit, new_id, orgs, projects};
 use crate::domain::{OrgId, validation};
 use crate::error::{CoreError, CoreResult};
+
+/// An organisation with the projects the actor may see, for navigation.
+#[derive(Clone, Debug)]
+pub struct OrgWithProjects {
+    /// The organisation.
+    pub org: Organisation,
+    /// Whether the actor administers it.
+    pub is_admin: bool,
+    /// The projects the actor may see, by name.
+    pub projects: Vec<Project>,
+}
 
 impl Services {
     /// Creates an organisation. Only the operator may create one outside first-run setup.
@@ -39,58 +51,47 @@ impl Services {
         Ok(org)
     }
 
-    /// One organisation the actor may see.
-    pub async fn get_org(&self, actor: &Actor, org_id: &OrgId) -> CoreResult<Organisation> {
-        match actor.kind {
-            ActorKind::Operator => {}
-        }
-        orgs::get(self.db.pool(), org_id)
-            .await?
-            .ok_or(CoreError::NotFound {
-                what: "organisation",
-            })
-    }
-
-    /// The organisations the actor may see.
+    /// The organisations the actor may see, oldest first.
     pub async fn list_orgs(&self, actor: &Actor) -> CoreResult<Vec<Organisation>> {
-        match actor.kind {
+        match &actor.kind {
             ActorKind::Operator => Ok(orgs::list_all(self.db.pool()).await?),
+            ActorKind::User { id, .. } => Ok(orgs::list_for_user(self.db.pool(), id).await?),
+            ActorKind::Anonymous => Ok(Vec::new()),
         }
     }
-}
 
-/// An organisation with its projects, for navigation.
-#[derive(Clone, Debug)]
-pub struct OrgWithProjects {
-    /// The organisation.
-    pub org: Organisation,
-    /// Its projects, by name.
-    pub projects: Vec<crate::db::models::Project>,
-}
-
-impl Services {
-    /// Every organisation with its projects, oldest organisation first.
-    ///
-    /// The dashboard shell shows this while the instance has no accounts; once sign-in
-    /// exists it is replaced by the signed-in user's own organisations and projects.
-    pub async fn overview(&self) -> CoreResult<Vec<OrgWithProjects>> {
-        let orgs = orgs::list_all(self.db.pool()).await?;
-        let mut out = Vec::with_capacity(orgs.len());
-        for org in orgs {
-            let projects = crate::db::repo::projects::list(self.db.pool(), &org.id).await?;
-            out.push(OrgWithProjects { org, projects });
+    /// Every organisation the actor belongs to, with the projects they may see.
+    pub async fn overview(&self, actor: &Actor) -> CoreResult<Vec<OrgWithProjects>> {
+        let list = self.list_orgs(actor).await?;
+        let mut out = Vec::with_capacity(list.len());
+        for org in list {
+            out.push(self.org_overview(actor, &org.id).await?);
         }
         Ok(out)
     }
 
-    /// One organisation with its projects; `NotFound` for an unknown id.
-    pub async fn org_overview(&self, org_id: &OrgId) -> CoreResult<OrgWithProjects> {
-        let org = orgs::get(self.db.pool(), org_id)
+    /// One organisation with the projects the actor may see; `NotFound` for an unknown
+    /// id or one the actor does not belong to.
+    pub async fn org_overview(&self, actor: &Actor, org_id: &OrgId) -> CoreResult<OrgWithProjects> {
+        let mut tx = self.db.begin_read().await?;
+        let access = self.org_access(&mut tx, actor, org_id).await?;
+        let org = orgs::get(&mut *tx, org_id)
             .await?
             .ok_or(CoreError::NotFound {
                 what: "organisation",
             })?;
-        let projects = crate::db::repo::projects::list(self.db.pool(), &org.id).await?;
-        Ok(OrgWithProjects { org, projects })
+        let projects = match (access, actor.user_id()) {
+            (OrgAccess::Member, Some(user_id)) => {
+                projects::list_for_member(&mut *tx, org_id, &user_id).await?
+            }
+            (OrgAccess::Member, None) => Vec::new(),
+            _ => projects::list(&mut *tx, org_id).await?,
+        };
+        tx.commit().await?;
+        Ok(OrgWithProjects {
+            org,
+            is_admin: access.is_admin(),
+            projects,
+        })
     }
 }

@@ -3,7 +3,7 @@
 use super::audit::event;
 use super::{Actor, ActorKind, Services};
 use crate::db::models::Project;
-use crate::db::repo::{audit, new_id, orgs, projects};
+use crate::db::repo::{audit, new_id, projects};
 use crate::domain::{OrgId, ProjectId, validation};
 use crate::error::{CoreError, CoreResult};
 use serde_json::json;
@@ -12,7 +12,7 @@ use serde_json::json;
 pub const DEFAULT_LOCALE: &str = "en";
 
 impl Services {
-    /// Creates a project in an organisation.
+    /// Creates a project in an organisation (admins).
     pub async fn create_project(
         &self,
         actor: &Actor,
@@ -20,19 +20,12 @@ impl Services {
         name: &str,
         default_locale: Option<&str>,
     ) -> CoreResult<Project> {
-        match actor.kind {
-            ActorKind::Operator => {}
-        }
         let name = validation::name("name", name)?;
         let default_locale =
             validation::locale("default_locale", default_locale.unwrap_or(DEFAULT_LOCALE))?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        if orgs::get(&mut *tx, org_id).await?.is_none() {
-            return Err(CoreError::NotFound {
-                what: "organisation",
-            });
-        }
+        self.require_admin(&mut tx, actor, org_id).await?;
         let project = Project {
             id: ProjectId(new_id()),
             org_id: org_id.clone(),
@@ -60,21 +53,67 @@ impl Services {
 
     /// The projects of an organisation the actor may see.
     pub async fn list_projects(&self, actor: &Actor, org_id: &OrgId) -> CoreResult<Vec<Project>> {
-        match actor.kind {
-            ActorKind::Operator => {}
-        }
-        if orgs::get(self.db.pool(), org_id).await?.is_none() {
-            return Err(CoreError::NotFound {
-                what: "organisation",
-            });
-        }
-        Ok(projects::list(self.db.pool(), org_id).await?)
+        Ok(self.org_overview(actor, org_id).await?.projects)
     }
 
-    /// A project by id alone (the operator may address any project).
+    /// One project the actor may manage.
+    pub async fn get_project(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        project_id: &ProjectId,
+    ) -> CoreResult<Project> {
+        let mut tx = self.db.begin_read().await?;
+        let (project, _) = self
+            .require_project(&mut tx, actor, org_id, project_id)
+            .await?;
+        tx.commit().await?;
+        Ok(project)
+    }
+
+    /// Renames a project and sets its default locale (admins, and members of the project).
+    pub async fn update_project(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        project_id: &ProjectId,
+        name: &str,
+        default_locale: &str,
+    ) -> CoreResult<Project> {
+        let name = validation::name("name", name)?;
+        let default_locale = validation::locale("default_locale", default_locale)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let (before, _) = self
+            .require_project(&mut tx, actor, org_id, project_id)
+            .await?;
+        projects::update(&mut *tx, org_id, project_id, &name, &default_locale).await?;
+        audit::insert(
+            &mut *tx,
+            &event(
+                actor,
+                Some(org_id),
+                "project.update",
+                ("project", project_id.as_str(), &name),
+                Some(json!({
+                    "name": { "from": before.name, "to": name },
+                    "default_locale": { "from": before.default_locale, "to": default_locale },
+                })),
+                now,
+            ),
+        )
+        .await?;
+        let project = projects::get(&mut *tx, org_id, project_id)
+            .await?
+            .ok_or(CoreError::NotFound { what: "project" })?;
+        tx.commit().await?;
+        Ok(project)
+    }
+
+    /// A project by id alone: the operator may address any project.
     pub async fn find_project(&self, actor: &Actor, project_id: &ProjectId) -> CoreResult<Project> {
-        match actor.kind {
-            ActorKind::Operator => {}
+        if actor.kind != ActorKind::Operator {
+            return Err(CoreError::NotFound { what: "project" });
         }
         projects::get_unscoped(self.db.pool(), project_id)
             .await?

@@ -5,6 +5,7 @@
 //! and filter by it in the `WHERE` clause itself, so a wrong id finds nothing.
 
 pub mod audit;
+pub mod invites;
 pub mod keys;
 pub mod orgs;
 pub mod projects;

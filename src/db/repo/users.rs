@@ -70,3 +70,28 @@ pub async fn set_password_hash<'e, E: Executor<'e, Database = Any>>(
         .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Whether any user exists (false until first-run setup is done).
+pub async fn any_exists<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<bool, DbError> {
+    let row = sqlx::query("SELECT 1 AS present FROM users LIMIT 1")
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.is_some())
+}
+
+/// The members of an organisation with their roles, by email.
+pub async fn list_org_members<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &crate::domain::OrgId,
+) -> Result<Vec<(User, crate::domain::Role)>, DbError> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.email, u.name, u.password_hash, u.created_at, m.role FROM users u \
+         JOIN memberships m ON m.user_id = u.id WHERE m.org_id = $1 ORDER BY u.email",
+    )
+    .bind(org_id.as_str())
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| Ok((from_row(row)?, super::parse_col(row, "role")?)))
+        .collect()
+}

@@ -1,0 +1,442 @@
+//! First-run setup, sign-in, sessions and sign-out.
+//!
+//! Session tokens are 256-bit random strings held only by the browser's cookie; the
+//! database keeps their HMAC digest. A session ends after [`IDLE_TIMEOUT_MS`] without a
+//! request or [`ABSOLUTE_TIMEOUT_MS`] after sign-in, whichever comes first.
+
+use super::audit::event;
+use super::throttle::{PER_ACCOUNT, PER_ADDRESS};
+use super::{Actor, Services};
+use crate::db::models::{Membership, Organisation, SessionRecord, User};
+use crate::db::repo::{audit, new_id, orgs, sessions, users};
+use crate::domain::validation::{self, FieldError};
+use crate::domain::{OrgId, Role, UserId};
+use crate::error::{CoreError, CoreResult};
+use crate::keys::password::{dummy_verify, hash_password, verify_password};
+use crate::keys::random_token;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+use subtle::ConstantTimeEq;
+
+/// A session ends after this long without a request.
+pub const IDLE_TIMEOUT_MS: i64 = 8 * 60 * 60 * 1000;
+/// A session ends this long after sign-in, however active.
+pub const ABSOLUTE_TIMEOUT_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+/// Activity is written at most this often per session.
+const TOUCH_EVERY_MS: i64 = 60 * 1000;
+
+/// The user behind a valid session.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SessionUser {
+    /// The session's id (not its token).
+    pub session_id: String,
+    /// The user.
+    pub user_id: UserId,
+    /// Their email.
+    pub email: String,
+    /// Their name.
+    pub name: String,
+}
+
+/// A fresh session: the user and the token for the cookie (shown to nobody else).
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The user.
+    pub user: SessionUser,
+    /// The cookie's value. Never logged, never stored.
+    pub token: SecretString,
+    /// The organisation to land on (the first one the user belongs to), if any.
+    pub landing_org: Option<OrgId>,
+}
+
+/// What first-run setup receives.
+#[derive(Debug)]
+pub struct SetupInput {
+    /// The one-time setup token printed on the server console.
+    pub setup_token: SecretString,
+    /// The organisation's name.
+    pub org_name: String,
+    /// The first admin's email.
+    pub email: String,
+    /// The first admin's name (defaults to the email's local part).
+    pub name: Option<String>,
+    /// The first admin's password.
+    pub password: SecretString,
+}
+
+impl Services {
+    /// Whether first-run setup is still to be done (no user exists).
+    pub async fn setup_required(&self) -> CoreResult<bool> {
+        Ok(!users::any_exists(self.db.pool()).await?)
+    }
+
+    /// Hashes a password on the blocking pool, at most two at a time.
+    pub(crate) async fn hash_password(&self, password: &SecretString) -> CoreResult<String> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| internal("hashing closed"))?;
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || hash_password(password.expose_secret()))
+            .await
+            .map_err(|_| internal("hashing task failed"))?
+            .map_err(|_| internal("password hashing failed"))
+    }
+
+    /// Verifies a password on the blocking pool; `None` hash spends the same time.
+    async fn verify_password(
+        &self,
+        password: &SecretString,
+        hash: Option<String>,
+    ) -> CoreResult<bool> {
+        let _permit = self
+            .hashing
+            .acquire()
+            .await
+            .map_err(|_| internal("hashing closed"))?;
+        let password = password.clone();
+        tokio::task::spawn_blocking(move || match hash {
+            Some(hash) => verify_password(password.expose_secret(), &hash),
+            None => dummy_verify(password.expose_secret()),
+        })
+        .await
+        .map_err(|_| internal("hashing task failed"))
+    }
+
+    /// First-run setup: creates the organisation and its first admin and signs them in.
+    /// Works once: after any user exists it answers `NotFound`.
+    pub async fn complete_setup(&self, actor: &Actor, input: SetupInput) -> CoreResult<SignedIn> {
+        if !self.setup_required().await? {
+            return Err(CoreError::NotFound { what: "setup" });
+        }
+        let expected = self
+            .setup_token
+            .as_ref()
+            .ok_or(CoreError::NotFound { what: "setup" })?;
+        let presented = input.setup_token.expose_secret().trim().as_bytes();
+        if !bool::from(presented.ct_eq(expected.expose_secret().as_bytes())) {
+            return Err(FieldError::new(
+                "setup_token",
+                "This setup token is not correct. Copy it from the server's console.",
+            )
+            .into());
+        }
+        let org_name = validation::name("org_name", &input.org_name)?;
+        let email = validation::email("email", &input.email)?;
+        let name = match input
+            .name
+            .as_deref()
+            .map(str::trim)
+            .filter(|n| !n.is_empty())
+        {
+            Some(n) => validation::name("name", n)?,
+            None => email.split('@').next().unwrap_or_default().to_owned(),
+        };
+        validation::password("password", input.password.expose_secret())?;
+        let password_hash = self.hash_password(&input.password).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        // Checked again inside the write transaction: two racing setups cannot both win.
+        if users::any_exists(&mut *tx).await? {
+            return Err(CoreError::NotFound { what: "setup" });
+        }
+        let org = Organisation {
+            id: OrgId(new_id()),
+            name: org_name,
+            created_at: now,
+        };
+        orgs::insert(&mut *tx, &org).await?;
+        let user = User {
+            id: UserId(new_id()),
+            email,
+            name,
+            password_hash: Some(password_hash),
+            created_at: now,
+        };
+        users::insert(&mut *tx, &user).await?;
+        orgs::insert_membership(
+            &mut *tx,
+            &Membership {
+                org_id: org.id.clone(),
+                user_id: user.id.clone(),
+                role: Role::Admin,
+                created_at: now,
+            },
+        )
+        .await?;
+        let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
+        let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
+        audit::insert(
+            &mut *tx,
+            &event(
+                &as_user,
+                Some(&org.id),
+                "setup.complete",
+                ("organisation", org.id.as_str(), &org.name),
+                Some(json!({ "admin": user.email })),
+                now,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        tracing::info!(org_id = %org.id, "first-run setup complete");
+        Ok(SignedIn {
+            landing_org: Some(org.id),
+            ..signed_in
+        })
+    }
+
+    pub(crate) async fn start_session(
+        &self,
+        tx: &mut crate::db::Tx,
+        user: &User,
+        actor: &Actor,
+        now: i64,
+    ) -> CoreResult<SignedIn> {
+        let token = random_token(43);
+        let record = SessionRecord {
+            id: new_id(),
+            user_id: user.id.clone(),
+            created_at: now,
+            last_seen_at: now,
+            expires_at: now + ABSOLUTE_TIMEOUT_MS,
+            ip: actor.ip.clone(),
+            user_agent: actor.user_agent.clone(),
+        };
+        sessions::insert(&mut **tx, &record, &self.secret.digest(&token).0).await?;
+        Ok(SignedIn {
+            user: SessionUser {
+                session_id: record.id,
+                user_id: user.id.clone(),
+                email: user.email.clone(),
+                name: user.name.clone(),
+            },
+            token: SecretString::from(token),
+            landing_org: None,
+        })
+    }
+
+    /// Signs in with email and password. Unknown emails cost the same time as wrong
+    /// passwords and get the same answer; repeated failures are throttled per account
+    /// and per client address. Every attempt is audited.
+    pub async fn sign_in(
+        &self,
+        actor: &Actor,
+        email: &str,
+        password: &SecretString,
+    ) -> CoreResult<SignedIn> {
+        let now = self.now();
+        let email = email.trim().to_lowercase();
+        let account_key = format!("account:{email}");
+        let address_key = format!("ip:{}", actor.ip.as_deref().unwrap_or("unknown"));
+        let throttled = self
+            .throttle
+            .retry_after(&account_key, PER_ACCOUNT, now)
+            .into_iter()
+            .chain(self.throttle.retry_after(&address_key, PER_ADDRESS, now))
+            .max();
+        if let Some(wait_ms) = throttled {
+            return Err(CoreError::TooManyAttempts {
+                retry_after_secs: (wait_ms + 999) / 1000,
+            });
+        }
+        let user = users::get_by_email(self.db.pool(), &email).await?;
+        let ok = self
+            .verify_password(
+                password,
+                user.as_ref().and_then(|u| u.password_hash.clone()),
+            )
+            .await?;
+        let mut tx = self.db.begin().await?;
+        let orgs_of_user = match &user {
+            Some(u) => orgs::list_for_user(&mut *tx, &u.id).await?,
+            None => Vec::new(),
+        };
+        let user = match (ok, user) {
+            (true, Some(user)) => user,
+            (_, user) => {
+                self.throttle.record_failure(&account_key, now);
+                self.throttle.record_failure(&address_key, now);
+                for org in orgs_of_user
+                    .iter()
+                    .map(|o| Some(&o.id))
+                    .chain(orgs_of_user.is_empty().then_some(None))
+                {
+                    audit::insert(
+                        &mut *tx,
+                        &event(
+                            actor,
+                            org,
+                            "auth.sign_in_failed",
+                            ("user", user.as_ref().map_or("", |u| u.id.as_str()), &email),
+                            None,
+                            now,
+                        ),
+                    )
+                    .await?;
+                }
+                tx.commit().await?;
+                return Err(CoreError::BadCredentials);
+            }
+        };
+        self.throttle.clear(&account_key);
+        let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
+        let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
+        for org in &orgs_of_user {
+            audit::insert(
+                &mut *tx,
+                &event(
+                    &as_user,
+                    Some(&org.id),
+                    "auth.sign_in",
+                    ("user", user.id.as_str(), &user.email),
+                    None,
+                    now,
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(SignedIn {
+            landing_org: orgs_of_user.first().map(|o| o.id.clone()),
+            ..signed_in
+        })
+    }
+
+    /// The user behind a session token, if the session is live. Records activity (at
+    /// most once a minute) for the idle timeout, and deletes a session found expired.
+    pub async fn session_user(&self, token: &str) -> CoreResult<Option<SessionUser>> {
+        if token.len() != 43 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Ok(None);
+        }
+        let now = self.now();
+        let digest = self.secret.digest(token).0;
+        let Some(session) = sessions::find_by_token_digest(self.db.pool(), &digest).await? else {
+            return Ok(None);
+        };
+        if session.expires_at <= now || now - session.last_seen_at >= IDLE_TIMEOUT_MS {
+            sessions::delete(self.db.pool(), &session.id).await?;
+            return Ok(None);
+        }
+        let Some(user) = users::get(self.db.pool(), &session.user_id).await? else {
+            return Ok(None);
+        };
+        if now - session.last_seen_at >= TOUCH_EVERY_MS {
+            sessions::touch(self.db.pool(), &session.id, now).await?;
+        }
+        Ok(Some(SessionUser {
+            session_id: session.id,
+            user_id: user.id,
+            email: user.email,
+            name: user.name,
+        }))
+    }
+
+    /// Ends a session on the server (the cookie alone no longer signs anyone in).
+    pub async fn sign_out(&self, user: &SessionUser) -> CoreResult<()> {
+        sessions::delete(self.db.pool(), &user.session_id).await?;
+        Ok(())
+    }
+
+    /// Creates a user in an organisation (operator command `user create`).
+    pub async fn create_user(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        email: &str,
+        name: Option<&str>,
+        role: Role,
+        password: &SecretString,
+    ) -> CoreResult<User> {
+        let email = validation::email("email", email)?;
+        let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
+            Some(n) => validation::name("name", n)?,
+            None => email.split('@').next().unwrap_or_default().to_owned(),
+        };
+        validation::password("password", password.expose_secret())?;
+        let password_hash = self.hash_password(password).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        if users::get_by_email(&mut *tx, &email).await?.is_some() {
+            return Err(FieldError::new("email", "A user with this email already exists.").into());
+        }
+        let user = User {
+            id: UserId(new_id()),
+            email,
+            name,
+            password_hash: Some(password_hash),
+            created_at: now,
+        };
+        users::insert(&mut *tx, &user).await?;
+        orgs::insert_membership(
+            &mut *tx,
+            &Membership {
+                org_id: org_id.clone(),
+                user_id: user.id.clone(),
+                role,
+                created_at: now,
+            },
+        )
+        .await?;
+        audit::insert(
+            &mut *tx,
+            &event(
+                actor,
+                Some(org_id),
+                "member.create",
+                ("user", user.id.as_str(), &user.email),
+                Some(json!({ "role": role.as_str() })),
+                now,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    /// Sets a user's password and ends all their sessions (operator command
+    /// `user reset-password`).
+    pub async fn reset_password(
+        &self,
+        actor: &Actor,
+        email: &str,
+        password: &SecretString,
+    ) -> CoreResult<User> {
+        if !matches!(actor.kind, super::ActorKind::Operator) {
+            return Err(CoreError::Forbidden);
+        }
+        let email = validation::email("email", email)?;
+        validation::password("password", password.expose_secret())?;
+        let password_hash = self.hash_password(password).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let user = users::get_by_email(&mut *tx, &email)
+            .await?
+            .ok_or(CoreError::NotFound { what: "user" })?;
+        users::set_password_hash(&mut *tx, &user.id, &password_hash).await?;
+        sessions::delete_for_user(&mut *tx, &user.id).await?;
+        for org in orgs::list_for_user(&mut *tx, &user.id).await? {
+            audit::insert(
+                &mut *tx,
+                &event(
+                    actor,
+                    Some(&org.id),
+                    "member.reset_password",
+                    ("user", user.id.as_str(), &user.email),
+                    None,
+                    now,
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(user)
+    }
+}
+
+fn internal(what: &'static str) -> CoreError {
+    tracing::error!("{what}");
+    CoreError::Internal(what)
+}

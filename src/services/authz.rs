@@ -1,0 +1,101 @@
+//! Authorisation, per the access table of the spec. Every check is a query scoped by
+//! organisation (and project); whatever the actor may not see answers `NotFound`, never
+//! `Forbidden`, so ids of other tenants cannot be probed.
+
+use super::{Actor, ActorKind, Services};
+use crate::db::Tx;
+use crate::db::models::Project;
+use crate::db::repo::{orgs, projects};
+use crate::domain::{OrgId, ProjectId, Role};
+use crate::error::{CoreError, CoreResult};
+
+/// What the actor is in an organisation.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum OrgAccess {
+    /// The operator CLI: everything.
+    Operator,
+    /// An organisation admin: everything in the organisation.
+    Admin,
+    /// A member: their own projects.
+    Member,
+}
+
+impl OrgAccess {
+    pub(crate) fn is_admin(self) -> bool {
+        matches!(self, Self::Operator | Self::Admin)
+    }
+}
+
+const ORG: CoreError = CoreError::NotFound {
+    what: "organisation",
+};
+
+impl Services {
+    /// The actor's access to an organisation; `NotFound` when it does not exist or the
+    /// actor is not a member.
+    pub(crate) async fn org_access(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        org_id: &OrgId,
+    ) -> CoreResult<OrgAccess> {
+        match &actor.kind {
+            ActorKind::Operator => {
+                orgs::get(&mut **tx, org_id).await?.ok_or(ORG)?;
+                Ok(OrgAccess::Operator)
+            }
+            ActorKind::User { id, .. } => {
+                let membership = orgs::get_membership(&mut **tx, org_id, id)
+                    .await?
+                    .ok_or(ORG)?;
+                Ok(match membership.role {
+                    Role::Admin => OrgAccess::Admin,
+                    Role::Member => OrgAccess::Member,
+                })
+            }
+            ActorKind::Anonymous => Err(ORG),
+        }
+    }
+
+    /// Requires admin rights in the organisation (`NotFound` otherwise).
+    pub(crate) async fn require_admin(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        org_id: &OrgId,
+    ) -> CoreResult<OrgAccess> {
+        let access = self.org_access(tx, actor, org_id).await?;
+        if access.is_admin() {
+            Ok(access)
+        } else {
+            Err(ORG)
+        }
+    }
+
+    /// The project, when the actor may manage it: admins any project of their
+    /// organisation, members the projects they belong to. `NotFound` otherwise.
+    pub(crate) async fn require_project(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        org_id: &OrgId,
+        project_id: &ProjectId,
+    ) -> CoreResult<(Project, OrgAccess)> {
+        let access = self
+            .org_access(tx, actor, org_id)
+            .await
+            .map_err(|_| CoreError::NotFound { what: "project" })?;
+        let project = projects::get(&mut **tx, org_id, project_id)
+            .await?
+            .ok_or(CoreError::NotFound { what: "project" })?;
+        if access == OrgAccess::Member {
+            let user_id = actor
+                .user_id()
+                .ok_or(CoreError::NotFound { what: "project" })?;
+            if !projects::is_member(&mut **tx, org_id, project_id, &user_id).await? {
+                return Err(CoreError::NotFound { what: "project" });
+            }
+        }
+        Ok((project, access))
+    }
+}

@@ -1,0 +1,382 @@
+//! Members: invitations, roles, removal, and project membership. Admins only, except
+//! accepting an invite.
+
+use super::audit::event;
+use super::auth::SignedIn;
+use super::{Actor, Services};
+use crate::db::models::{Invite, Membership, User};
+use crate::db::repo::{audit, invites, new_id, orgs, projects, sessions, users};
+use crate::domain::validation::{self, FieldError};
+use crate::domain::{OrgId, ProjectId, Role, UserId};
+use crate::error::{CoreError, CoreResult};
+use crate::keys::random_token;
+use secrecy::{ExposeSecret, SecretString};
+use serde_json::json;
+
+/// An invite link works this long.
+pub const INVITE_LIFETIME_MS: i64 = 7 * 24 * 60 * 60 * 1000;
+
+/// An invite just made: the record and the token for the link, shown once.
+#[derive(Debug)]
+pub struct CreatedInvite {
+    /// What was stored.
+    pub invite: Invite,
+    /// The link's token (`/invite/{token}`). Never stored, never logged.
+    pub token: SecretString,
+}
+
+/// A member as the members page shows them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MemberView {
+    /// The user's id.
+    pub user_id: UserId,
+    /// Email.
+    pub email: String,
+    /// Name.
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// The projects of this organisation they belong to.
+    pub project_ids: Vec<ProjectId>,
+}
+
+const MEMBER: CoreError = CoreError::NotFound { what: "member" };
+
+impl Services {
+    /// Invites an email to the organisation with a role.
+    pub async fn invite_member(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        email: &str,
+        role: Role,
+    ) -> CoreResult<CreatedInvite> {
+        let email = validation::email("email", email)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        if let Some(user) = users::get_by_email(&mut *tx, &email).await?
+            && orgs::get_membership(&mut *tx, org_id, &user.id)
+                .await?
+                .is_some()
+        {
+            return Err(FieldError::new("email", "This person is already a member.").into());
+        }
+        let token = random_token(43);
+        let invite = Invite {
+            id: new_id(),
+            org_id: org_id.clone(),
+            email,
+            role,
+            invited_by: actor.user_id(),
+            created_at: now,
+            expires_at: now + INVITE_LIFETIME_MS,
+            accepted_at: None,
+            revoked_at: None,
+        };
+        invites::insert(&mut *tx, &invite, &self.secret.digest(&token).0).await?;
+        audit::insert(
+            &mut *tx,
+            &event(
+                actor,
+                Some(org_id),
+                "member.invite",
+                ("invite", &invite.id, &invite.email),
+                Some(json!({ "role": role.as_str() })),
+                now,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(CreatedInvite {
+            invite,
+            token: SecretString::from(token),
+        })
+    }
+
+    /// The open invite behind a link's token, with its organisation's name.
+    pub async fn find_invite(&self, token: &str) -> CoreResult<(Invite, String)> {
+        let not_found = || CoreError::NotFound { what: "invite" };
+        if token.len() != 43 || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return Err(not_found());
+        }
+        let invite = invites::find_by_token_digest(self.db.pool(), &self.secret.digest(token).0)
+            .await?
+            .ok_or_else(not_found)?;
+        if invite.accepted_at.is_some()
+            || invite.revoked_at.is_some()
+            || invite.expires_at <= self.now()
+        {
+            return Err(not_found());
+        }
+        let org = orgs::get(self.db.pool(), &invite.org_id)
+            .await?
+            .ok_or_else(not_found)?;
+        Ok((invite, org.name))
+    }
+
+    /// Accepts an invite: creates the account with a name and password, joins the
+    /// organisation, and signs in. A link works once.
+    pub async fn accept_invite(
+        &self,
+        actor: &Actor,
+        token: &str,
+        name: &str,
+        password: &SecretString,
+    ) -> CoreResult<SignedIn> {
+        let (invite, _) = self.find_invite(token).await?;
+        let name = validation::name("name", name)?;
+        validation::password("password", password.expose_secret())?;
+        let password_hash = self.hash_password(password).await?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        if !invites::mark_accepted(&mut *tx, &invite.id, now).await? {
+            return Err(CoreError::NotFound { what: "invite" });
+        }
+        if users::get_by_email(&mut *tx, &invite.email)
+            .await?
+            .is_some()
+        {
+            return Err(FieldError::new(
+                "email",
+                "An account with this email already exists. Ask an admin to add it, or sign in.",
+            )
+            .into());
+        }
+        let user = User {
+            id: UserId(new_id()),
+            email: invite.email.clone(),
+            name,
+            password_hash: Some(password_hash),
+            created_at: now,
+        };
+        users::insert(&mut *tx, &user).await?;
+        orgs::insert_membership(
+            &mut *tx,
+            &Membership {
+                org_id: invite.org_id.clone(),
+                user_id: user.id.clone(),
+                role: invite.role,
+                created_at: now,
+            },
+        )
+        .await?;
+        let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
+        let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
+        audit::insert(
+            &mut *tx,
+            &event(
+                &as_user,
+                Some(&invite.org_id),
+                "member.join",
+                ("user", user.id.as_str(), &user.email),
+                Some(json!({ "role": invite.role.as_str(), "invite": invite.id })),
+                now,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(SignedIn {
+            landing_org: Some(invite.org_id),
+            ..signed_in
+        })
+    }
+
+    /// The organisation's members and open invites.
+    pub async fn list_members(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+    ) -> CoreResult<(Vec<MemberView>, Vec<Invite>)> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        let members = users::list_org_members(&mut *tx, org_id).await?;
+        let mut out = Vec::with_capacity(members.len());
+        for (user, role) in members {
+            let project_ids = projects::list_for_member(&mut *tx, org_id, &user.id)
+                .await?
+                .into_iter()
+                .map(|p| p.id)
+                .collect();
+            out.push(MemberView {
+                user_id: user.id,
+                email: user.email,
+                name: user.name,
+                role,
+                project_ids,
+            });
+        }
+        let open = invites::list_open(&mut *tx, org_id, now).await?;
+        tx.commit().await?;
+        Ok((out, open))
+    }
+
+    /// Changes a member's role. The last admin cannot be demoted.
+    pub async fn set_member_role(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        user_id: &UserId,
+        role: Role,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        let current = orgs::get_membership(&mut *tx, org_id, user_id)
+            .await?
+            .ok_or(MEMBER)?;
+        if current.role == role {
+            return Ok(());
+        }
+        if current.role == Role::Admin && orgs::count_admins(&mut *tx, org_id).await? <= 1 {
+            return Err(CoreError::Conflict(
+                "The organisation needs at least one admin: make someone else admin first.".into(),
+            ));
+        }
+        orgs::set_role(&mut *tx, org_id, user_id, role).await?;
+        let user = users::get(&mut *tx, user_id).await?.ok_or(MEMBER)?;
+        audit::insert(
+            &mut *tx,
+            &event(
+                actor,
+                Some(org_id),
+                "member.role",
+                ("user", user_id.as_str(), &user.email),
+                Some(json!({ "from": current.role.as_str(), "to": role.as_str() })),
+                now,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a member from the organisation and its projects, and ends their
+    /// sessions at once. The last admin cannot be removed.
+    pub async fn remove_member(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        user_id: &UserId,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        let current = orgs::get_membership(&mut *tx, org_id, user_id)
+            .await?
+            .ok_or(MEMBER)?;
+        if current.role == Role::Admin && orgs::count_admins(&mut *tx, org_id).await? <= 1 {
+            return Err(CoreError::Conflict(
+                "The organisation needs at least one admin: make someone else admin first.".into(),
+            ));
+        }
+        for project in projects::list_for_member(&mut *tx, org_id, user_id).await? {
+            projects::remove_member(&mut *tx, org_id, &project.id, user_id).await?;
+        }
+        orgs::delete_membership(&mut *tx, org_id, user_id).await?;
+        sessions::delete_for_user(&mut *tx, user_id).await?;
+        let user = users::get(&mut *tx, user_id).await?.ok_or(MEMBER)?;
+        audit::insert(
+            &mut *tx,
+            &event(
+                actor,
+                Some(org_id),
+                "member.remove",
+                ("user", user_id.as_str(), &user.email),
+                None,
+                now,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Adds an organisation member to one of its projects (by user id or email).
+    pub async fn add_project_member(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        project_id: &ProjectId,
+        email: &str,
+    ) -> CoreResult<()> {
+        let email = validation::email("email", email)?;
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        let project = projects::get(&mut *tx, org_id, project_id)
+            .await?
+            .ok_or(CoreError::NotFound { what: "project" })?;
+        let user = users::get_by_email(&mut *tx, &email).await?;
+        let user = match user {
+            Some(u)
+                if orgs::get_membership(&mut *tx, org_id, &u.id)
+                    .await?
+                    .is_some() =>
+            {
+                u
+            }
+            _ => {
+                return Err(FieldError::new(
+                    "email",
+                    "No member of this organisation has this email. Invite them first.",
+                )
+                .into());
+            }
+        };
+        if projects::add_member(&mut *tx, org_id, project_id, &user.id, now).await? {
+            audit::insert(
+                &mut *tx,
+                &event(
+                    actor,
+                    Some(org_id),
+                    "project.member_add",
+                    ("project", project.id.as_str(), &project.name),
+                    Some(json!({ "user": user.email })),
+                    now,
+                ),
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Removes a user from a project.
+    pub async fn remove_project_member(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        project_id: &ProjectId,
+        user_id: &UserId,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        let project = projects::get(&mut *tx, org_id, project_id)
+            .await?
+            .ok_or(CoreError::NotFound { what: "project" })?;
+        if !projects::remove_member(&mut *tx, org_id, project_id, user_id).await? {
+            return Err(MEMBER);
+        }
+        let email = users::get(&mut *tx, user_id)
+            .await?
+            .map(|u| u.email)
+            .unwrap_or_default();
+        audit::insert(
+            &mut *tx,
+            &event(
+                actor,
+                Some(org_id),
+                "project.member_remove",
+                ("project", project.id.as_str(), &project.name),
+                Some(json!({ "user": email })),
+                now,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
