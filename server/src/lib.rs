@@ -5,6 +5,7 @@
 pub mod boot;
 pub mod cli;
 pub mod config;
+pub mod middleware;
 pub mod router;
 pub mod state;
 
@@ -48,6 +49,24 @@ pub async fn run(cli: Cli) -> ExitCode {
 async fn serve(args: &config::GlobalArgs) -> ExitCode {
     let services = match boot::services(args).await {
         Ok(s) => s,
+        Err(e) => {
+            tracing::error!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let services = match services.setup_required().await {
+        Ok(true) => {
+            let token = std::env::var("GTX_SETUP_TOKEN")
+                .ok()
+                .filter(|t| !t.trim().is_empty())
+                .unwrap_or_else(|| gtx_core::keys::random_token(24));
+            // Printed on the console, not logged: it must reach the operator, and only them.
+            eprintln!(
+                "\n  First run: open /setup and enter this one-time setup token:\n\n      {token}\n"
+            );
+            services.with_setup_token(secrecy::SecretString::from(token))
+        }
+        Ok(false) => services,
         Err(e) => {
             tracing::error!("cannot start: {e}");
             return ExitCode::FAILURE;

@@ -35,7 +35,26 @@ pub fn router(state: AppState) -> Router {
             move || provide_context(services_for_errors.clone()),
             shell,
         ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            crate::middleware::request_context,
+        ))
+        .layer(axum::middleware::from_fn(crate::middleware::same_origin))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Pages set their own nonce-bearing policy; everything else (JSON, files) gets
+        // one that allows nothing to run.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static("cross-origin-opener-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::HeaderName::from_static("permissions-policy"),
+            HeaderValue::from_static("camera=(), microphone=(), geolocation=(), payment=()"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

@@ -1,0 +1,140 @@
+//! Request hardening and the session: the same-origin check on state-changing requests,
+//! security headers, and resolving the session cookie into a [`RequestContext`].
+
+use crate::state::AppState;
+use axum::Json;
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use gtx_core::services::{RequestContext, SESSION_COOKIE};
+use serde_json::json;
+use std::net::SocketAddr;
+
+/// Leptos server functions and plain form posts have no CSRF protection of their own:
+/// every state-changing request must come from this origin. Browsers send
+/// `Sec-Fetch-Site`; older ones an `Origin`, which must name this very host. A request
+/// with neither is refused. The bearer-key REST API (`/api/v1`) carries no cookie, so
+/// cross-site requests cannot ride on a session there and it is exempt.
+pub async fn same_origin(req: Request, next: Next) -> Response {
+    let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    if safe || req.uri().path().starts_with("/api/v1/") || is_same_origin(req.headers()) {
+        return next.run(req).await;
+    }
+    tracing::warn!(path = %req.uri().path(), "refused a cross-origin state-changing request");
+    (
+        StatusCode::FORBIDDEN,
+        Json(
+            json!({ "error": "cross_origin", "message": "Cross-origin requests are not allowed." }),
+        ),
+    )
+        .into_response()
+}
+
+fn is_same_origin(headers: &HeaderMap) -> bool {
+    if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
+        return site == "same-origin";
+    }
+    let (Some(origin), Some(host)) = (
+        headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()),
+        headers.get(header::HOST).and_then(|v| v.to_str().ok()),
+    ) else {
+        return false;
+    };
+    origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+        .is_some_and(|authority| authority.eq_ignore_ascii_case(host))
+}
+
+/// Resolves the session cookie and records the client, for pages, server functions and
+/// the audit log.
+pub async fn request_context(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let ip = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip().to_string());
+    let user_agent = req
+        .headers()
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .map(|s| s.chars().take(256).collect());
+    let user = match session_token(req.headers()) {
+        Some(token) => match state.services.session_user(token).await {
+            Ok(user) => user,
+            Err(e) => {
+                tracing::error!(error = %e, "session lookup failed");
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    Json(json!({ "error": "unavailable" })),
+                )
+                    .into_response();
+            }
+        },
+        None => None,
+    };
+    req.extensions_mut().insert(RequestContext {
+        user,
+        ip,
+        user_agent,
+    });
+    next.run(req).await
+}
+
+/// The session token from the `Cookie` header, if present.
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| value)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    #[test]
+    fn same_origin_accepts_only_this_host() {
+        let mut h = HeaderMap::new();
+        assert!(!is_same_origin(&h), "no header at all is refused");
+        h.insert("sec-fetch-site", HeaderValue::from_static("same-origin"));
+        assert!(is_same_origin(&h));
+        h.insert("sec-fetch-site", HeaderValue::from_static("cross-site"));
+        assert!(!is_same_origin(&h));
+        let mut h = HeaderMap::new();
+        h.insert(header::HOST, HeaderValue::from_static("keys.example.com"));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://keys.example.com"),
+        );
+        assert!(is_same_origin(&h));
+        h.insert(
+            header::ORIGIN,
+            HeaderValue::from_static("https://keys.example.com.evil.net"),
+        );
+        assert!(!is_same_origin(&h));
+        h.insert(header::ORIGIN, HeaderValue::from_static("null"));
+        assert!(!is_same_origin(&h));
+    }
+
+    #[test]
+    fn session_token_finds_the_cookie_among_others() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            HeaderValue::from_static("a=1; __Host-gtx_session=abc; b=2"),
+        );
+        assert_eq!(session_token(&h), Some("abc"));
+        h.insert(header::COOKIE, HeaderValue::from_static("gtx_session=abc"));
+        assert_eq!(session_token(&h), None);
+    }
+}
