@@ -3,13 +3,16 @@
 //! arguments, including values the services reject as invalid).
 
 use crate::boot;
-use crate::config::{GlobalArgs, KeyCommand, KeyEnv, OrgCommand, ProjectCommand};
+use crate::config::{
+    GlobalArgs, KeyCommand, KeyEnv, OrgCommand, ProjectCommand, RoleArg, UserCommand,
+};
 use gtx_core::db::models::ApiKeyRecord;
 use gtx_core::domain::duration::parse_duration_ms;
 use gtx_core::domain::status::is_stale;
-use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
+use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, Role};
 use gtx_core::error::CoreError;
 use gtx_core::services::{Actor, KeyListScope, KeyScope, NewKey, Services};
+use secrecy::SecretString;
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -175,6 +178,46 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
                 print_key_table(&keys, now)
             }
         }
+        Command::Project(ProjectCommand::AddMember { project_id, email }) => {
+            let project = services
+                .find_project(&actor, &ProjectId(project_id))
+                .await?;
+            services
+                .add_project_member(&actor, &project.org_id, &project.id, &email)
+                .await?;
+            eprintln!("Added {email} to project “{}”.", project.name);
+            Ok(())
+        }
+        Command::User(UserCommand::Create {
+            org_id,
+            email,
+            role,
+            name,
+        }) => {
+            let password = read_password()?;
+            let role = match role {
+                RoleArg::Admin => Role::Admin,
+                RoleArg::Member => Role::Member,
+            };
+            let user = services
+                .create_user(
+                    &actor,
+                    &OrgId(org_id),
+                    &email,
+                    name.as_deref(),
+                    role,
+                    &password,
+                )
+                .await?;
+            eprintln!("Created {} {}.", role.label().to_lowercase(), user.email);
+            out(user.id.as_str())
+        }
+        Command::User(UserCommand::ResetPassword { email }) => {
+            let password = read_password()?;
+            let user = services.reset_password(&actor, &email, &password).await?;
+            eprintln!("Password of {} set; their sessions have ended.", user.email);
+            Ok(())
+        }
         Command::Key(KeyCommand::Revoke { key_id }) => {
             let key = services.revoke_key(&actor, &KeyId(key_id)).await?;
             eprintln!("Revoked key “{}” ({}).", key.name, key.hint);
@@ -222,6 +265,22 @@ fn print_key_table(keys: &[ApiKeyRecord], now: i64) -> Result<(), Failure> {
         ));
     }
     out(&lines.join("\n"))
+}
+
+/// Reads a password from stdin: the first line, without its line ending. From a
+/// terminal the input is echoed; pipe it in from a secret store instead.
+fn read_password() -> Result<SecretString, Failure> {
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| Failure::Failed(format!("cannot read the password from stdin: {e}")))?;
+    let password = line.trim_end_matches(['\n', '\r']).to_owned();
+    if password.is_empty() {
+        return Err(Failure::Usage(
+            "give the password on stdin, e.g. `printf %s \"$PASSWORD\" | gtx-keys user …`".into(),
+        ));
+    }
+    Ok(SecretString::from(password))
 }
 
 /// Writes one value to stdout. A closed pipe is a failure, not a panic.

@@ -70,6 +70,44 @@ pub enum Command {
     /// API keys.
     #[command(subcommand)]
     Key(KeyCommand),
+    /// Users.
+    #[command(subcommand)]
+    User(UserCommand),
+}
+
+/// A member's role.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum RoleArg {
+    /// Manages everything in the organisation.
+    Admin,
+    /// Manages the keys of their projects.
+    Member,
+}
+
+/// `user` commands. Passwords are read from stdin (one line), never from arguments.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create a user in an organisation; prints the user's id. Password from stdin.
+    Create {
+        /// The organisation's id.
+        #[arg(long = "org")]
+        org_id: String,
+        /// Email (the sign-in name).
+        #[arg(long)]
+        email: String,
+        /// Role in the organisation.
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// Display name (default: the email's local part).
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Set a user's password (read from stdin) and end all their sessions.
+    ResetPassword {
+        /// The user's email.
+        #[arg(long)]
+        email: String,
+    },
 }
 
 /// `org` commands.
@@ -99,6 +137,15 @@ pub enum ProjectCommand {
         /// Default locale (BCP 47, e.g. en or en-US).
         #[arg(long, default_value = "en")]
         default_locale: String,
+    },
+    /// Add a member of the project's organisation to the project.
+    AddMember {
+        /// The project's id.
+        #[arg(long = "project")]
+        project_id: String,
+        /// The member's email.
+        #[arg(long)]
+        email: String,
     },
     /// List an organisation's projects (id, name, locale; tab-separated).
     List {
