@@ -3,6 +3,7 @@
 
 use leptos::server_fn::codec::JsonEncoding;
 use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use leptos::server_fn::{Bytes, Encodes};
 use serde::{Deserialize, Serialize};
 
 /// What went wrong, in words for the user.
@@ -22,6 +23,15 @@ pub enum AppError {
     /// The change conflicts with the current state.
     #[error("{0}")]
     Conflict(String),
+    /// No session: sign in first.
+    #[error("Please sign in.")]
+    Unauthenticated,
+    /// The email or password is wrong.
+    #[error("The email or password is not correct.")]
+    BadCredentials,
+    /// Too many failed attempts.
+    #[error("Too many failed attempts. Try again in {0} seconds.")]
+    TooManyAttempts(i64),
     /// Not allowed.
     #[error("You do not have permission to do that.")]
     Forbidden,
@@ -33,11 +43,41 @@ pub enum AppError {
     Transport(String),
 }
 
+impl AppError {
+    /// The HTTP status a server function answers this error with: the client's mistakes
+    /// are 4xx, only a failure on the server is a 500.
+    pub fn status_code(&self) -> u16 {
+        match self {
+            // On the server this is a request whose arguments could not be decoded.
+            Self::Transport(_) => 400,
+            Self::Unauthenticated | Self::BadCredentials => 401,
+            Self::Forbidden => 403,
+            Self::NotFound => 404,
+            Self::Conflict(_) => 409,
+            Self::Invalid { .. } => 422,
+            Self::TooManyAttempts(_) => 429,
+            Self::Internal => 500,
+        }
+    }
+}
+
 impl FromServerFnError for AppError {
     type Encoder = JsonEncoding;
 
     fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
         Self::Transport(value.to_string())
+    }
+
+    /// Encodes the error for the response. server_fn calls this on the server when
+    /// it turns a server function's `Err` into a response, which it would answer with 500
+    /// whatever the error: this is where the response gets the status the error means.
+    fn ser(&self) -> Bytes {
+        #[cfg(feature = "ssr")]
+        crate::api::set_error_status(self);
+        <JsonEncoding as Encodes<Self>>::encode(self).unwrap_or_else(|e| {
+            <JsonEncoding as Encodes<Self>>::encode(&Self::Transport(e.to_string()))
+                .unwrap_or_default()
+        })
     }
 }
 
@@ -53,7 +93,13 @@ impl From<gtx_core::error::CoreError> for AppError {
             CoreError::NotFound { .. } => Self::NotFound,
             CoreError::Conflict(message) => Self::Conflict(message),
             CoreError::Forbidden => Self::Forbidden,
-            other @ (CoreError::SecretMismatch { .. } | CoreError::Db(_)) => {
+            CoreError::BadCredentials => Self::BadCredentials,
+            CoreError::TooManyAttempts { retry_after_secs } => {
+                Self::TooManyAttempts(retry_after_secs)
+            }
+            other @ (CoreError::SecretMismatch { .. }
+            | CoreError::Db(_)
+            | CoreError::Internal(_)) => {
                 tracing::error!(error = %other, detail = ?other, "server function failed");
                 Self::Internal
             }

@@ -15,10 +15,18 @@ use leptos::prelude::*;
 use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
-use pages::{home::HomePage, not_found::NotFound, org::OrgPage};
+use pages::audit_log::AuditLogPage;
+use pages::invite::InvitePage;
+use pages::members::MembersPage;
+use pages::project_settings::ProjectSettingsPage;
+use pages::{
+    home::HomePage, login::LoginPage, not_found::NotFound, org::OrgPage, setup::SetupPage,
+};
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    set_content_security_policy();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -35,6 +43,27 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App />
             </body>
         </html>
+    }
+}
+
+/// A Content-Security-Policy for the page: scripts only from this origin or carrying
+/// this response's nonce (the hydration loader), WASM compilation allowed
+/// (`'wasm-unsafe-eval'`), no inline styles, no framing, forms only to this origin.
+#[cfg(feature = "ssr")]
+fn set_content_security_policy() {
+    let nonce = leptos::nonce::use_nonce()
+        .map(|n| format!(" 'nonce-{n}'"))
+        .unwrap_or_default();
+    let policy = format!(
+        "default-src 'self'; script-src 'self'{nonce} 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self'; font-src 'self'; object-src 'none'; \
+         base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if let (Some(response), Ok(value)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&policy),
+    ) {
+        response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
     }
 }
 
@@ -57,7 +86,17 @@ pub fn App() -> impl IntoView {
             <main id="main" class="page">
                 <Routes fallback=|| view! { <NotFound /> }>
                     <Route path=path!("/") view=HomePage ssr=SsrMode::Async />
+                    <Route path=path!("/login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=path!("/setup") view=SetupPage ssr=SsrMode::Async />
+                    <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:org_id") view=OrgPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org_id/members") view=MembersPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org_id/audit-log") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route
+                        path=path!("/orgs/:org_id/projects/:project_id/settings")
+                        view=ProjectSettingsPage
+                        ssr=SsrMode::Async
+                    />
                 </Routes>
             </main>
         </Router>

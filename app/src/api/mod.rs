@@ -1,7 +1,11 @@
 //! Server functions and the types they exchange with the browser.
 
+pub mod audit;
 mod get_org;
 mod list_orgs;
+pub mod members;
+pub mod projects;
+pub mod session;
 pub mod types;
 
 pub use get_org::{GetOrg, get_org};
@@ -17,4 +21,139 @@ pub(crate) fn services() -> Result<gtx_core::services::Services, crate::AppError
         tracing::error!("services missing from the request context");
         crate::AppError::Internal
     })
+}
+
+/// The request's session and client, put there by the server's middleware.
+#[cfg(feature = "ssr")]
+pub(crate) async fn request_context() -> Result<gtx_core::services::RequestContext, crate::AppError>
+{
+    let parts: http::request::Parts = leptos_axum::extract().await.map_err(|e| {
+        tracing::error!(error = %e, "request parts missing");
+        crate::AppError::Internal
+    })?;
+    Ok(parts
+        .extensions
+        .get::<gtx_core::services::RequestContext>()
+        .cloned()
+        .unwrap_or_default())
+}
+
+/// The actor of a signed-in request; `Unauthenticated` without a session.
+#[cfg(feature = "ssr")]
+pub(crate) async fn signed_in_actor() -> Result<gtx_core::services::Actor, crate::AppError> {
+    let ctx = request_context().await?;
+    if ctx.user.is_none() {
+        return Err(crate::AppError::Unauthenticated);
+    }
+    Ok(ctx.actor())
+}
+
+/// Sets the session cookie: `__Host-` prefixed, `Secure`, `HttpOnly`, `SameSite=Strict`,
+/// for the session's absolute lifetime.
+#[cfg(feature = "ssr")]
+pub(crate) fn set_session_cookie(token: &secrecy::SecretString) {
+    use secrecy::ExposeSecret;
+    let max_age = gtx_core::services::ABSOLUTE_TIMEOUT_MS / 1000;
+    let cookie = format!(
+        "{}={}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict",
+        gtx_core::services::SESSION_COOKIE,
+        token.expose_secret()
+    );
+    set_cookie_header(cookie);
+}
+
+/// Clears the session cookie.
+#[cfg(feature = "ssr")]
+pub(crate) fn clear_session_cookie() {
+    let cookie = format!(
+        "{}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
+        gtx_core::services::SESSION_COOKIE
+    );
+    set_cookie_header(cookie);
+}
+
+/// This server's origin as the browser sees it (`GTX_PUBLIC_URL` when set, else the
+/// request's `Host`, with `https` when a proxy says so), for links shown to users.
+#[cfg(feature = "ssr")]
+pub(crate) async fn request_origin() -> Result<String, crate::AppError> {
+    if let Ok(url) = std::env::var("GTX_PUBLIC_URL") {
+        return Ok(url.trim_end_matches('/').to_owned());
+    }
+    let parts: http::request::Parts = leptos_axum::extract().await.map_err(|e| {
+        tracing::error!(error = %e, "request parts missing");
+        crate::AppError::Internal
+    })?;
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("localhost");
+    let scheme = match parts
+        .headers
+        .get("x-forwarded-proto")
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("https") => "https",
+        _ => "http",
+    };
+    Ok(format!("{scheme}://{host}"))
+}
+
+/// Marks the response as not to be stored by any cache (it carries a one-time secret).
+#[cfg(feature = "ssr")]
+pub(crate) fn no_store() {
+    if let Some(response) = leptos::prelude::use_context::<leptos_axum::ResponseOptions>() {
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn set_cookie_header(cookie: String) {
+    if let (Some(response), Ok(value)) = (
+        leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
+        http::HeaderValue::from_str(&cookie),
+    ) {
+        response.append_header(http::header::SET_COOKIE, value);
+        response.insert_header(
+            http::header::CACHE_CONTROL,
+            http::HeaderValue::from_static("no-store"),
+        );
+    }
+}
+
+/// Gives the response of a failed server function the status its error means (see
+/// [`crate::AppError::status_code`]), and a `Retry-After` when throttled. Called while
+/// server_fn encodes the error, inside the request's reactive owner.
+///
+/// A plain form post (`Accept: text/html`, no JavaScript) keeps the redirect back to the
+/// form that server_fn gives it: a 4xx there would leave the browser on an error body.
+#[cfg(feature = "ssr")]
+pub(crate) fn set_error_status(error: &crate::AppError) {
+    use leptos::prelude::use_context;
+    let (Some(response), Some(parts)) = (
+        use_context::<leptos_axum::ResponseOptions>(),
+        use_context::<http::request::Parts>(),
+    ) else {
+        return;
+    };
+    let form_post = parts
+        .headers
+        .get(http::header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"));
+    if form_post {
+        return;
+    }
+    if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {
+        response.set_status(status);
+    }
+    if let crate::AppError::TooManyAttempts(secs) = error {
+        response.insert_header(
+            http::header::RETRY_AFTER,
+            http::HeaderValue::from((*secs).max(1)),
+        );
+    }
 }

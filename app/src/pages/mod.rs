@@ -1,5 +1,11 @@
 //! Routed pages.
 
+pub mod audit_log;
 pub mod home;
+pub mod invite;
+pub mod login;
+pub mod members;
 pub mod not_found;
 pub mod org;
+pub mod project_settings;
+pub mod setup;

@@ -1,12 +1,15 @@
 use super::not_found::NotFound;
 use crate::AppError;
 use crate::api::get_org;
+use crate::api::projects::CreateProject;
 use crate::api::types::OrgSummary;
+use crate::components::dialog::Dialog;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_params_map, use_query_map};
 
-/// An organisation's home: its projects.
+/// An organisation's home: the projects the user may see; admins create projects here.
 #[component]
 pub fn OrgPage() -> impl IntoView {
     let params = use_params_map();
@@ -19,29 +22,56 @@ pub fn OrgPage() -> impl IntoView {
                     .map(|result| match result {
                         Ok(org) => view! { <OrgDetail org /> }.into_any(),
                         Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                        Err(e) => view! { <p class="error-text" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
                     })
             }}
         </Suspense>
     }
 }
 
+/// Links to an organisation's admin pages.
+#[component]
+pub fn OrgSubnav(org_id: String, is_admin: bool) -> impl IntoView {
+    is_admin.then(|| {
+        view! {
+            <ul class="subnav">
+                <li><a class="button" href=format!("/orgs/{org_id}")>"Projects"</a></li>
+                <li><a class="button" href=format!("/orgs/{org_id}/members")>"Members"</a></li>
+                <li><a class="button" href=format!("/orgs/{org_id}/audit-log")>"Audit log"</a></li>
+            </ul>
+        }
+    })
+}
+
 #[component]
 fn OrgDetail(org: OrgSummary) -> impl IntoView {
     let title = format!("{} · GT Keys", org.name);
+    let query = use_query_map();
+    let show_new = move || query.read().get("new").as_deref() == Some("project");
+    let org_id = org.id.clone();
     let empty = org.projects.is_empty();
+    let is_admin = org.is_admin;
+    let new_href = format!("/orgs/{}?new=project", org.id);
     view! {
         <Title text=title />
-        <h1>{org.name.clone()}</h1>
+        <div class="page-head">
+            <h1>{org.name.clone()}</h1>
+            {is_admin.then(|| view! { <a class="button primary" role="button" href=new_href.clone()>"New project"</a> })}
+        </div>
+        <OrgSubnav org_id=org.id.clone() is_admin />
         <section aria-labelledby="projects-heading">
             <h2 id="projects-heading">"Projects"</h2>
             <Show
                 when=move || !empty
-                fallback=|| {
+                fallback=move || {
                     view! {
                         <div class="empty-state">
-                            <p>"This organisation has no projects yet. Each project gets its own production and development keys."</p>
-                            <pre class="code"><code>"gtx-keys project create --org <ORG_ID> --name \"Website\""</code></pre>
+                            {if is_admin {
+                                "No projects yet. A project holds its own production and development API keys: create the first one with “New project”."
+                            } else {
+                                "You are not a member of any project yet. Ask an admin to add you to one."
+                            }}
                         </div>
                     }
                 }
@@ -60,12 +90,11 @@ fn OrgDetail(org: OrgSummary) -> impl IntoView {
                             .clone()
                             .into_iter()
                             .map(|p| {
+                                let href = format!("/orgs/{}/projects/{}/settings", org.id, p.id);
                                 view! {
                                     <tr>
-                                        <td>{p.name}</td>
-                                        <td>
-                                            <code>{p.id}</code>
-                                        </td>
+                                        <td><a href=href>{p.name}</a></td>
+                                        <td><code>{p.id}</code></td>
                                         <td>{p.default_locale}</td>
                                     </tr>
                                 }
@@ -75,5 +104,51 @@ fn OrgDetail(org: OrgSummary) -> impl IntoView {
                 </table>
             </Show>
         </section>
+        <Show when=move || is_admin && show_new()>
+            <NewProjectDialog org_id=org_id.clone() />
+        </Show>
+    }
+}
+
+#[component]
+fn NewProjectDialog(org_id: String) -> impl IntoView {
+    let action = ServerAction::<CreateProject>::new();
+    let error = move || action.value().get().and_then(Result::err);
+    let name_error = move || match error() {
+        Some(AppError::Invalid { field, message }) if field == "name" => Some(message),
+        _ => None,
+    };
+    let locale_error = move || match error() {
+        Some(AppError::Invalid { field, message }) if field == "default_locale" => Some(message),
+        _ => None,
+    };
+    let other_error = move || match error() {
+        Some(AppError::Invalid { .. }) | None => None,
+        Some(e) => Some(e.to_string()),
+    };
+    view! {
+        <Dialog title="New project" close_href=format!("/orgs/{org_id}")>
+            <ActionForm action>
+                <input type="hidden" name="org_id" value=org_id.clone() />
+                <div class="field">
+                    <label for="project-name">"Project name"</label>
+                    <input id="project-name" name="name" type="text" required maxlength="100" autofocus />
+                    <p class="field-error">{name_error}</p>
+                </div>
+                <div class="field">
+                    <label for="project-locale">"Default locale"</label>
+                    <input id="project-locale" name="default_locale" type="text" value="en" />
+                    <p class="hint">"A locale code such as en, en-US or zh-Hant."</p>
+                    <p class="field-error">{locale_error}</p>
+                </div>
+                <p class="form-error" role="alert">{other_error}</p>
+                <div class="dialog-actions">
+                    <a class="button" href=format!("/orgs/{org_id}")>"Cancel"</a>
+                    <button class="button primary" type="submit" disabled=move || action.pending().get()>
+                        "Create project"
+                    </button>
+                </div>
+            </ActionForm>
+        </Dialog>
     }
 }

@@ -1,0 +1,111 @@
+use super::not_found::NotFound;
+use super::org::OrgSubnav;
+use crate::AppError;
+use crate::api::audit::list_audit;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// The audit log (admins): who did what, to what, when and from where; filtered by
+/// kind of action, newest first, paged.
+#[component]
+pub fn AuditLogPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let org_id = move || params.read().get("org_id").unwrap_or_default();
+    let args = move || {
+        let q = query.read();
+        (org_id(), q.get("kind"), q.get("before"))
+    };
+    let events = Resource::new(args, |(org_id, kind, before)| {
+        list_audit(org_id, kind, before)
+    });
+    let kind = move || query.read().get("kind").unwrap_or_default();
+    view! {
+        <Title text="Audit log · GT Keys" />
+        <div class="page-head"><h1>"Audit log"</h1></div>
+        <OrgSubnav org_id=org_id() is_admin=true />
+        <form method="get" class="inline-form">
+            <label for="audit-kind">"Show"</label>
+            <select id="audit-kind" name="kind">
+                {[("", "All events"), ("key", "API keys"), ("member", "Members"), ("project", "Projects"), ("auth", "Sign-ins"), ("setup", "Setup"), ("organisation", "Organisation")]
+                    .into_iter()
+                    .map(|(value, label)| view! { <option value=value selected=move || kind() == value>{label}</option> })
+                    .collect_view()}
+            </select>
+            <button class="button" type="submit">"Filter"</button>
+        </form>
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                events.get().map(|r| match r {
+                    Ok(events) if events.is_empty() => view! { <p class="empty-state">"No events match."</p> }.into_any(),
+                    Ok(events) => {
+                        let next = (events.len() as i64 >= 100).then(|| events.last().map(|e| e.id.clone())).flatten();
+                        view! {
+                            <table class="table">
+                                <thead>
+                                    <tr>
+                                        <th scope="col">"When (UTC)"</th>
+                                        <th scope="col">"Who"</th>
+                                        <th scope="col">"Action"</th>
+                                        <th scope="col">"Target"</th>
+                                        <th scope="col">"From"</th>
+                                    </tr>
+                                </thead>
+                                <tbody>
+                                    {events.into_iter().map(|e| view! {
+                                        <tr>
+                                            <td><time>{format_time(e.occurred_at)}</time></td>
+                                            <td>{e.actor}</td>
+                                            <td><code>{e.action}</code></td>
+                                            <td>{e.target.unwrap_or_default()}</td>
+                                            <td title=e.user_agent.unwrap_or_default()>{e.ip.unwrap_or_else(|| "—".into())}</td>
+                                        </tr>
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                            {next.map(|id| view! { <p><a class="button" href=format!("?kind={}&before={id}", kind())>"Older events"</a></p> })}
+                        }.into_any()
+                    }
+                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                    Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                })
+            }}
+        </Suspense>
+    }
+}
+
+/// `YYYY-MM-DD HH:MM` in UTC, from unix milliseconds (same text on server and browser).
+fn format_time(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let days = secs.div_euclid(86_400);
+    let rem = secs.rem_euclid(86_400);
+    // Civil-from-days (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = if m <= 2 { y + 1 } else { y };
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
+        rem / 3600,
+        rem % 3600 / 60
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn format_time_gives_utc_calendar_time() {
+        assert_eq!(super::format_time(0), "1970-01-01 00:00");
+        assert_eq!(super::format_time(1_795_725_128_596), "2026-11-26 20:32");
+        assert_eq!(super::format_time(951_782_400_000), "2000-02-29 00:00");
+    }
+}

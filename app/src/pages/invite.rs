@@ -1,0 +1,74 @@
+use super::not_found::NotFound;
+use crate::AppError;
+use crate::api::members::{AcceptInvite, get_invite};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+
+/// Accepting an invite: choose a name and password, join, and sign in.
+#[component]
+pub fn InvitePage() -> impl IntoView {
+    let params = use_params_map();
+    let token = move || params.read().get("token").unwrap_or_default();
+    let invite = Resource::new(token, get_invite);
+    view! {
+        <Title text="Join · GT Keys" />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                invite.get().map(|r| match r {
+                    Ok(info) => view! { <AcceptForm token=token() org_name=info.org_name email=info.email /> }.into_any(),
+                    Err(AppError::NotFound) => view! {
+                        <section class="auth-card">
+                            <h1>"This invite link does not work"</h1>
+                            <p>"It was used already, withdrawn, or it expired. Ask an admin for a new one."</p>
+                        </section>
+                    }.into_any(),
+                    Err(_) => view! { <NotFound /> }.into_any(),
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn AcceptForm(token: String, org_name: String, email: String) -> impl IntoView {
+    let action = ServerAction::<AcceptInvite>::new();
+    let error = move || action.value().get().and_then(Result::err);
+    let field_error = move |field: &'static str| {
+        move || match error() {
+            Some(AppError::Invalid { field: f, message }) if f == field => Some(message),
+            _ => None,
+        }
+    };
+    let general_error = move || match error() {
+        Some(AppError::Invalid { field, message }) if field != "name" && field != "password" => {
+            Some(message)
+        }
+        Some(AppError::Invalid { .. }) | None => None,
+        Some(e) => Some(e.to_string()),
+    };
+    view! {
+        <section class="auth-card">
+            <h1>{format!("Join {org_name}")}</h1>
+            <p class="muted">{format!("You were invited as {email}. Choose your name and a password.")}</p>
+            <ActionForm action>
+                <input type="hidden" name="token" value=token />
+                <div class="field">
+                    <label for="name">"Name"</label>
+                    <input id="name" name="name" type="text" autocomplete="name" required maxlength="100" />
+                    <p class="field-error">{field_error("name")}</p>
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" />
+                    <p class="hint">"At least 12 characters."</p>
+                    <p class="field-error">{field_error("password")}</p>
+                </div>
+                <p class="form-error" role="alert">{general_error}</p>
+                <button class="button primary" type="submit" disabled=move || action.pending().get()>
+                    "Join organisation"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

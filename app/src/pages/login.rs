@@ -1,0 +1,45 @@
+use crate::api::session::{SignIn, Visitor, session_state};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+
+/// Sign-in: email and password. Works as a plain form post without JavaScript.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let state = Resource::new(|| (), |_| session_state());
+    let action = ServerAction::<SignIn>::new();
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    view! {
+        <Title text="Sign in · GT Keys" />
+        <Suspense>
+            {move || match state.get() {
+                Some(Ok(Visitor::SetupRequired)) => view! { <Redirect path="/setup" /> }.into_any(),
+                Some(Ok(Visitor::SignedIn(_))) => view! { <Redirect path="/" /> }.into_any(),
+                _ => ().into_any(),
+            }}
+        </Suspense>
+        <section class="auth-card">
+            <h1>"Sign in to GT Keys"</h1>
+            <ActionForm action>
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input id="email" name="email" type="email" autocomplete="username" required />
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password" autocomplete="current-password" required />
+                </div>
+                <p class="form-error" role="alert" aria-live="polite">{error}</p>
+                <button class="button primary" type="submit" disabled=move || action.pending().get()>
+                    "Sign in"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}

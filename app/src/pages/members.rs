@@ -1,0 +1,235 @@
+use super::not_found::NotFound;
+use super::org::OrgSubnav;
+use crate::AppError;
+use crate::api::members::{
+    InviteMember, RemoveMember, SetMemberRole, list_members, take_invite_reveal,
+};
+use crate::api::types::{MemberRow, MembersData};
+use crate::components::dialog::Dialog;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+/// Members (admins): invite by email (the link is shown once), change roles, remove.
+#[component]
+pub fn MembersPage() -> impl IntoView {
+    let params = use_params_map();
+    let query = use_query_map();
+    let org_id = move || params.read().get("org_id").unwrap_or_default();
+    // Actions and resources live at the page's top level: the list reloads after any
+    // change (keyed on the actions' versions), and the server and the browser create the
+    // resources in the same order when hydrating.
+    let actions = MemberActions {
+        set_role: ServerAction::<SetMemberRole>::new(),
+        remove: ServerAction::<RemoveMember>::new(),
+        invite: ServerAction::<InviteMember>::new(),
+    };
+    let data = Resource::new(
+        move || {
+            (
+                org_id(),
+                actions.set_role.version().get(),
+                actions.remove.version().get(),
+                actions.invite.version().get(),
+            )
+        },
+        |(org_id, ..)| list_members(org_id),
+    );
+    // The invite link made by the previous request, taken once (see `take_invite_reveal`).
+    let reveal = Resource::new(
+        move || query.read().get("reveal"),
+        |reveal| async move {
+            match reveal {
+                Some(id) => take_invite_reveal(id).await.ok().flatten(),
+                None => None,
+            }
+        },
+    );
+    view! {
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                data.get()
+                    .map(|result| match result {
+                        Ok(data) => view! { <Members data actions reveal /> }.into_any(),
+                        Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
+                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    })
+            }}
+        </Suspense>
+    }
+}
+
+/// The page's server actions, shared by its rows and dialogs.
+#[derive(Clone, Copy)]
+struct MemberActions {
+    set_role: ServerAction<SetMemberRole>,
+    remove: ServerAction<RemoveMember>,
+    invite: ServerAction<InviteMember>,
+}
+
+#[component]
+fn Members(
+    data: MembersData,
+    actions: MemberActions,
+    reveal: Resource<Option<String>>,
+) -> impl IntoView {
+    let org_id = data.org.id.clone();
+    let query = use_query_map();
+    let show_invite = move || query.read().get("invite").as_deref() == Some("1");
+    let base = format!("/orgs/{org_id}/members");
+    let invite_href = format!("{base}?invite=1");
+    let projects = data.org.projects.clone();
+    let org_for_rows = org_id.clone();
+    view! {
+        <Title text=format!("Members · {} · GT Keys", data.org.name) />
+        <div class="page-head">
+            <h1>"Members"</h1>
+            <a class="button primary" role="button" href=invite_href>"Invite member"</a>
+        </div>
+        <OrgSubnav org_id=org_id.clone() is_admin=true />
+        <table class="table">
+            <thead>
+                <tr>
+                    <th scope="col">"Name"</th>
+                    <th scope="col">"Email"</th>
+                    <th scope="col">"Role"</th>
+                    <th scope="col">"Projects"</th>
+                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
+                </tr>
+            </thead>
+            <tbody>
+                {data
+                    .members
+                    .into_iter()
+                    .map(|m| {
+                        let names: Vec<String> = projects
+                            .iter()
+                            .filter(|p| m.project_ids.contains(&p.id))
+                            .map(|p| p.name.clone())
+                            .collect();
+                        view! { <MemberRowView org_id=org_for_rows.clone() member=m projects=names.join(", ") actions /> }
+                    })
+                    .collect_view()}
+            </tbody>
+        </table>
+        {(!data.invites.is_empty()).then(|| view! {
+            <h2>"Open invites"</h2>
+            <ul>
+                {data.invites.into_iter().map(|i| view! { <li>{i.email}" · "{i.role}</li> }).collect_view()}
+            </ul>
+        })}
+        <Show when=show_invite>
+            <InviteDialog org_id=org_id.clone() action=actions.invite />
+        </Show>
+        {move || reveal.get().flatten().map(|link| view! { <InviteReveal link close_href=base.clone() /> })}
+    }
+}
+
+#[component]
+fn MemberRowView(
+    org_id: String,
+    member: MemberRow,
+    projects: String,
+    actions: MemberActions,
+) -> impl IntoView {
+    let MemberActions {
+        set_role, remove, ..
+    } = actions;
+    let error = move || {
+        set_role
+            .value()
+            .get()
+            .and_then(Result::err)
+            .or_else(|| remove.value().get().and_then(Result::err))
+            .map(|e| e.to_string())
+    };
+    let is_admin = member.role == "admin";
+    let other_role = if is_admin { "member" } else { "admin" };
+    let role_label = if is_admin { "Admin" } else { "Member" };
+    let change_label = format!(
+        "Make {} {}",
+        member.email,
+        if is_admin { "a member" } else { "an admin" }
+    );
+    let remove_label = format!("Remove {}", member.email);
+    let (org_a, org_b) = (org_id.clone(), org_id);
+    let (user_a, user_b) = (member.user_id.clone(), member.user_id.clone());
+    view! {
+        <tr>
+            <td>{member.name.clone()}</td>
+            <td>{member.email.clone()}</td>
+            <td>{role_label}</td>
+            <td>{if projects.is_empty() { "—".to_owned() } else { projects }}</td>
+            <td>
+                <div class="inline-form">
+                    <ActionForm action=set_role>
+                        <input type="hidden" name="org_id" value=org_a />
+                        <input type="hidden" name="user_id" value=user_a />
+                        <input type="hidden" name="role" value=other_role />
+                        <button class="button" type="submit" aria-label=change_label>
+                            {if is_admin { "Make member" } else { "Make admin" }}
+                        </button>
+                    </ActionForm>
+                    <ActionForm action=remove>
+                        <input type="hidden" name="org_id" value=org_b />
+                        <input type="hidden" name="user_id" value=user_b />
+                        <button class="button danger" type="submit" aria-label=remove_label>"Remove"</button>
+                    </ActionForm>
+                </div>
+                <p class="form-error" role="alert">{error}</p>
+            </td>
+        </tr>
+    }
+}
+
+#[component]
+fn InviteDialog(org_id: String, action: ServerAction<InviteMember>) -> impl IntoView {
+    let error = move || {
+        action
+            .value()
+            .get()
+            .and_then(Result::err)
+            .map(|e| e.to_string())
+    };
+    let close = format!("/orgs/{org_id}/members");
+    view! {
+        <Dialog title="Invite member" close_href=close.clone()>
+            <ActionForm action>
+                <input type="hidden" name="org_id" value=org_id.clone() />
+                <div class="field">
+                    <label for="invite-email">"Email"</label>
+                    <input id="invite-email" name="email" type="email" required autofocus />
+                </div>
+                <fieldset class="radio-group" role="radiogroup" aria-labelledby="invite-role-legend">
+                    <legend id="invite-role-legend">"Role"</legend>
+                    <label><input type="radio" name="role" value="member" checked />" Member"</label>
+                    <label><input type="radio" name="role" value="admin" />" Admin"</label>
+                </fieldset>
+                <p class="form-error" role="alert">{error}</p>
+                <div class="dialog-actions">
+                    <a class="button" href=close>"Cancel"</a>
+                    <button class="button primary" type="submit" disabled=move || action.pending().get()>
+                        "Send invite"
+                    </button>
+                </div>
+            </ActionForm>
+        </Dialog>
+    }
+}
+
+/// Shows the invite link made by the previous request, once.
+#[component]
+fn InviteReveal(link: String, close_href: String) -> impl IntoView {
+    let done = close_href.clone();
+    view! {
+        <Dialog title="Invite link" close_href=close_href>
+            <p>"Send this link to the person you invited. It works once, for 7 days, and will not be shown again."</p>
+            <p class="secret" data-testid="invite-link">{link}</p>
+            <div class="dialog-actions">
+                <a class="button primary" href=done>"Done"</a>
+            </div>
+        </Dialog>
+    }
+}

@@ -1,0 +1,75 @@
+use super::not_found::NotFound;
+use crate::AppError;
+use crate::api::session::{CompleteSetup, Visitor, session_state};
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+/// First run only: create the organisation and its first admin. Guarded by the one-time
+/// setup token printed on the server's console; gone for good once anyone exists.
+#[component]
+pub fn SetupPage() -> impl IntoView {
+    let state = Resource::new(|| (), |_| session_state());
+    view! {
+        <Title text="Set up GT Keys" />
+        <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || {
+                state.get().map(|s| match s {
+                    Ok(Visitor::SetupRequired) => view! { <SetupForm /> }.into_any(),
+                    Ok(_) | Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
+                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                })
+            }}
+        </Suspense>
+    }
+}
+
+#[component]
+fn SetupForm() -> impl IntoView {
+    let action = ServerAction::<CompleteSetup>::new();
+    let error = move || action.value().get().and_then(Result::err);
+    let field_error = move |field: &'static str| {
+        move || match error() {
+            Some(AppError::Invalid { field: f, message }) if f == field => Some(message),
+            _ => None,
+        }
+    };
+    let general_error = move || match error() {
+        Some(AppError::Invalid { .. }) | None => None,
+        Some(e) => Some(e.to_string()),
+    };
+    view! {
+        <section class="auth-card">
+            <h1>"Set up GT Keys"</h1>
+            <p class="muted">
+                "Create your organisation and its first admin. The setup token is printed on the server's console."
+            </p>
+            <ActionForm action>
+                <div class="field">
+                    <label for="setup_token">"Setup token"</label>
+                    <input id="setup_token" name="setup_token" type="password" autocomplete="off" required />
+                    <p class="field-error">{field_error("setup_token")}</p>
+                </div>
+                <div class="field">
+                    <label for="org_name">"Organisation name"</label>
+                    <input id="org_name" name="org_name" type="text" autocomplete="organization" required maxlength="100" />
+                    <p class="field-error">{field_error("org_name")}</p>
+                </div>
+                <div class="field">
+                    <label for="email">"Email"</label>
+                    <input id="email" name="email" type="email" autocomplete="username" required />
+                    <p class="field-error">{field_error("email")}</p>
+                </div>
+                <div class="field">
+                    <label for="password">"Password"</label>
+                    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" />
+                    <p class="hint">"At least 12 characters."</p>
+                    <p class="field-error">{field_error("password")}</p>
+                </div>
+                <p class="form-error" role="alert">{general_error}</p>
+                <button class="button primary" type="submit" disabled=move || action.pending().get()>
+                    "Create organisation"
+                </button>
+            </ActionForm>
+        </section>
+    }
+}
