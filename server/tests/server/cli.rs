@@ -1,189 +1,16 @@
-//! Integration tests of the server crate: the real router (through `oneshot`) and the
-//! real `gtx-keys` binary, against a real SQLite file and a real PostgreSQL server.
+//! The operator CLI, through the real binary.
 
-// Helpers outside `#[test]` functions are test code too; a panic there fails the test.
-#![allow(clippy::unwrap_used, clippy::expect_used)]
-
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
 use gtx_core::clock::SystemClock;
 use gtx_core::db::Db;
+use gtx_core::domain::OrgId;
+use gtx_core::error::CoreError;
 use gtx_core::keys::ServerSecret;
 use gtx_core::services::{Actor, Services};
-use gtx_keys::{AppState, router};
-use http_body_util::BodyExt;
+use secrecy::SecretString;
 use std::process::{Command, Output};
 use std::sync::Arc;
-use tower::ServiceExt;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gtx-keys");
-
-async fn sqlite_state(dir: &tempfile::TempDir) -> AppState {
-    let db = Db::open_sqlite(&dir.path().join("test.sqlite3"))
-        .await
-        .expect("open sqlite");
-    db.migrate().await.expect("migrate");
-    let services = Services::new(
-        db,
-        Arc::new(ServerSecret::generate()),
-        Arc::new(SystemClock),
-    );
-    services.check_server_secret().await.expect("secret check");
-    let leptos_options = leptos::config::LeptosOptions::builder()
-        .output_name("gtx-keys")
-        .site_root(dir.path().to_string_lossy().to_string())
-        .build();
-    AppState {
-        leptos_options,
-        services,
-    }
-}
-
-async fn body_text(response: axum::response::Response) -> String {
-    let bytes = response
-        .into_body()
-        .collect()
-        .await
-        .expect("body")
-        .to_bytes();
-    String::from_utf8_lossy(&bytes).into_owned()
-}
-
-#[tokio::test]
-async fn healthz_answers_ok_with_the_backend() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = router(sqlite_state(&dir).await);
-    let response = app
-        .oneshot(
-            Request::get("/healthz")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("response");
-    assert_eq!(response.status(), StatusCode::OK);
-    let json: serde_json::Value = serde_json::from_str(&body_text(response).await).expect("json");
-    assert_eq!(json["status"], "ok");
-    assert_eq!(json["database"], "sqlite");
-}
-
-#[tokio::test]
-async fn home_page_renders_organisations_server_side() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let state = sqlite_state(&dir).await;
-    let org = state
-        .services
-        .create_org(&Actor::operator(), "Acme Translations")
-        .await
-        .expect("org");
-    let app = router(state);
-    let response = app
-        .oneshot(Request::get("/").body(Body::empty()).expect("request"))
-        .await
-        .expect("response");
-    assert_eq!(response.status(), StatusCode::OK);
-    assert_eq!(
-        response.headers()[header::X_CONTENT_TYPE_OPTIONS],
-        "nosniff"
-    );
-    let html = body_text(response).await;
-    assert!(html.contains("GT Keys"), "{html}");
-    assert!(html.contains("Acme Translations"), "{html}");
-    assert!(html.contains(&format!("/orgs/{}", org.id)), "{html}");
-    assert!(
-        html.contains("/pkg/gtx-keys.js"),
-        "hydration script is referenced: {html}"
-    );
-}
-
-#[tokio::test]
-async fn org_page_lists_projects_and_unknown_org_is_404() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let state = sqlite_state(&dir).await;
-    let actor = Actor::operator();
-    let org = state
-        .services
-        .create_org(&actor, "Acme")
-        .await
-        .expect("org");
-    let project = state
-        .services
-        .create_project(&actor, &org.id, "Website", Some("en-US"))
-        .await
-        .expect("project");
-    let app = router(state);
-    let response = app
-        .clone()
-        .oneshot(
-            Request::get(format!("/orgs/{}", org.id))
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("response");
-    assert_eq!(response.status(), StatusCode::OK);
-    let html = body_text(response).await;
-    assert!(
-        html.contains("Website") && html.contains(project.id.as_str()),
-        "{html}"
-    );
-
-    let response = app
-        .oneshot(
-            Request::get("/orgs/does-not-exist")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("response");
-    assert_eq!(response.status(), StatusCode::NOT_FOUND);
-    assert!(body_text(response).await.contains("Page not found"));
-}
-
-#[tokio::test]
-async fn list_orgs_server_function_answers_json() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let state = sqlite_state(&dir).await;
-    state
-        .services
-        .create_org(&Actor::operator(), "Acme")
-        .await
-        .expect("org");
-    let app = router(state);
-    let response = app
-        .oneshot(
-            Request::post("/_sf/list_orgs")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::ACCEPT, "application/json")
-                .body(Body::empty())
-                .expect("request"),
-        )
-        .await
-        .expect("response");
-    assert_eq!(response.status(), StatusCode::OK);
-    let json: serde_json::Value = serde_json::from_str(&body_text(response).await).expect("json");
-    assert_eq!(json[0]["name"], "Acme");
-}
-
-#[tokio::test]
-async fn oversized_body_is_rejected_with_413() {
-    let dir = tempfile::tempdir().expect("tempdir");
-    let app = router(sqlite_state(&dir).await);
-    let body = "a=".to_owned() + &"x".repeat(gtx_keys::router::MAX_BODY_BYTES + 1);
-    let response = app
-        .oneshot(
-            Request::post("/_sf/get_org")
-                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-                .header(header::CONTENT_LENGTH, body.len())
-                .body(Body::from(body))
-                .expect("request"),
-        )
-        .await
-        .expect("response");
-    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
-}
-
-// ---- the operator CLI, through the real binary --------------------------------------
 
 /// Where a CLI test keeps its data: a SQLite data directory, or a PostgreSQL schema.
 struct CliEnv {
@@ -239,7 +66,7 @@ impl CliEnv {
         }
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
         cmd.arg("--data-dir").arg(self.dir.path()).args(args);
         cmd.env_remove("DATABASE_URL")
@@ -249,7 +76,48 @@ impl CliEnv {
             cmd.env("DATABASE_URL", url)
                 .env("GTX_SERVER_SECRET", "42".repeat(32));
         }
-        cmd.output().expect("run gtx-keys")
+        cmd
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().expect("run gtx-keys")
+    }
+
+    /// Runs with `stdin` piped in (passwords).
+    fn run_with_stdin(&self, args: &[&str], stdin: &str) -> Output {
+        use std::io::Write;
+        let mut child = self
+            .command(args)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run gtx-keys");
+        child
+            .stdin
+            .take()
+            .expect("stdin")
+            .write_all(stdin.as_bytes())
+            .expect("write stdin");
+        child.wait_with_output().expect("wait")
+    }
+
+    /// Services over the same database as the commands (with a secret of their own:
+    /// sessions made here are only checked here).
+    async fn services(&self) -> Services {
+        let db = match &self.postgres {
+            Some((base, schema)) => Db::connect_postgres(base, Some(schema))
+                .await
+                .expect("connect postgres"),
+            None => Db::open_sqlite(&self.dir.path().join("gtx-keys.sqlite3"))
+                .await
+                .expect("open sqlite"),
+        };
+        Services::new(
+            db,
+            Arc::new(ServerSecret::generate()),
+            Arc::new(SystemClock),
+        )
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -487,4 +355,131 @@ fn serve_refuses_to_start_under_another_secret() {
     let out = child.wait_with_output().expect("output");
     assert_eq!(status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("different server secret"));
+}
+
+async fn cli_user_flow(env: &CliEnv) {
+    let org = env.ok(&["org", "create", "--name", "Acme"]);
+    let project = env.ok(&["project", "create", "--org", &org, "--name", "Website"]);
+    let create = [
+        "user",
+        "create",
+        "--org",
+        &org,
+        "--email",
+        "Ada@Acme.example",
+        "--role",
+        "member",
+    ];
+    let out = env.run_with_stdin(&create, "first password 123\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8(out.stdout).expect("utf8");
+    assert_eq!(
+        stdout.lines().count(),
+        1,
+        "only the user id on stdout: {stdout}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("first password"));
+
+    // No password on stdin: a usage error, and no user.
+    let out = env.run_with_stdin(
+        &[
+            "user",
+            "create",
+            "--org",
+            &org,
+            "--email",
+            "bob@acme.example",
+            "--role",
+            "admin",
+        ],
+        "",
+    );
+    assert_eq!(out.status.code(), Some(2));
+    env.ok(&[
+        "project",
+        "add-member",
+        "--project",
+        &project,
+        "--email",
+        "ada@acme.example",
+    ]);
+
+    let services = env.services().await;
+    let anonymous = Actor::anonymous(None, None);
+    let password = |p: &str| SecretString::from(p.to_owned());
+    let first = services
+        .sign_in(
+            &anonymous,
+            "ada@acme.example",
+            &password("first password 123"),
+        )
+        .await
+        .expect("the CLI's user signs in");
+    let actor = Actor::user(&first.user, None, None);
+    let projects = services
+        .list_projects(&actor, &OrgId(org.clone()))
+        .await
+        .expect("projects");
+    assert_eq!(projects.len(), 1);
+    assert_eq!(projects[0].id.as_str(), project, "added to the project");
+    assert!(
+        services
+            .list_members(&actor, &OrgId(org.clone()))
+            .await
+            .is_err(),
+        "created as a member, not an admin"
+    );
+
+    let out = env.run_with_stdin(
+        &["user", "reset-password", "--email", "ada@acme.example"],
+        "second password 456\n",
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    use secrecy::ExposeSecret;
+    assert!(
+        services
+            .session_user(first.token.expose_secret())
+            .await
+            .expect("lookup")
+            .is_none(),
+        "a password reset ends the user's sessions"
+    );
+    let old = services
+        .sign_in(
+            &anonymous,
+            "ada@acme.example",
+            &password("first password 123"),
+        )
+        .await;
+    assert!(matches!(old, Err(CoreError::BadCredentials)), "{old:?}");
+    services
+        .sign_in(
+            &anonymous,
+            "ada@acme.example",
+            &password("second password 456"),
+        )
+        .await
+        .expect("the new password works");
+    services.db().close().await;
+}
+
+#[tokio::test]
+async fn cli_user_commands_create_reset_and_add_to_project_sqlite() {
+    cli_user_flow(&CliEnv::sqlite()).await;
+}
+
+#[tokio::test]
+async fn cli_user_commands_create_reset_and_add_to_project_postgres() {
+    if let Some(env) = CliEnv::postgres("users").await {
+        cli_user_flow(&env).await;
+        env.cleanup().await;
+    }
 }

@@ -1,0 +1,706 @@
+//! The access table of the spec ("Roles and access"), cell by cell, through the real
+//! router with real session cookies. Key actions have no server functions yet, so they
+//! call the services as the signed-in user (the actor a server function would build from
+//! the same session).
+//!
+//! Two organisations: X with projects A and B, Y with project C. Five visitors: the admin
+//! of X, a member of X on project A, a member of X on no project, the admin of Y, and
+//! nobody. Whatever a visitor may not see answers 404 (never 403); without a session the
+//! dashboard asks to sign in. Every denied write must leave the data as it was; every
+//! allowed one must happen.
+
+use crate::common::{PASSWORD, Reply, TestApp};
+use axum::http::StatusCode;
+use gtx_core::db::repo::audit::{self, AuditFilter};
+use gtx_core::db::repo::{invites, keys, orgs, projects};
+use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, Role, UserId};
+use gtx_core::error::CoreError;
+use gtx_core::services::{Actor, KeyListScope, KeyScope, NewKey};
+
+/// Who asks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Who {
+    /// Admin of organisation X.
+    Admin,
+    /// Member of X who belongs to project A.
+    MemberOfA,
+    /// Member of X who belongs to no project.
+    PlainMember,
+    /// Admin of organisation Y (admin elsewhere is nothing here).
+    OtherOrgAdmin,
+    /// No session.
+    Anonymous,
+}
+
+/// The matrix's columns, in order.
+const WHO: [Who; 5] = [
+    Who::Admin,
+    Who::MemberOfA,
+    Who::PlainMember,
+    Who::OtherOrgAdmin,
+    Who::Anonymous,
+];
+
+/// What is asked for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    /// Project A of X (the member's own project).
+    A,
+    /// Project B of X.
+    B,
+    /// Project C of Y.
+    C,
+    /// Project C, addressed as if it were in X (an id probed under the wrong tenant).
+    CUnderX,
+    /// Organisation X.
+    OrgX,
+    /// Organisation Y.
+    OrgY,
+    /// A member of Y, addressed under X.
+    MemberOfYUnderX,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Action {
+    /// `GET /orgs/{id}`.
+    ViewOrgPage,
+    /// `get_org`: the organisation and the projects the visitor may see.
+    GetOrg,
+    GetProject,
+    UpdateProject,
+    CreateProject,
+    ListMembers,
+    InviteMember,
+    SetMemberRole,
+    RemoveMember,
+    AddProjectMember,
+    RemoveProjectMember,
+    ListAudit,
+    /// Service: `create_key` of a project key.
+    CreateProjectKey,
+    /// Service: `list_keys` of a project.
+    ListProjectKeys,
+    /// Service: `revoke_key` of a project key.
+    RevokeProjectKey,
+    /// Service: `create_key` of an organisation key.
+    CreateOrgKey,
+    /// Service: `list_keys` of an organisation.
+    ListOrgKeys,
+    /// Service: `revoke_key` of an organisation key.
+    RevokeOrgKey,
+}
+
+impl Action {
+    fn writes(self) -> bool {
+        !matches!(
+            self,
+            Self::ViewOrgPage
+                | Self::GetOrg
+                | Self::GetProject
+                | Self::ListMembers
+                | Self::ListAudit
+                | Self::ListProjectKeys
+                | Self::ListOrgKeys
+        )
+    }
+}
+
+/// What a cell must answer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Expect {
+    /// Allowed.
+    Ok,
+    /// Allowed, showing exactly these of the projects A, B and C.
+    Sees(&'static [Target]),
+    /// 404 / `NotFound`.
+    NotFound,
+    /// No session: sign in (401 `Unauthenticated` from a server function, a redirect to
+    /// `/login` from a page).
+    SignIn,
+}
+
+use Action::*;
+use Expect::{NotFound as NF, Ok as OK, Sees, SignIn as IN};
+use Target::*;
+
+const AB: &[Target] = &[A, B];
+const ONLY_A: &[Target] = &[A];
+const ONLY_C: &[Target] = &[C];
+const NONE: &[Target] = &[];
+
+/// The access table. Server-function rows answer `SignIn` to the anonymous visitor;
+/// service rows (keys) are called with `Actor::anonymous`, which the services answer
+/// with `NotFound`.
+#[rustfmt::skip]
+const MATRIX: &[(Action, Target, [Expect; 5])] = &[
+    //                                   admin of X  member of A    plain member  admin of Y    anonymous
+    (ViewOrgPage,         OrgX,          [Sees(AB),  Sees(ONLY_A),  Sees(NONE),   NF,           IN]),
+    (ViewOrgPage,         OrgY,          [NF,        NF,            NF,           Sees(ONLY_C), IN]),
+    (GetOrg,              OrgX,          [Sees(AB),  Sees(ONLY_A),  Sees(NONE),   NF,           IN]),
+    (GetOrg,              OrgY,          [NF,        NF,            NF,           Sees(ONLY_C), IN]),
+    (GetProject,          A,             [OK,        OK,            NF,           NF,           IN]),
+    (GetProject,          B,             [OK,        NF,            NF,           NF,           IN]),
+    (GetProject,          C,             [NF,        NF,            NF,           OK,           IN]),
+    (GetProject,          CUnderX,       [NF,        NF,            NF,           NF,           IN]),
+    (UpdateProject,       A,             [OK,        OK,            NF,           NF,           IN]),
+    (UpdateProject,       B,             [OK,        NF,            NF,           NF,           IN]),
+    (UpdateProject,       C,             [NF,        NF,            NF,           OK,           IN]),
+    (UpdateProject,       CUnderX,       [NF,        NF,            NF,           NF,           IN]),
+    (CreateProject,       OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (CreateProject,       OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (ListMembers,         OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (ListMembers,         OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (InviteMember,        OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (InviteMember,        OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (SetMemberRole,       OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (SetMemberRole,       OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (SetMemberRole,       MemberOfYUnderX, [NF,      NF,            NF,           NF,           IN]),
+    (RemoveMember,        OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (RemoveMember,        OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (RemoveMember,        MemberOfYUnderX, [NF,      NF,            NF,           NF,           IN]),
+    (AddProjectMember,    A,             [OK,        NF,            NF,           NF,           IN]),
+    (AddProjectMember,    B,             [OK,        NF,            NF,           NF,           IN]),
+    (AddProjectMember,    C,             [NF,        NF,            NF,           OK,           IN]),
+    (AddProjectMember,    CUnderX,       [NF,        NF,            NF,           NF,           IN]),
+    (RemoveProjectMember, A,             [OK,        NF,            NF,           NF,           IN]),
+    (RemoveProjectMember, B,             [OK,        NF,            NF,           NF,           IN]),
+    (RemoveProjectMember, C,             [NF,        NF,            NF,           OK,           IN]),
+    (RemoveProjectMember, CUnderX,       [NF,        NF,            NF,           NF,           IN]),
+    (ListAudit,           OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (ListAudit,           OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (CreateProjectKey,    A,             [OK,        OK,            NF,           NF,           NF]),
+    (CreateProjectKey,    B,             [OK,        NF,            NF,           NF,           NF]),
+    (CreateProjectKey,    C,             [NF,        NF,            NF,           OK,           NF]),
+    (ListProjectKeys,     A,             [OK,        OK,            NF,           NF,           NF]),
+    (ListProjectKeys,     B,             [OK,        NF,            NF,           NF,           NF]),
+    (ListProjectKeys,     C,             [NF,        NF,            NF,           OK,           NF]),
+    (RevokeProjectKey,    A,             [OK,        OK,            NF,           NF,           NF]),
+    (RevokeProjectKey,    B,             [OK,        NF,            NF,           NF,           NF]),
+    (RevokeProjectKey,    C,             [NF,        NF,            NF,           OK,           NF]),
+    (CreateOrgKey,        OrgX,          [OK,        NF,            NF,           NF,           NF]),
+    (CreateOrgKey,        OrgY,          [NF,        NF,            NF,           OK,           NF]),
+    (ListOrgKeys,         OrgX,          [OK,        NF,            NF,           NF,           NF]),
+    (ListOrgKeys,         OrgY,          [NF,        NF,            NF,           OK,           NF]),
+    (RevokeOrgKey,        OrgX,          [OK,        NF,            NF,           NF,           NF]),
+    (RevokeOrgKey,        OrgY,          [NF,        NF,            NF,           OK,           NF]),
+];
+
+/// The organisations, projects and signed-in visitors.
+struct World {
+    x: OrgId,
+    y: OrgId,
+    a: ProjectId,
+    b: ProjectId,
+    c: ProjectId,
+    /// Session tokens, in the order of [`WHO`] (none for the anonymous visitor).
+    tokens: Vec<Option<String>>,
+    /// The actors the sessions resolve to, in the order of [`WHO`].
+    actors: Vec<Actor>,
+}
+
+impl World {
+    async fn build(app: &TestApp) -> Self {
+        let operator = Actor::operator();
+        let s = &app.services;
+        let x = s.create_org(&operator, "Org X").await.expect("org X").id;
+        let y = s.create_org(&operator, "Org Y").await.expect("org Y").id;
+        let project = |org: OrgId, name: &'static str| {
+            let operator = operator.clone();
+            async move {
+                s.create_project(&operator, &org, name, None)
+                    .await
+                    .expect("project")
+                    .id
+            }
+        };
+        let a = project(x.clone(), "Project A").await;
+        let b = project(x.clone(), "Project B").await;
+        let c = project(y.clone(), "Project C").await;
+
+        let people = [
+            (Who::Admin, &x, "admin@x.example", Role::Admin),
+            (Who::MemberOfA, &x, "member-a@x.example", Role::Member),
+            (Who::PlainMember, &x, "plain@x.example", Role::Member),
+            (Who::OtherOrgAdmin, &y, "admin@y.example", Role::Admin),
+        ];
+        let mut tokens = Vec::new();
+        let mut actors = Vec::new();
+        for (who, org, email, role) in people {
+            app.create_user(org, email, role).await;
+            if who == Who::MemberOfA {
+                s.add_project_member(&operator, &x, &a, email)
+                    .await
+                    .expect("add to A");
+            }
+            let token = app.sign_in(email, PASSWORD).await;
+            let user = app.session_user(&token).await.expect("live session");
+            actors.push(Actor::user(&user, Some("127.0.0.1".into()), None));
+            tokens.push(Some(token));
+        }
+        tokens.push(None);
+        actors.push(Actor::anonymous(Some("127.0.0.1".into()), None));
+        Self {
+            x,
+            y,
+            a,
+            b,
+            c,
+            tokens,
+            actors,
+        }
+    }
+
+    fn index(who: Who) -> usize {
+        WHO.iter().position(|w| *w == who).expect("listed")
+    }
+
+    fn token(&self, who: Who) -> Option<&str> {
+        self.tokens[Self::index(who)].as_deref()
+    }
+
+    fn actor(&self, who: Who) -> &Actor {
+        &self.actors[Self::index(who)]
+    }
+
+    /// The organisation a request names for the target.
+    fn org(&self, target: Target) -> &OrgId {
+        match target {
+            A | B | CUnderX | OrgX | MemberOfYUnderX => &self.x,
+            C | OrgY => &self.y,
+        }
+    }
+
+    /// The organisation the target really belongs to.
+    fn home_org(&self, target: Target) -> &OrgId {
+        match target {
+            A | B | OrgX => &self.x,
+            C | CUnderX | OrgY | MemberOfYUnderX => &self.y,
+        }
+    }
+
+    fn project(&self, target: Target) -> &ProjectId {
+        match target {
+            A => &self.a,
+            B => &self.b,
+            C | CUnderX => &self.c,
+            OrgX | OrgY | MemberOfYUnderX => panic!("{target:?} is not a project"),
+        }
+    }
+}
+
+/// What a cell needs beforehand, to act on and to check afterwards.
+enum Fixture {
+    Nothing,
+    /// A name or email no other cell uses.
+    Fresh(String),
+    /// A member (no password) of the target's organisation, for acting upon.
+    Victim {
+        id: UserId,
+        email: String,
+    },
+    /// A live key in the target's scope.
+    Key(KeyId),
+}
+
+/// What a cell answered.
+#[derive(Debug)]
+enum Observed {
+    /// Allowed; the response body (for what it shows).
+    Ok(String),
+    NotFound,
+    SignIn,
+    Unexpected(String),
+}
+
+fn observe_server_fn(reply: Reply) -> Observed {
+    let error = serde_json::from_str::<serde_json::Value>(&reply.body).ok();
+    let error = error.as_ref().and_then(|v| v.as_str());
+    match (reply.status, error) {
+        (StatusCode::OK, _) => Observed::Ok(reply.body),
+        (StatusCode::NOT_FOUND, Some("NotFound")) => Observed::NotFound,
+        (StatusCode::UNAUTHORIZED, Some("Unauthenticated")) => Observed::SignIn,
+        (status, _) => Observed::Unexpected(format!("{status} {}", reply.body)),
+    }
+}
+
+fn observe_page(reply: Reply) -> Observed {
+    match reply.status {
+        StatusCode::OK => Observed::Ok(reply.body),
+        StatusCode::NOT_FOUND if reply.body.contains("Page not found") => Observed::NotFound,
+        _ if reply.is_redirect_to_login() => Observed::SignIn,
+        status => Observed::Unexpected(format!(
+            "{status} location={:?} {}",
+            reply.header("location"),
+            reply.body
+        )),
+    }
+}
+
+fn observe_service<T: std::fmt::Debug>(result: Result<T, CoreError>) -> Observed {
+    match result {
+        Ok(value) => Observed::Ok(format!("{value:?}")),
+        Err(CoreError::NotFound { .. }) => Observed::NotFound,
+        Err(e) => Observed::Unexpected(format!("service error: {e}")),
+    }
+}
+
+async fn prepare(
+    app: &TestApp,
+    world: &World,
+    action: Action,
+    target: Target,
+    n: usize,
+) -> Fixture {
+    let operator = Actor::operator();
+    let s = &app.services;
+    let pool = s.db().pool();
+    match action {
+        UpdateProject => Fixture::Fresh(format!("Renamed {n}")),
+        CreateProject => Fixture::Fresh(format!("Project {n}")),
+        CreateProjectKey | CreateOrgKey => Fixture::Fresh(format!("Key {n}")),
+        InviteMember => Fixture::Fresh(format!("invitee{n}@example.com")),
+        SetMemberRole | RemoveMember | AddProjectMember | RemoveProjectMember => {
+            let email = format!("victim{n}@example.com");
+            let org = world.home_org(target);
+            let id = app.insert_member(org, &email, Role::Member).await;
+            if action == RemoveProjectMember {
+                projects::add_member(pool, org, world.project(target), &id, s.now())
+                    .await
+                    .expect("add victim to project");
+            }
+            Fixture::Victim { id, email }
+        }
+        RevokeProjectKey | RevokeOrgKey => {
+            let scope = if action == RevokeProjectKey {
+                KeyScope::Project {
+                    project_id: world.project(target).clone(),
+                    key_type: KeyType::Production,
+                }
+            } else {
+                KeyScope::Organisation {
+                    org_id: world.org(target).clone(),
+                    permissions: PermissionSet::read_only(),
+                }
+            };
+            let created = s
+                .create_key(
+                    &operator,
+                    NewKey {
+                        scope,
+                        name: format!("To revoke {n}"),
+                        expires_at: None,
+                    },
+                )
+                .await
+                .expect("key to revoke");
+            Fixture::Key(created.record.id)
+        }
+        _ => Fixture::Nothing,
+    }
+}
+
+async fn attempt(
+    app: &TestApp,
+    world: &World,
+    who: Who,
+    action: Action,
+    target: Target,
+    fixture: &Fixture,
+) -> Observed {
+    let token = world.token(who);
+    let actor = world.actor(who);
+    let s = &app.services;
+    let org = world.org(target).as_str();
+    let fresh = match fixture {
+        Fixture::Fresh(text) => text.as_str(),
+        _ => "",
+    };
+    let (victim_id, victim_email) = match fixture {
+        Fixture::Victim { id, email } => (id.as_str(), email.as_str()),
+        _ => ("", ""),
+    };
+    let call = |name: &'static str, fields: Vec<(&'static str, String)>| async move {
+        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        observe_server_fn(app.call(name, token, &fields).await)
+    };
+    let o = || ("org_id", org.to_owned());
+    let p = || ("project_id", world.project(target).as_str().to_owned());
+    match action {
+        ViewOrgPage => observe_page(app.page(&format!("/orgs/{org}"), token).await),
+        GetOrg => call("get_org", vec![o()]).await,
+        GetProject => call("get_project", vec![o(), p()]).await,
+        UpdateProject => {
+            call(
+                "update_project",
+                vec![
+                    o(),
+                    p(),
+                    ("name", fresh.to_owned()),
+                    ("default_locale", "fr".into()),
+                ],
+            )
+            .await
+        }
+        CreateProject => {
+            call(
+                "create_project",
+                vec![
+                    o(),
+                    ("name", fresh.to_owned()),
+                    ("default_locale", "en".into()),
+                ],
+            )
+            .await
+        }
+        ListMembers => call("list_members", vec![o()]).await,
+        InviteMember => {
+            call(
+                "invite_member",
+                vec![o(), ("email", fresh.to_owned()), ("role", "member".into())],
+            )
+            .await
+        }
+        SetMemberRole => {
+            call(
+                "set_member_role",
+                vec![
+                    o(),
+                    ("user_id", victim_id.to_owned()),
+                    ("role", "admin".into()),
+                ],
+            )
+            .await
+        }
+        RemoveMember => {
+            call(
+                "remove_member",
+                vec![o(), ("user_id", victim_id.to_owned())],
+            )
+            .await
+        }
+        AddProjectMember => {
+            call(
+                "add_project_member",
+                vec![o(), p(), ("email", victim_email.to_owned())],
+            )
+            .await
+        }
+        RemoveProjectMember => {
+            call(
+                "remove_project_member",
+                vec![o(), p(), ("user_id", victim_id.to_owned())],
+            )
+            .await
+        }
+        ListAudit => call("list_audit", vec![o()]).await,
+        CreateProjectKey => observe_service(
+            s.create_key(
+                actor,
+                NewKey {
+                    scope: KeyScope::Project {
+                        project_id: world.project(target).clone(),
+                        key_type: KeyType::Development,
+                    },
+                    name: fresh.to_owned(),
+                    expires_at: None,
+                },
+            )
+            .await
+            .map(|created| created.record.id),
+        ),
+        ListProjectKeys => observe_service(
+            s.list_keys(actor, &KeyListScope::Project(world.project(target).clone()))
+                .await,
+        ),
+        CreateOrgKey => observe_service(
+            s.create_key(
+                actor,
+                NewKey {
+                    scope: KeyScope::Organisation {
+                        org_id: world.org(target).clone(),
+                        permissions: PermissionSet::read_only(),
+                    },
+                    name: fresh.to_owned(),
+                    expires_at: None,
+                },
+            )
+            .await
+            .map(|created| created.record.id),
+        ),
+        ListOrgKeys => observe_service(
+            s.list_keys(
+                actor,
+                &KeyListScope::Organisation(world.org(target).clone()),
+            )
+            .await,
+        ),
+        RevokeProjectKey | RevokeOrgKey => {
+            let Fixture::Key(key_id) = fixture else {
+                unreachable!("prepared with a key")
+            };
+            observe_service(s.revoke_key(actor, key_id).await.map(|k| k.id))
+        }
+    }
+}
+
+/// Whether the write the cell attempted took effect.
+async fn took_effect(
+    app: &TestApp,
+    world: &World,
+    action: Action,
+    target: Target,
+    fixture: &Fixture,
+) -> bool {
+    let pool = app.services.db().pool();
+    let org = world.home_org(target);
+    match (action, fixture) {
+        (UpdateProject, Fixture::Fresh(name)) => {
+            projects::get_unscoped(pool, world.project(target))
+                .await
+                .expect("project")
+                .expect("exists")
+                .name
+                == *name
+        }
+        (CreateProject, Fixture::Fresh(name)) => projects::list(pool, org)
+            .await
+            .expect("projects")
+            .iter()
+            .any(|p| p.name == *name),
+        (InviteMember, Fixture::Fresh(email)) => invites::list_open(pool, org, app.services.now())
+            .await
+            .expect("invites")
+            .iter()
+            .any(|i| i.email == *email),
+        (SetMemberRole, Fixture::Victim { id, .. }) => {
+            orgs::get_membership(pool, org, id)
+                .await
+                .expect("membership")
+                .expect("still a member")
+                .role
+                == Role::Admin
+        }
+        (RemoveMember, Fixture::Victim { id, .. }) => orgs::get_membership(pool, org, id)
+            .await
+            .expect("membership")
+            .is_none(),
+        (AddProjectMember, Fixture::Victim { id, .. }) => {
+            projects::is_member(pool, org, world.project(target), id)
+                .await
+                .expect("is member")
+        }
+        (RemoveProjectMember, Fixture::Victim { id, .. }) => {
+            !projects::is_member(pool, org, world.project(target), id)
+                .await
+                .expect("is member")
+        }
+        (CreateProjectKey, Fixture::Fresh(name)) => {
+            keys::list_for_project(pool, org, world.project(target))
+                .await
+                .expect("keys")
+                .iter()
+                .any(|k| k.name == *name)
+        }
+        (CreateOrgKey, Fixture::Fresh(name)) => keys::list_for_org(pool, org)
+            .await
+            .expect("keys")
+            .iter()
+            .any(|k| k.name == *name),
+        (RevokeProjectKey | RevokeOrgKey, Fixture::Key(id)) => keys::get_unscoped(pool, id)
+            .await
+            .expect("key")
+            .expect("exists")
+            .revoked_at
+            .is_some(),
+        _ => unreachable!("{action:?} does not write"),
+    }
+}
+
+/// Audit events of both organisations: every successful write adds one.
+async fn audit_count(app: &TestApp, world: &World) -> usize {
+    let pool = app.services.db().pool();
+    let mut n = 0;
+    for org in [&world.x, &world.y] {
+        n += audit::list(pool, org, &AuditFilter::default(), 1_000_000)
+            .await
+            .expect("audit")
+            .len();
+    }
+    n
+}
+
+/// Which of A, B and C a response shows (by id, anywhere in the body: the hydration
+/// data included).
+fn visible_projects(world: &World, body: &str) -> Vec<Target> {
+    [A, B, C]
+        .into_iter()
+        .filter(|t| body.contains(world.project(*t).as_str()))
+        .collect()
+}
+
+async fn authorisation_matrix_follows_the_access_table(app: &TestApp) {
+    let backend = if app.is_postgres() {
+        "postgres"
+    } else {
+        "sqlite"
+    };
+    let world = World::build(app).await;
+    let mut failures = Vec::new();
+    let mut cells = 0;
+    for (row, (action, target, expected)) in MATRIX.iter().enumerate() {
+        for (column, (who, expect)) in WHO.iter().zip(expected).enumerate() {
+            let n = row * WHO.len() + column;
+            let name = format!("{backend}: {who:?} / {action:?} / {target:?}");
+            let fixture = prepare(app, &world, *action, *target, n).await;
+            let audit_before = audit_count(app, &world).await;
+            let observed = attempt(app, &world, *who, *action, *target, &fixture).await;
+            cells += 1;
+            let allowed = matches!(observed, Observed::Ok(_));
+            let verdict = match (expect, &observed) {
+                (OK, Observed::Ok(_)) | (NF, Observed::NotFound) | (IN, Observed::SignIn) => Ok(()),
+                (Sees(projects), Observed::Ok(body)) => {
+                    let seen = visible_projects(&world, body);
+                    if seen == *projects {
+                        Ok(())
+                    } else {
+                        Err(format!("shows projects {seen:?}, expected {projects:?}"))
+                    }
+                }
+                (expect, Observed::Unexpected(detail)) => {
+                    Err(format!("expected {expect:?}, got {detail}"))
+                }
+                (expect, observed) => Err(format!("expected {expect:?}, got {observed:?}")),
+            };
+            if let Err(e) = verdict {
+                failures.push(format!("{name}: {e}"));
+                continue;
+            }
+            // A denied request changes nothing; an allowed write happens and is audited.
+            let audit_after = audit_count(app, &world).await;
+            if action.writes() {
+                let effect = took_effect(app, &world, *action, *target, &fixture).await;
+                if effect != allowed {
+                    failures.push(format!(
+                        "{name}: allowed={allowed} but took effect={effect}"
+                    ));
+                }
+                if allowed != (audit_after > audit_before) {
+                    failures.push(format!(
+                        "{name}: allowed={allowed} but audit events went {audit_before} -> {audit_after}"
+                    ));
+                }
+            } else if audit_after != audit_before {
+                failures.push(format!("{name}: a read wrote audit events"));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{} of {cells} cells differ from the access table:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    assert_eq!(cells, MATRIX.len() * WHO.len());
+}
+
+on_both_backends!(authorisation_matrix_follows_the_access_table);

@@ -1,0 +1,437 @@
+//! The harness: an app on a fresh SQLite file or PostgreSQL schema, requests through the
+//! real router, sign-in through the real server function, and the logs of the whole run.
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::ConnectInfo;
+use axum::http::{HeaderMap, Request, StatusCode, header};
+use gtx_core::clock::ManualClock;
+use gtx_core::db::Db;
+use gtx_core::db::models::{Membership, User};
+use gtx_core::db::repo::{new_id, orgs, users};
+use gtx_core::domain::{OrgId, Role, UserId};
+use gtx_core::keys::{ServerSecret, random_token};
+use gtx_core::services::{Actor, SESSION_COOKIE, Services, SessionUser};
+use gtx_keys::{AppState, router};
+use http_body_util::BodyExt;
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, Once};
+use tower::ServiceExt;
+
+/// A password that passes validation.
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// Runs an `async fn(&TestApp)` once on SQLite and once on PostgreSQL, as the tests
+/// `<name>::sqlite` and `<name>::postgres`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {$(
+        mod $name {
+            #[tokio::test]
+            async fn sqlite() {
+                let app = crate::common::TestApp::sqlite().await;
+                super::$name(&app).await;
+                app.close().await;
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(app) = crate::common::TestApp::postgres(stringify!($name)).await {
+                    super::$name(&app).await;
+                    app.close().await;
+                }
+            }
+        }
+    )*};
+}
+
+// ---- logs ------------------------------------------------------------------------------
+
+/// Everything logged by any test of this binary, at every level.
+static LOGS: Mutex<Vec<u8>> = Mutex::new(Vec::new());
+static LOGGING: Once = Once::new();
+
+struct LogBuffer;
+
+impl Write for LogBuffer {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        LOGS.lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Installs (once per binary) a subscriber that records every event, with its span
+/// fields, into a buffer that [`captured_logs`] returns.
+pub fn capture_logs() {
+    LOGGING.call_once(|| {
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new("trace"))
+            .with_ansi(false)
+            .with_writer(|| LogBuffer)
+            .try_init();
+    });
+}
+
+/// The logs captured so far.
+pub fn captured_logs() -> Vec<u8> {
+    LOGS.lock().unwrap_or_else(|e| e.into_inner()).clone()
+}
+
+/// Whether `needle` occurs in `haystack`.
+pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+// ---- the app ---------------------------------------------------------------------------
+
+/// A PostgreSQL schema of one test, dropped when this is dropped (also when the test
+/// panics).
+struct PgSchema {
+    base: String,
+    schema: String,
+}
+
+impl Drop for PgSchema {
+    fn drop(&mut self) {
+        let (base, schema) = (self.base.clone(), self.schema.clone());
+        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread
+        // with a runtime of its own.
+        let job = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async {
+                if let Ok(db) = Db::connect_postgres(&base, None).await {
+                    if let Err(e) = db.drop_schema(&schema).await {
+                        eprintln!("could not drop schema {schema}: {e}");
+                    }
+                    db.close().await;
+                }
+            });
+        });
+        // After a panic the test's pool may still hold a transaction that its runtime
+        // rolls back only once unwinding has finished: waiting here for the schema's lock
+        // would wait forever. The thread then finishes on its own.
+        if !std::thread::panicking() {
+            let _ = job.join();
+        }
+    }
+}
+
+/// The router over fresh services, with a clock the test moves.
+pub struct TestApp {
+    /// The services behind the router (for fixtures and checks).
+    pub services: Services,
+    /// The services' clock.
+    pub clock: ManualClock,
+    /// The SQLite file (with its `-wal`/`-shm` siblings), when on SQLite.
+    pub sqlite_file: Option<PathBuf>,
+    /// The one-time first-run setup token, when one is configured.
+    pub setup_token: Option<String>,
+    router: Router,
+    _dir: tempfile::TempDir,
+    pg: Option<PgSchema>,
+}
+
+impl TestApp {
+    /// On a fresh SQLite file, with a random first-run setup token.
+    pub async fn sqlite() -> Self {
+        Self::sqlite_with(Some(random_token(24))).await
+    }
+
+    /// On a fresh SQLite file, with first-run setup guarded by `setup_token` (or
+    /// impossible without one).
+    pub async fn sqlite_with(setup_token: Option<String>) -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("test.sqlite3");
+        let db = Db::open_sqlite(&file).await.expect("open sqlite");
+        Self::build(db, dir, Some(file), None, setup_token).await
+    }
+
+    /// On a fresh PostgreSQL schema named after the test, or `None` (with a note) when
+    /// `GTX_TEST_DATABASE_URL` is not set outside CI. In CI a missing server fails.
+    pub async fn postgres(test: &str) -> Option<Self> {
+        let Ok(base) = std::env::var("GTX_TEST_DATABASE_URL") else {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "GTX_TEST_DATABASE_URL must be set in CI"
+            );
+            eprintln!("skipping {test} on PostgreSQL: GTX_TEST_DATABASE_URL is not set");
+            return None;
+        };
+        let short: String = test.chars().take(40).collect();
+        let schema = format!("srv_{short}_{}", std::process::id());
+        let guard = PgSchema {
+            base: base.clone(),
+            schema: schema.clone(),
+        };
+        // A schema left behind by an earlier, killed run of the same process id.
+        let admin = Db::connect_postgres(&base, None)
+            .await
+            .expect("connect postgres");
+        admin.drop_schema(&schema).await.expect("drop old schema");
+        admin.close().await;
+        let db = Db::connect_postgres(&base, Some(&schema))
+            .await
+            .expect("connect postgres");
+        let dir = tempfile::tempdir().expect("tempdir");
+        Some(Self::build(db, dir, None, Some(guard), Some(random_token(24))).await)
+    }
+
+    async fn build(
+        db: Db,
+        dir: tempfile::TempDir,
+        sqlite_file: Option<PathBuf>,
+        pg: Option<PgSchema>,
+        setup_token: Option<String>,
+    ) -> Self {
+        capture_logs();
+        db.migrate().await.expect("migrate");
+        let clock = ManualClock::new(1_800_000_000_000);
+        let mut services = Services::new(
+            db,
+            Arc::new(ServerSecret::generate()),
+            Arc::new(clock.clone()),
+        );
+        if let Some(token) = &setup_token {
+            services = services.with_setup_token(secrecy::SecretString::from(token.clone()));
+        }
+        services.check_server_secret().await.expect("secret check");
+        let leptos_options = leptos::config::LeptosOptions::builder()
+            .output_name("gtx-keys")
+            .site_root(dir.path().to_string_lossy().to_string())
+            .build();
+        let router = router(AppState {
+            leptos_options,
+            services: services.clone(),
+        });
+        Self {
+            services,
+            clock,
+            sqlite_file,
+            setup_token,
+            router,
+            _dir: dir,
+            pg,
+        }
+    }
+
+    /// Whether this app runs on PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.pg.is_some()
+    }
+
+    /// Closes the pool and drops the PostgreSQL schema.
+    pub async fn close(self) {
+        self.services.db().close().await;
+        drop(self);
+    }
+
+    /// Sends a request through the router, from 127.0.0.1 as a real connection would.
+    pub async fn send(&self, mut request: Request<Body>) -> Reply {
+        request
+            .extensions_mut()
+            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50_000))));
+        let response = self
+            .router
+            .clone()
+            .oneshot(request)
+            .await
+            .expect("response");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        Reply {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
+    }
+
+    /// A page, as a browser asks for it.
+    pub async fn page(&self, path: &str, session: Option<&str>) -> Reply {
+        let mut request = Request::get(path).header(header::ACCEPT, "text/html");
+        if let Some(token) = session {
+            request = request.header(header::COOKIE, cookie(token));
+        }
+        self.send(request.body(Body::empty()).expect("request"))
+            .await
+    }
+
+    /// A server function, called as the hydrated page calls it: a same-origin form post
+    /// that asks for JSON.
+    pub async fn call(&self, name: &str, session: Option<&str>, fields: &[(&str, &str)]) -> Reply {
+        self.send(
+            sf_request(name, session)
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::from(form(fields)))
+                .expect("request"),
+        )
+        .await
+    }
+
+    /// Signs in through the `sign_in` server function and returns the session token.
+    pub async fn sign_in(&self, email: &str, password: &str) -> String {
+        let reply = self
+            .call("sign_in", None, &[("email", email), ("password", password)])
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "sign in {email}: {}",
+            reply.body
+        );
+        reply
+            .session_token()
+            .unwrap_or_else(|| panic!("sign in {email} set no session cookie"))
+    }
+
+    /// The user behind a session token, as the middleware resolves it.
+    pub async fn session_user(&self, token: &str) -> Option<SessionUser> {
+        self.services
+            .session_user(token)
+            .await
+            .expect("session lookup")
+    }
+
+    /// Creates a user with a password through the operator's service call.
+    pub async fn create_user(&self, org: &OrgId, email: &str, role: Role) -> UserId {
+        self.services
+            .create_user(
+                &Actor::operator(),
+                org,
+                email,
+                None,
+                role,
+                &secrecy::SecretString::from(PASSWORD.to_owned()),
+            )
+            .await
+            .expect("create user")
+            .id
+    }
+
+    /// A member without a password, written straight to the store: cheap (no argon2),
+    /// for tests that act on a member rather than as one.
+    pub async fn insert_member(&self, org: &OrgId, email: &str, role: Role) -> UserId {
+        let pool = self.services.db().pool();
+        let now = self.services.now();
+        let user = User {
+            id: UserId(new_id()),
+            email: email.to_owned(),
+            name: email.split('@').next().unwrap_or_default().to_owned(),
+            password_hash: None,
+            created_at: now,
+        };
+        users::insert(pool, &user).await.expect("insert user");
+        orgs::insert_membership(
+            pool,
+            &Membership {
+                org_id: org.clone(),
+                user_id: user.id.clone(),
+                role,
+                created_at: now,
+            },
+        )
+        .await
+        .expect("insert membership");
+        user.id
+    }
+}
+
+// ---- requests and replies --------------------------------------------------------------
+
+/// A server function request without its origin headers and body, for tests that set
+/// those themselves.
+pub fn sf_request(name: &str, session: Option<&str>) -> axum::http::request::Builder {
+    let mut request = Request::post(format!("/_sf/{name}"))
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::ACCEPT, "application/json");
+    if let Some(token) = session {
+        request = request.header(header::COOKIE, cookie(token));
+    }
+    request
+}
+
+/// The `Cookie` header of a session.
+pub fn cookie(token: &str) -> String {
+    format!("{SESSION_COOKIE}={token}")
+}
+
+/// `application/x-www-form-urlencoded` encoding of `fields`.
+pub fn form(fields: &[(&str, &str)]) -> String {
+    fn encode(s: &str) -> String {
+        s.bytes()
+            .map(|b| {
+                if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+                    char::from(b).to_string()
+                } else {
+                    format!("%{b:02X}")
+                }
+            })
+            .collect()
+    }
+    fields
+        .iter()
+        .map(|(k, v)| format!("{}={}", encode(k), encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// A response, read.
+#[derive(Debug)]
+pub struct Reply {
+    /// Status.
+    pub status: StatusCode,
+    /// Headers.
+    pub headers: HeaderMap,
+    /// Body text.
+    pub body: String,
+}
+
+impl Reply {
+    /// The body as JSON.
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {} {}", self.status, self.body))
+    }
+
+    /// A header as text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// The `Set-Cookie` line of the session cookie, if any.
+    pub fn session_set_cookie(&self) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .find(|v| v.starts_with(&format!("{SESSION_COOKIE}=")))
+            .map(str::to_owned)
+    }
+
+    /// The session token the response sets, if it sets a non-empty one.
+    pub fn session_token(&self) -> Option<String> {
+        let line = self.session_set_cookie()?;
+        let value = line.split(';').next()?.split_once('=')?.1.trim().to_owned();
+        (!value.is_empty()).then_some(value)
+    }
+
+    /// Whether this is the browser being sent to the sign-in page.
+    pub fn is_redirect_to_login(&self) -> bool {
+        self.status.is_redirection() && self.header("location") == Some("/login")
+    }
+}

@@ -1,0 +1,157 @@
+//! The dashboard's pages and server functions, signed in and out.
+
+use crate::common::{PASSWORD, TestApp};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use gtx_core::domain::Role;
+use gtx_core::services::Actor;
+
+#[tokio::test]
+async fn healthz_answers_ok_with_the_backend() {
+    let app = TestApp::sqlite().await;
+    let reply = app
+        .send(
+            Request::get("/healthz")
+                .body(Body::empty())
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert_eq!(reply.json()["status"], "ok");
+    assert_eq!(reply.json()["database"], "sqlite");
+}
+
+#[tokio::test]
+async fn home_page_redirects_to_setup_on_first_run() {
+    let app = TestApp::sqlite().await;
+    let reply = app.page("/", None).await;
+    assert!(reply.status.is_redirection(), "{reply:?}");
+    assert_eq!(reply.header("location"), Some("/setup"));
+}
+
+#[tokio::test]
+async fn home_page_redirects_to_login_when_signed_out() {
+    let app = TestApp::sqlite().await;
+    let org = app
+        .services
+        .create_org(&Actor::operator(), "Acme Translations")
+        .await
+        .expect("org");
+    app.insert_member(&org.id, "ada@example.com", Role::Admin)
+        .await;
+    let reply = app.page("/", None).await;
+    assert!(reply.is_redirect_to_login(), "{reply:?}");
+    assert!(
+        !reply.body.contains("Acme Translations"),
+        "nothing of the organisation is shown: {}",
+        reply.body
+    );
+}
+
+#[tokio::test]
+async fn home_page_renders_organisations_server_side() {
+    let app = TestApp::sqlite().await;
+    let operator = Actor::operator();
+    let org = app
+        .services
+        .create_org(&operator, "Acme Translations")
+        .await
+        .expect("org");
+    app.services
+        .create_org(&operator, "Someone Else Ltd")
+        .await
+        .expect("other org");
+    app.create_user(&org.id, "ada@example.com", Role::Admin)
+        .await;
+    let token = app.sign_in("ada@example.com", PASSWORD).await;
+    let reply = app.page("/", Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+    let html = &reply.body;
+    assert!(html.contains("GT Keys"), "{html}");
+    assert!(html.contains("Acme Translations"), "{html}");
+    assert!(html.contains(&format!("/orgs/{}", org.id)), "{html}");
+    assert!(
+        !html.contains("Someone Else Ltd"),
+        "only the user's organisations: {html}"
+    );
+    assert!(
+        html.contains("/pkg/gtx-keys.js"),
+        "hydration script is referenced: {html}"
+    );
+}
+
+#[tokio::test]
+async fn org_page_lists_projects_and_unknown_org_is_404() {
+    let app = TestApp::sqlite().await;
+    let actor = Actor::operator();
+    let org = app.services.create_org(&actor, "Acme").await.expect("org");
+    let project = app
+        .services
+        .create_project(&actor, &org.id, "Website", Some("en-US"))
+        .await
+        .expect("project");
+    app.create_user(&org.id, "ada@example.com", Role::Admin)
+        .await;
+    let token = app.sign_in("ada@example.com", PASSWORD).await;
+
+    let reply = app.page(&format!("/orgs/{}", org.id), Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::OK);
+    assert!(
+        reply.body.contains("Website") && reply.body.contains(project.id.as_str()),
+        "{}",
+        reply.body
+    );
+
+    let reply = app.page("/orgs/does-not-exist", Some(&token)).await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND);
+    assert!(reply.body.contains("Page not found"), "{}", reply.body);
+}
+
+#[tokio::test]
+async fn list_orgs_server_function_answers_json() {
+    let app = TestApp::sqlite().await;
+    let org = app
+        .services
+        .create_org(&Actor::operator(), "Acme")
+        .await
+        .expect("org");
+    app.create_user(&org.id, "ada@example.com", Role::Member)
+        .await;
+    let token = app.sign_in("ada@example.com", PASSWORD).await;
+    let reply = app.call("list_orgs", Some(&token), &[]).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let json = reply.json();
+    assert_eq!(json[0]["name"], "Acme");
+    assert_eq!(json[0]["is_admin"], false);
+}
+
+#[tokio::test]
+async fn list_orgs_requires_sign_in() {
+    let app = TestApp::sqlite().await;
+    app.services
+        .create_org(&Actor::operator(), "Acme")
+        .await
+        .expect("org");
+    let reply = app.call("list_orgs", None, &[]).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    assert_eq!(reply.json(), "Unauthenticated");
+    assert!(!reply.body.contains("Acme"));
+}
+
+#[tokio::test]
+async fn oversized_body_is_rejected_with_413() {
+    let app = TestApp::sqlite().await;
+    let body = "a=".to_owned() + &"x".repeat(gtx_keys::router::MAX_BODY_BYTES + 1);
+    let reply = app
+        .send(
+            Request::post("/_sf/get_org")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::CONTENT_LENGTH, body.len())
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::from(body))
+                .expect("request"),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+}

@@ -1,0 +1,404 @@
+//! Security headers, error statuses, and secrets kept out of logs and storage.
+
+use super::{org_with_admin, setup_fields, sign_in_fields};
+use crate::common::{PASSWORD, Reply, TestApp, captured_logs, contains_bytes, cookie, form};
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use gtx_core::db::repo::orgs;
+use gtx_core::domain::KeyType;
+use gtx_core::keys::random_token;
+use gtx_core::services::{Actor, KeyScope, NewKey};
+
+/// The nonce of a page's policy, checking the policy's other parts.
+fn nonce_of(reply: &Reply) -> String {
+    let csp = reply.header("content-security-policy").expect("a CSP");
+    for part in [
+        "'wasm-unsafe-eval'",
+        "frame-ancestors 'none'",
+        "object-src 'none'",
+    ] {
+        assert!(csp.contains(part), "{part} missing: {csp}");
+    }
+    assert!(!csp.contains("'unsafe-inline'"), "{csp}");
+    let start = csp.find("'nonce-").expect("a nonce") + "'nonce-".len();
+    let nonce = &csp[start..];
+    nonce[..nonce.find('\'').expect("closing quote")].to_owned()
+}
+
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let app = TestApp::sqlite().await;
+    org_with_admin(&app).await;
+    let first = app.page("/login", None).await;
+    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let nonce = nonce_of(&first);
+    assert!(nonce.len() >= 16, "{nonce}");
+    assert!(
+        first.body.contains(&format!("nonce=\"{nonce}\"")),
+        "the inline scripts carry the nonce: {}",
+        first.body
+    );
+    let second = app.page("/login", None).await;
+    assert_ne!(nonce_of(&second), nonce, "a fresh nonce per response");
+    for reply in [&first, &second] {
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(reply.header("referrer-policy"), Some("same-origin"));
+        assert_eq!(
+            reply.header("cross-origin-opener-policy"),
+            Some("same-origin")
+        );
+        assert_eq!(reply.header("x-frame-options"), Some("DENY"));
+    }
+    // JSON answers run nothing at all.
+    let reply = app.call("session_state", None, &[]).await;
+    let csp = reply.header("content-security-policy").expect("a CSP");
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("frame-ancestors 'none'"),
+        "{csp}"
+    );
+    assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+}
+
+/// Calls a server function and checks the error's status and `AppError` variant.
+async fn expect_error(
+    app: &TestApp,
+    case: &str,
+    (name, session, fields): (&str, Option<&str>, &[(&str, &str)]),
+    status: StatusCode,
+    variant: &str,
+) {
+    let reply = app.call(name, session, fields).await;
+    assert_eq!(reply.status, status, "{case}: {}", reply.body);
+    let json = reply.json();
+    let found = json
+        .as_str()
+        .map(str::to_owned)
+        .or_else(|| json.as_object().and_then(|o| o.keys().next().cloned()));
+    assert_eq!(found.as_deref(), Some(variant), "{case}: {}", reply.body);
+}
+
+#[tokio::test]
+async fn server_function_errors_answer_4xx_not_500() {
+    let app = TestApp::sqlite().await;
+    let (org, admin) = org_with_admin(&app).await;
+    let admin_id = app
+        .services
+        .list_members(&Actor::operator(), &org)
+        .await
+        .expect("members")
+        .0[0]
+        .user_id
+        .clone();
+    let (o, admin) = (org.as_str(), Some(admin.as_str()));
+    let app = &app;
+    use StatusCode as S;
+    expect_error(
+        app,
+        "no session",
+        ("list_orgs", None, &[]),
+        S::UNAUTHORIZED,
+        "Unauthenticated",
+    )
+    .await;
+    expect_error(
+        app,
+        "unknown org",
+        ("get_org", admin, &[("org_id", "nope")]),
+        S::NOT_FOUND,
+        "NotFound",
+    )
+    .await;
+    let fields = [("org_id", o), ("name", " "), ("default_locale", "en")];
+    expect_error(
+        app,
+        "empty name",
+        ("create_project", admin, &fields),
+        S::UNPROCESSABLE_ENTITY,
+        "Invalid",
+    )
+    .await;
+    let fields = [
+        ("org_id", o),
+        ("name", "P"),
+        ("default_locale", "not a locale"),
+    ];
+    expect_error(
+        app,
+        "bad locale",
+        ("create_project", admin, &fields),
+        S::UNPROCESSABLE_ENTITY,
+        "Invalid",
+    )
+    .await;
+    let fields = [
+        ("org_id", o),
+        ("email", "x@acme.example"),
+        ("role", "owner"),
+    ];
+    expect_error(
+        app,
+        "unknown role",
+        ("invite_member", admin, &fields),
+        S::UNPROCESSABLE_ENTITY,
+        "Invalid",
+    )
+    .await;
+    let fields = [
+        ("org_id", o),
+        ("user_id", admin_id.as_str()),
+        ("role", "member"),
+    ];
+    expect_error(
+        app,
+        "last admin",
+        ("set_member_role", admin, &fields),
+        S::CONFLICT,
+        "Conflict",
+    )
+    .await;
+    let fields = sign_in_fields("admin@acme.example", "nope");
+    expect_error(
+        app,
+        "wrong password",
+        ("sign_in", None, &fields),
+        S::UNAUTHORIZED,
+        "BadCredentials",
+    )
+    .await;
+    expect_error(
+        app,
+        "missing argument",
+        ("get_org", admin, &[]),
+        S::BAD_REQUEST,
+        "Transport",
+    )
+    .await;
+    let fields = [("token", "nope")];
+    expect_error(
+        app,
+        "unknown invite",
+        ("get_invite", None, &fields),
+        S::NOT_FOUND,
+        "NotFound",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn form_post_error_redirects_back_to_the_form() {
+    let app = TestApp::sqlite().await;
+    let (org, admin) = org_with_admin(&app).await;
+    let back = format!("http://localhost/orgs/{}", org.as_str());
+    let reply = app
+        .send(
+            Request::post("/_sf/create_project")
+                .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+                .header(header::ACCEPT, "text/html,application/xhtml+xml")
+                .header(header::REFERER, &back)
+                .header(header::COOKIE, cookie(&admin))
+                .header("sec-fetch-site", "same-origin")
+                .body(Body::from(form(&[
+                    ("org_id", org.as_str()),
+                    ("name", " "),
+                    ("default_locale", "en"),
+                ])))
+                .expect("request"),
+        )
+        .await;
+    // Without JavaScript the browser must land back on the form, with the error to show.
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let location = reply.header("location").expect("Location");
+    assert!(location.starts_with(&back), "{location}");
+    assert!(location.contains("__err="), "{location}");
+}
+
+// ---- secrets in logs and storage -----------------------------------------------------
+
+/// Every byte of the database: the SQLite file with its WAL, or every row of every
+/// table of the test's PostgreSQL schema as JSON text (byte strings as hex).
+async fn database_bytes(app: &TestApp) -> Vec<u8> {
+    if let Some(file) = &app.sqlite_file {
+        let dir = file.parent().expect("dir");
+        let stem = file
+            .file_name()
+            .expect("name")
+            .to_string_lossy()
+            .to_string();
+        let mut bytes = Vec::new();
+        for entry in std::fs::read_dir(dir).expect("read dir") {
+            let path = entry.expect("entry").path();
+            if path
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&stem))
+            {
+                bytes.extend(std::fs::read(&path).expect("read database file"));
+            }
+        }
+        assert!(!bytes.is_empty());
+        return bytes;
+    }
+    let pool = app.services.db().pool();
+    let tables: Vec<String> = sqlx::query_scalar(
+        "SELECT table_name::text FROM information_schema.tables \
+         WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'",
+    )
+    .fetch_all(pool)
+    .await
+    .expect("tables");
+    assert!(tables.iter().any(|t| t == "sessions"), "{tables:?}");
+    let mut bytes = Vec::new();
+    for table in tables {
+        let sql = format!("SELECT row_to_json(t)::text FROM \"{table}\" t");
+        let rows: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_all(pool)
+            .await
+            .expect("rows");
+        for row in rows {
+            bytes.extend(row.into_bytes());
+            bytes.push(b'\n');
+        }
+    }
+    bytes
+}
+
+async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
+    let setup_token = app.setup_token.clone().expect("a setup token");
+    let admin_password = format!("admin-{}", random_token(24));
+    let wrong_password = format!("wrong-{}", random_token(24));
+    let member_password = format!("member-{}", random_token(24));
+
+    let reply = app
+        .call(
+            "complete_setup",
+            None,
+            &setup_fields(&setup_token, "ada@acme.example", &admin_password),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let setup_session = reply.session_token().expect("session");
+    let org = orgs::list_all(app.services.db().pool())
+        .await
+        .expect("orgs")
+        .remove(0)
+        .id;
+
+    let reply = app
+        .call(
+            "sign_in",
+            None,
+            &sign_in_fields("ada@acme.example", &wrong_password),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let admin = app.sign_in("ada@acme.example", &admin_password).await;
+
+    let reply = app
+        .call(
+            "invite_member",
+            Some(&admin),
+            &[
+                ("org_id", org.as_str()),
+                ("email", "bob@acme.example"),
+                ("role", "member"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(
+        reply.header("cache-control"),
+        Some("no-store"),
+        "the link is shown once"
+    );
+    let path = reply.json()["path"].as_str().expect("path").to_owned();
+    let invite = path
+        .strip_prefix("/invite/")
+        .expect("an invite link")
+        .to_owned();
+    let reply = app.call("get_invite", None, &[("token", &invite)]).await;
+    assert_eq!(reply.json()["email"], "bob@acme.example", "{}", reply.body);
+    let reply = app
+        .call(
+            "accept_invite",
+            None,
+            &[
+                ("token", &invite),
+                ("name", "Bob"),
+                ("password", &member_password),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let member = reply.session_token().expect("member session");
+    let reply = app.call("get_invite", None, &[("token", &invite)]).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::NOT_FOUND,
+        "an invite link works once"
+    );
+
+    let project = app
+        .services
+        .create_project(&Actor::operator(), &org, "Website", None)
+        .await
+        .expect("project")
+        .id;
+    let admin_user = app.session_user(&admin).await.expect("admin session");
+    let key = app
+        .services
+        .create_key(
+            &Actor::user(&admin_user, None, None),
+            NewKey {
+                scope: KeyScope::Project {
+                    project_id: project,
+                    key_type: KeyType::Production,
+                },
+                name: "CI".into(),
+                expires_at: None,
+            },
+        )
+        .await
+        .expect("key")
+        .key;
+    let reply = app.call("sign_out", Some(&admin), &[]).await;
+    assert_eq!(reply.status, StatusCode::OK);
+
+    let secrets = [
+        ("shared test password", PASSWORD),
+        ("setup token", setup_token.as_str()),
+        ("admin password", admin_password.as_str()),
+        ("wrong password", wrong_password.as_str()),
+        ("member password", member_password.as_str()),
+        ("setup session token", setup_session.as_str()),
+        ("admin session token", admin.as_str()),
+        ("member session token", member.as_str()),
+        ("invite token", invite.as_str()),
+        ("API key", key.expose()),
+    ];
+    let logs = captured_logs();
+    assert!(
+        contains_bytes(&logs, b"first-run setup complete"),
+        "the logs were captured"
+    );
+    let database = database_bytes(app).await;
+    for (what, secret) in secrets {
+        assert!(
+            !contains_bytes(&logs, secret.as_bytes()),
+            "the {what} was logged"
+        );
+        assert!(
+            !contains_bytes(&database, secret.as_bytes()),
+            "the {what} was stored"
+        );
+        let hex = hex_lower(secret.as_bytes());
+        assert!(
+            !contains_bytes(&database, hex.as_bytes()),
+            "the {what} was stored (as bytes)"
+        );
+    }
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+on_both_backends!(secrets_stay_out_of_logs_and_database);
