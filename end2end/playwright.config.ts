@@ -21,13 +21,14 @@ const chromium = {
 
 export default defineConfig({
   testDir: './tests',
-  // Artefacts (traces, screenshots) go below test-results/; Playwright empties this
-  // folder at start, while server.log and e2e-state.json stay one level up.
+  // Artefacts (traces, failure screenshots) go below test-results/; Playwright empties
+  // this folder at start, while server-<project>.log and e2e-state.json stay one level
+  // up. Page screenshots for review go to screenshots/<project>/ (see saveScreenshots).
   outputDir: './test-results/artifacts',
   globalSetup: './global-setup.ts',
   globalTeardown: './global-teardown.ts',
   fullyParallel: false,
-  workers: 1, // 2-core machine, and one shared server
+  workers: 1, // 2-core machine; global setup starts one server per project
   forbidOnly: !!process.env.CI,
   retries: 0,
   timeout: 30_000,

@@ -1,5 +1,15 @@
-import { test as base, expect, type Page } from '@playwright/test';
-import { type E2EState, readState } from '../e2e-state';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import {
+  test as base,
+  expect,
+  type Browser,
+  type BrowserContext,
+  type BrowserContextOptions,
+  type Page,
+  type TestInfo,
+} from '@playwright/test';
+import { SCREENSHOTS_DIR, type ServerState, serverFor } from '../e2e-state';
 
 type TestFixtures = {
   /** Console errors and uncaught page errors seen so far in this test. */
@@ -7,17 +17,20 @@ type TestFixtures = {
   /** True in the "hydrated" project, false in "no-js". */
   hydrated: boolean;
 };
-type WorkerFixtures = { gtx: E2EState };
+type WorkerFixtures = {
+  /** The fresh server global setup started for this worker's project. */
+  gtx: ServerState;
+};
 
 export const test = base.extend<TestFixtures, WorkerFixtures>({
   gtx: [
     // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
-      await use(readState());
+    async ({}, use, workerInfo) => {
+      await use(serverFor(workerInfo.project.name));
     },
     { scope: 'worker' },
   ],
-  // The server listens on a port picked by global setup.
+  // Each project's server listens on a port picked by global setup.
   baseURL: async ({ gtx }, use) => {
     await use(gtx.baseURL);
   },
@@ -26,15 +39,44 @@ export const test = base.extend<TestFixtures, WorkerFixtures>({
   },
   consoleErrors: async ({ page }, use) => {
     const errors: string[] = [];
-    page.on('console', (msg) => {
-      if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url})`);
-    });
-    page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+    collectConsoleErrors(page, errors);
     await use(errors);
   },
 });
 
 export { expect };
+
+/** Records console errors and uncaught page errors of `page` into `errors`. */
+export function collectConsoleErrors(page: Page, errors: string[]): void {
+  page.on('console', (msg) => {
+    if (msg.type() === 'error') errors.push(`console: ${msg.text()} (${msg.location().url})`);
+  });
+  page.on('pageerror', (err) => errors.push(`pageerror: ${err.message}`));
+}
+
+/**
+ * A browser context of its own (its own cookies) with this project's options and the
+ * project's server as base URL, for flows that span tests (created in `beforeAll`, where
+ * the `context` fixture is not available) or need a second signed-in user.
+ */
+export async function newProjectContext(
+  browser: Browser,
+  testInfo: TestInfo,
+  gtx: ServerState,
+): Promise<BrowserContext> {
+  const use = testInfo.project.use;
+  const options: BrowserContextOptions = {
+    baseURL: gtx.baseURL,
+    javaScriptEnabled: use.javaScriptEnabled ?? true,
+    viewport: use.viewport ?? { width: 1280, height: 720 },
+    userAgent: use.userAgent,
+    deviceScaleFactor: use.deviceScaleFactor,
+    isMobile: use.isMobile,
+    hasTouch: use.hasTouch,
+    locale: use.locale ?? 'en-US',
+  };
+  return browser.newContext(options);
+}
 
 /** In the hydrated project, wait until the WASM app has hydrated the page. */
 export async function waitForHydration(page: Page, hydrated: boolean): Promise<void> {
@@ -48,4 +90,30 @@ export async function waitForHydration(page: Page, hydrated: boolean): Promise<v
 
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** A URL matcher for exactly this path (any origin), with an optional query. */
+export function pathIs(pathname: string, query?: string): RegExp {
+  const q = query === undefined ? '' : `\\?${escapeRegExp(query)}`;
+  return new RegExp(`^[a-z]+://[^/]+${escapeRegExp(pathname)}${q}$`);
+}
+
+export const VIEWPORTS = {
+  desktop: { width: 1280, height: 800 },
+  phone: { width: 390, height: 844 },
+} as const;
+
+/**
+ * Saves full-page screenshots of the page as it is now, at desktop and phone sizes, to
+ * screenshots/<project>/<name>-<desktop|phone>.png, then puts the viewport back.
+ */
+export async function saveScreenshots(page: Page, testInfo: TestInfo, name: string): Promise<void> {
+  const dir = path.join(SCREENSHOTS_DIR, testInfo.project.name);
+  fs.mkdirSync(dir, { recursive: true });
+  const before = page.viewportSize();
+  for (const [label, size] of Object.entries(VIEWPORTS)) {
+    await page.setViewportSize(size);
+    await page.screenshot({ path: path.join(dir, `${name}-${label}.png`), fullPage: true, animations: 'disabled' });
+  }
+  if (before) await page.setViewportSize(before);
 }
