@@ -112,7 +112,7 @@ test.describe('accounts flow', () => {
     await expect(page).toHaveURL(/\/settings$/);
   }
 
-  async function createProject(page: Page, name: string): Promise<string> {
+  async function createProject(page: Page, name: string, hydrated: boolean): Promise<string> {
     await page.getByRole('button', { name: 'New project', exact: true }).click();
     await expect(page).toHaveURL(pathIs(orgPath(), 'new=project'));
     const dialog = page.getByRole('dialog', { name: 'New project' });
@@ -124,6 +124,15 @@ test.describe('accounts flow', () => {
     await expect(page.getByRole('heading', { level: 1, name: `${name} settings` })).toBeVisible();
     const projectId = new URL(page.url()).pathname.split('/')[4];
     await expect(page.getByTestId('project-id')).toHaveText(projectId);
+    const copy = page.getByRole('button', { name: 'Copy project ID' });
+    if (hydrated) {
+      // The Copy button works only with JavaScript: check what it put on the clipboard.
+      await copy.click();
+      await expect(copy).toHaveText('Copied');
+      expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(projectId);
+    } else {
+      await expect(copy).toHaveCount(0);
+    }
     return projectId;
   }
 
@@ -222,9 +231,9 @@ test.describe('accounts flow', () => {
     await saveScreenshots(page, testInfo, 'org-new-project');
     await goto(page, orgPath(), hydrated);
 
-    websiteId = await createProject(page, 'Website');
+    websiteId = await createProject(page, 'Website', hydrated);
     await goto(page, orgPath(), hydrated);
-    docsId = await createProject(page, 'Docs');
+    docsId = await createProject(page, 'Docs', hydrated);
     expect(docsId).not.toBe(websiteId);
 
     await goto(page, orgPath(), hydrated);

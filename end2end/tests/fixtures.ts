@@ -75,7 +75,12 @@ export async function newProjectContext(
     hasTouch: use.hasTouch,
     locale: use.locale ?? 'en-US',
   };
-  return browser.newContext(options);
+  const context = await browser.newContext(options);
+  if (options.javaScriptEnabled) {
+    // Copy buttons write to the clipboard; the tests read it back.
+    await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: gtx.baseURL });
+  }
+  return context;
 }
 
 /** In the hydrated project, wait until the WASM app has hydrated the page. */

@@ -1,5 +1,6 @@
 //! Reusable pieces of the page.
 
+pub mod copy_button;
 pub mod dialog;
 pub mod header;
 pub mod org_nav;

@@ -2,6 +2,7 @@ use super::not_found::NotFound;
 use crate::AppError;
 use crate::api::projects::{AddProjectMember, RemoveProjectMember, UpdateProject, get_project};
 use crate::api::types::ProjectDetail;
+use crate::components::copy_button::CopyButton;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -79,7 +80,10 @@ fn Settings(detail: ProjectDetail, actions: SettingsActions) -> impl IntoView {
         <section aria-labelledby="project-id-heading">
             <h2 id="project-id-heading">"Project ID"</h2>
             <p class="muted">"Use it as GT_PROJECT_ID."</p>
-            <p><code class="secret" data-testid="project-id">{p.id.clone()}</code></p>
+            <p class="inline-form">
+                <code class="secret" data-testid="project-id">{p.id.clone()}</code>
+                <CopyButton text=p.id.clone() label="Copy project ID" />
+            </p>
         </section>
         <section aria-labelledby="general-heading">
             <h2 id="general-heading">"General"</h2>
