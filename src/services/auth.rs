@@ -228,15 +228,14 @@ impl Services {
     ) -> CoreResult<SignedIn> {
         let now = self.now();
         let email = email.trim().to_lowercase();
+        // Bound what an anonymous caller can make us keep (throttle keys, audit labels).
+        let email: String = email.chars().take(254).collect();
         let account_key = format!("account:{email}");
         let address_key = format!("ip:{}", actor.ip.as_deref().unwrap_or("unknown"));
-        let throttled = self
-            .throttle
-            .retry_after(&account_key, PER_ACCOUNT, now)
-            .into_iter()
-            .chain(self.throttle.retry_after(&address_key, PER_ADDRESS, now))
-            .max();
-        if let Some(wait_ms) = throttled {
+        if let Err(wait_ms) = self.throttle.begin_attempt(
+            &[(&account_key, PER_ACCOUNT), (&address_key, PER_ADDRESS)],
+            now,
+        ) {
             return Err(CoreError::TooManyAttempts {
                 retry_after_secs: (wait_ms + 999) / 1000,
             });
@@ -256,8 +255,6 @@ impl Services {
         let user = match (ok, user) {
             (true, Some(user)) => user,
             (_, user) => {
-                self.throttle.record_failure(&account_key, now);
-                self.throttle.record_failure(&address_key, now);
                 for org in orgs_of_user
                     .iter()
                     .map(|o| Some(&o.id))
@@ -281,6 +278,7 @@ impl Services {
             }
         };
         self.throttle.clear(&account_key);
+        self.throttle.forgive(&address_key, now);
         let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
         let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
         for org in &orgs_of_user {
@@ -333,6 +331,12 @@ impl Services {
         }))
     }
 
+    /// Deletes sessions past their absolute or idle timeout (run periodically).
+    pub async fn purge_expired_sessions(&self) -> CoreResult<u64> {
+        let now = self.now();
+        Ok(sessions::delete_expired(self.db.pool(), now, now - IDLE_TIMEOUT_MS).await?)
+    }
+
     /// Ends a session on the server (the cookie alone no longer signs anyone in).
     pub async fn sign_out(&self, user: &SessionUser) -> CoreResult<()> {
         sessions::delete(self.db.pool(), &user.session_id).await?;
@@ -369,7 +373,9 @@ impl Services {
             password_hash: Some(password_hash),
             created_at: now,
         };
-        users::insert(&mut *tx, &user).await?;
+        if let Err(e) = users::insert(&mut *tx, &user).await {
+            return Err(super::members::email_taken_or(e.into()));
+        }
         orgs::insert_membership(
             &mut *tx,
             &Membership {

@@ -84,7 +84,10 @@ impl Services {
         let access = self
             .org_access(tx, actor, org_id)
             .await
-            .map_err(|_| CoreError::NotFound { what: "project" })?;
+            .map_err(|e| match e {
+                CoreError::NotFound { .. } => CoreError::NotFound { what: "project" },
+                other => other,
+            })?;
         let project = projects::get(&mut **tx, org_id, project_id)
             .await?
             .ok_or(CoreError::NotFound { what: "project" })?;

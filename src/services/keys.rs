@@ -216,14 +216,16 @@ impl Services {
             Some(project_id) => self
                 .require_project(&mut tx, actor, &key.org_id, project_id)
                 .await
-                .is_ok(),
+                .map(|_| ()),
             None => self
                 .require_admin(&mut tx, actor, &key.org_id)
                 .await
-                .is_ok(),
+                .map(|_| ()),
         };
-        if !allowed {
-            return Err(not_found());
+        match allowed {
+            Ok(()) => {}
+            Err(CoreError::NotFound { .. }) => return Err(not_found()),
+            Err(other) => return Err(other),
         }
         if !keys::revoke(&mut *tx, &key.org_id, &key.id, now, &actor.label()).await? {
             return Err(CoreError::Conflict(format!(

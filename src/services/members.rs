@@ -55,12 +55,16 @@ impl Services {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.require_admin(&mut tx, actor, org_id).await?;
-        if let Some(user) = users::get_by_email(&mut *tx, &email).await?
-            && orgs::get_membership(&mut *tx, org_id, &user.id)
+        if let Some(user) = users::get_by_email(&mut *tx, &email).await? {
+            let message = if orgs::get_membership(&mut *tx, org_id, &user.id)
                 .await?
                 .is_some()
-        {
-            return Err(FieldError::new("email", "This person is already a member.").into());
+            {
+                "This person is already a member."
+            } else {
+                "This email already has a GT Keys account in another organisation; an account belongs to one organisation for now."
+            };
+            return Err(FieldError::new("email", message).into());
         }
         let token = random_token(43);
         let invite = Invite {
@@ -133,6 +137,18 @@ impl Services {
         if !invites::mark_accepted(&mut *tx, &invite.id, now).await? {
             return Err(CoreError::NotFound { what: "invite" });
         }
+        // An admin invite carries its maker's authority: it stops working once they are
+        // no longer an admin of the organisation.
+        if invite.role == Role::Admin
+            && let Some(inviter) = &invite.invited_by
+        {
+            let still_admin = orgs::get_membership(&mut *tx, &invite.org_id, inviter)
+                .await?
+                .is_some_and(|m| m.role == Role::Admin);
+            if !still_admin {
+                return Err(CoreError::NotFound { what: "invite" });
+            }
+        }
         if users::get_by_email(&mut *tx, &invite.email)
             .await?
             .is_some()
@@ -150,7 +166,9 @@ impl Services {
             password_hash: Some(password_hash),
             created_at: now,
         };
-        users::insert(&mut *tx, &user).await?;
+        if let Err(e) = users::insert(&mut *tx, &user).await {
+            return Err(email_taken_or(e.into()));
+        }
         orgs::insert_membership(
             &mut *tx,
             &Membership {
@@ -189,7 +207,7 @@ impl Services {
         org_id: &OrgId,
     ) -> CoreResult<(Vec<MemberView>, Vec<Invite>)> {
         let now = self.now();
-        let mut tx = self.db.begin().await?;
+        let mut tx = self.db.begin_read().await?;
         self.require_admin(&mut tx, actor, org_id).await?;
         let members = users::list_org_members(&mut *tx, org_id).await?;
         let mut out = Vec::with_capacity(members.len());
@@ -223,6 +241,7 @@ impl Services {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.require_admin(&mut tx, actor, org_id).await?;
+        orgs::lock(&mut *tx, org_id).await?;
         let current = orgs::get_membership(&mut *tx, org_id, user_id)
             .await?
             .ok_or(MEMBER)?;
@@ -263,6 +282,7 @@ impl Services {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.require_admin(&mut tx, actor, org_id).await?;
+        orgs::lock(&mut *tx, org_id).await?;
         let current = orgs::get_membership(&mut *tx, org_id, user_id)
             .await?
             .ok_or(MEMBER)?;
@@ -378,5 +398,51 @@ impl Services {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+impl Services {
+    /// Withdraws an open invite: its link stops working at once.
+    pub async fn withdraw_invite(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        invite_id: &str,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        let open = invites::list_open(&mut *tx, org_id, now).await?;
+        let invite = open
+            .into_iter()
+            .find(|i| i.id == invite_id)
+            .ok_or(CoreError::NotFound { what: "invite" })?;
+        if !invites::revoke(&mut *tx, org_id, invite_id, now).await? {
+            return Err(CoreError::NotFound { what: "invite" });
+        }
+        audit::insert(
+            &mut *tx,
+            &event(
+                actor,
+                Some(org_id),
+                "member.invite_withdraw",
+                ("invite", &invite.id, &invite.email),
+                None,
+                now,
+            ),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+}
+
+/// Maps a unique-email violation (two accounts created for one email at the same moment)
+/// to the field error the user can act on.
+pub(crate) fn email_taken_or(e: CoreError) -> CoreError {
+    if e.is_unique_violation("users_email_key") || e.is_unique_violation("users.email") {
+        FieldError::new("email", "An account with this email already exists.").into()
+    } else {
+        e
     }
 }

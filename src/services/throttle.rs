@@ -20,28 +20,43 @@ pub struct Throttle {
 }
 
 impl Throttle {
-    /// Milliseconds until `key` may try again, if it is throttled at `now`.
-    pub fn retry_after(&self, key: &str, limit: usize, now: i64) -> Option<i64> {
+    /// Atomically checks every `(key, limit)` and, when none is throttled, counts this
+    /// attempt against all of them before the (slow) password check runs — so a burst of
+    /// concurrent attempts cannot all pass the check before the first failure is counted.
+    /// Returns the wait in milliseconds when throttled.
+    pub fn begin_attempt(&self, keys: &[(&str, usize)], now: i64) -> Result<(), i64> {
         let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        let times = map.get_mut(key)?;
-        times.retain(|t| now - t < WINDOW_MS);
-        if times.len() >= limit {
-            // Free again when the oldest counted failure leaves the window.
-            let oldest = times.iter().min().copied().unwrap_or(now);
-            Some((oldest + WINDOW_MS - now).max(1))
-        } else {
-            None
+        let mut wait = None;
+        for (key, limit) in keys {
+            if let Some(times) = map.get_mut(*key) {
+                times.retain(|t| now - t < WINDOW_MS);
+                if times.len() >= *limit {
+                    let oldest = times.iter().min().copied().unwrap_or(now);
+                    let w = (oldest + WINDOW_MS - now).max(1);
+                    wait = Some(wait.map_or(w, |x: i64| x.max(w)));
+                }
+            }
         }
-    }
-
-    /// Records a failure.
-    pub fn record_failure(&self, key: &str, now: i64) {
-        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
-        // Bound memory under a flood of distinct keys: forget stale entries first.
+        if let Some(w) = wait {
+            return Err(w);
+        }
         if map.len() > 100_000 {
             map.retain(|_, times| times.iter().any(|t| now - t < WINDOW_MS));
         }
-        map.entry(key.to_owned()).or_default().push(now);
+        for (key, _) in keys {
+            map.entry((*key).to_owned()).or_default().push(now);
+        }
+        Ok(())
+    }
+
+    /// Takes back one attempt counted at `at` (a successful sign-in is not a failure).
+    pub fn forgive(&self, key: &str, at: i64) {
+        let mut map = self.failures.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(times) = map.get_mut(key)
+            && let Some(i) = times.iter().position(|t| *t == at)
+        {
+            times.swap_remove(i);
+        }
     }
 
     /// Clears an account's failures after a successful sign-in.
@@ -56,16 +71,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn retry_after_starts_at_the_limit_and_ends_with_the_window() {
+    fn begin_attempt_counts_until_the_limit_and_frees_after_the_window() {
         let t = Throttle::default();
         for i in 0..PER_ACCOUNT {
-            assert_eq!(t.retry_after("a", PER_ACCOUNT, 1_000), None, "attempt {i}");
-            t.record_failure("a", 1_000);
+            assert_eq!(
+                t.begin_attempt(&[("a", PER_ACCOUNT), ("ip", 100)], 1_000),
+                Ok(()),
+                "attempt {i}"
+            );
         }
-        assert_eq!(t.retry_after("a", PER_ACCOUNT, 1_000), Some(WINDOW_MS));
-        assert_eq!(t.retry_after("a", PER_ACCOUNT, 1_000 + WINDOW_MS), None);
-        t.record_failure("b", 0);
-        t.clear("b");
-        assert_eq!(t.retry_after("b", 1, 0), None);
+        assert_eq!(
+            t.begin_attempt(&[("a", PER_ACCOUNT)], 1_000),
+            Err(WINDOW_MS)
+        );
+        // A refused attempt is not counted again, and the window frees the account.
+        assert_eq!(
+            t.begin_attempt(&[("a", PER_ACCOUNT)], 1_000 + WINDOW_MS),
+            Ok(())
+        );
+        t.clear("a");
+        assert_eq!(t.begin_attempt(&[("a", 1)], 0), Ok(()));
+        t.forgive("a", 0);
+        assert_eq!(t.begin_attempt(&[("a", 1)], 0), Ok(()));
     }
 }

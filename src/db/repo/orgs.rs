@@ -175,3 +175,17 @@ pub async fn count_admins<'e, E: Executor<'e, Database = Any>>(
             .await?;
     Ok(row.try_get("n")?)
 }
+
+/// Takes the organisation's row lock until the transaction ends, so checks such as "at
+/// least one admin stays" cannot race on PostgreSQL (SQLite's write transactions are
+/// serial already).
+pub async fn lock<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE organisations SET name = name WHERE id = $1")
+        .bind(org_id.as_str())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
