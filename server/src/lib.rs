@@ -84,6 +84,17 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
         // Built without cargo-leptos (plain `cargo build`): the bundle's name is fixed.
         leptos_options.output_name = OUTPUT_NAME.into();
     }
+    // Expired sessions are refused when presented; this also removes the rows.
+    let purger = services.clone();
+    tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(600));
+        loop {
+            every.tick().await;
+            if let Err(e) = purger.purge_expired_sessions().await {
+                tracing::warn!(error = %e, "could not purge expired sessions");
+            }
+        }
+    });
     let state = AppState {
         leptos_options,
         services: services.clone(),

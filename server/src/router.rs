@@ -67,8 +67,11 @@ pub fn router(state: AppState) -> Router {
             header::X_FRAME_OPTIONS,
             HeaderValue::from_static("DENY"),
         ))
-        // Request lines only: no headers, so no cookie or bearer key reaches the log.
-        .layer(TraceLayer::new_for_http())
+        // Method and a redacted path only: no headers (cookies, bearer keys), no query
+        // string, and no invite token from `/invite/{token}`.
+        .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+            tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()))
+        }))
         .with_state(state)
 }
 
@@ -93,4 +96,21 @@ async fn sqlx_ping(state: &AppState) -> Result<(), ()> {
         .ping()
         .await
         .map_err(|e| tracing::warn!(error = %e, "health check: database unreachable"))
+}
+
+/// The path as logs may show it: secrets that travel in paths are replaced.
+pub fn loggable_path(path: &str) -> String {
+    match path.strip_prefix("/invite/") {
+        Some(_) => "/invite/[redacted]".to_owned(),
+        None => path.chars().take(200).collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn loggable_path_hides_invite_tokens() {
+        assert_eq!(super::loggable_path("/invite/abc123"), "/invite/[redacted]");
+        assert_eq!(super::loggable_path("/orgs/x/members"), "/orgs/x/members");
+    }
 }
