@@ -44,6 +44,23 @@ pub enum AppError {
 }
 
 impl AppError {
+    /// The message to show next to `field`, when this error is about that field.
+    pub fn field_message(&self, field: &str) -> Option<String> {
+        match self {
+            Self::Invalid { field: f, message } if f == field => Some(message.clone()),
+            _ => None,
+        }
+    }
+
+    /// The message to show for the form as a whole: any error that is not about one of
+    /// the form's own `fields` (those show next to their field).
+    pub fn form_message(&self, fields: &[&str]) -> Option<String> {
+        match self {
+            Self::Invalid { field, .. } if fields.contains(&field.as_str()) => None,
+            other => Some(other.to_string()),
+        }
+    }
+
     /// The HTTP status a server function answers this error with: the client's mistakes
     /// are 4xx, only a failure on the server is a 500.
     pub fn status_code(&self) -> u16 {

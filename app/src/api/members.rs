@@ -115,6 +115,19 @@ pub async fn remove_member(org_id: String, user_id: String) -> Result<(), AppErr
     Ok(())
 }
 
+/// Withdraws an open invite; its link stops working at once.
+#[server(prefix = "/_sf", endpoint = "withdraw_invite")]
+pub async fn withdraw_invite(org_id: String, invite_id: String) -> Result<(), AppError> {
+    use gtx_core::domain::OrgId;
+    let services = super::services()?;
+    let actor = super::signed_in_actor().await?;
+    services
+        .withdraw_invite(&actor, &OrgId(org_id.clone()), &invite_id)
+        .await?;
+    leptos_axum::redirect(&format!("/orgs/{org_id}/members"));
+    Ok(())
+}
+
 /// What an invite link is for; `NotFound` once used, withdrawn or expired.
 #[server(prefix = "/_sf", endpoint = "get_invite")]
 pub async fn get_invite(token: String) -> Result<InviteInfo, AppError> {
@@ -135,6 +148,7 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
     let signed_in = services
         .accept_invite(&ctx.actor(), &token, &name, &SecretString::from(password))
         .await?;
+    super::end_previous_session(&services, &ctx).await;
     super::set_session_cookie(&signed_in.token);
     let landing = signed_in
         .landing_org

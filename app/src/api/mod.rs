@@ -62,6 +62,20 @@ pub(crate) fn set_session_cookie(token: &secrecy::SecretString) {
     set_cookie_header(cookie);
 }
 
+/// Ends the session the browser had before a new sign-in replaced it, so an old cookie
+/// (perhaps someone else's, on a shared computer) is not left valid on the server.
+#[cfg(feature = "ssr")]
+pub(crate) async fn end_previous_session(
+    services: &gtx_core::services::Services,
+    ctx: &gtx_core::services::RequestContext,
+) {
+    if let Some(old) = &ctx.user
+        && let Err(e) = services.sign_out(old).await
+    {
+        tracing::warn!(error = %e, "could not end the previous session");
+    }
+}
+
 /// Clears the session cookie.
 #[cfg(feature = "ssr")]
 pub(crate) fn clear_session_cookie() {

@@ -51,6 +51,7 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let signed_in = services
         .sign_in(&ctx.actor(), &email, &SecretString::from(password))
         .await?;
+    super::end_previous_session(&services, &ctx).await;
     super::set_session_cookie(&signed_in.token);
     leptos_axum::redirect(&landing(signed_in.landing_org.as_ref()));
     Ok(())
@@ -76,6 +77,7 @@ pub async fn complete_setup(
         password: SecretString::from(password),
     };
     let signed_in = services.complete_setup(&ctx.actor(), input).await?;
+    super::end_previous_session(&services, &ctx).await;
     super::set_session_cookie(&signed_in.token);
     leptos_axum::redirect(&landing(signed_in.landing_org.as_ref()));
     Ok(())

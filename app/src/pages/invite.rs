@@ -34,19 +34,9 @@ pub fn InvitePage() -> impl IntoView {
 fn AcceptForm(token: String, org_name: String, email: String) -> impl IntoView {
     let action = ServerAction::<AcceptInvite>::new();
     let error = move || action.value().get().and_then(Result::err);
-    let field_error = move |field: &'static str| {
-        move || match error() {
-            Some(AppError::Invalid { field: f, message }) if f == field => Some(message),
-            _ => None,
-        }
-    };
-    let general_error = move || match error() {
-        Some(AppError::Invalid { field, message }) if field != "name" && field != "password" => {
-            Some(message)
-        }
-        Some(AppError::Invalid { .. }) | None => None,
-        Some(e) => Some(e.to_string()),
-    };
+    let field_error =
+        move |field: &'static str| move || error().and_then(|e| e.field_message(field));
+    let general_error = move || error().and_then(|e| e.form_message(&["name", "password"]));
     view! {
         <section class="auth-card">
             <h1>{format!("Join {org_name}")}</h1>

@@ -2,7 +2,7 @@ use super::not_found::NotFound;
 use super::org::OrgSubnav;
 use crate::AppError;
 use crate::api::members::{
-    InviteMember, RemoveMember, SetMemberRole, list_members, take_invite_reveal,
+    InviteMember, RemoveMember, SetMemberRole, WithdrawInvite, list_members, take_invite_reveal,
 };
 use crate::api::types::{MemberRow, MembersData};
 use crate::components::dialog::Dialog;
@@ -24,6 +24,7 @@ pub fn MembersPage() -> impl IntoView {
         set_role: ServerAction::<SetMemberRole>::new(),
         remove: ServerAction::<RemoveMember>::new(),
         invite: ServerAction::<InviteMember>::new(),
+        withdraw: ServerAction::<WithdrawInvite>::new(),
     };
     let data = Resource::new(
         move || {
@@ -32,6 +33,7 @@ pub fn MembersPage() -> impl IntoView {
                 actions.set_role.version().get(),
                 actions.remove.version().get(),
                 actions.invite.version().get(),
+                actions.withdraw.version().get(),
             )
         },
         |(org_id, ..)| list_members(org_id),
@@ -67,6 +69,7 @@ struct MemberActions {
     set_role: ServerAction<SetMemberRole>,
     remove: ServerAction<RemoveMember>,
     invite: ServerAction<InviteMember>,
+    withdraw: ServerAction<WithdrawInvite>,
 }
 
 #[component]
@@ -114,11 +117,27 @@ fn Members(
                     .collect_view()}
             </tbody>
         </table>
-        {(!data.invites.is_empty()).then(|| view! {
-            <h2>"Open invites"</h2>
-            <ul>
-                {data.invites.into_iter().map(|i| view! { <li>{i.email}" · "{i.role}</li> }).collect_view()}
-            </ul>
+        {(!data.invites.is_empty()).then(|| {
+            let org_id = org_id.clone();
+            view! {
+                <h2>"Open invites"</h2>
+                <ul class="plain-list">
+                    {data.invites.into_iter().map(|i| {
+                        let label = format!("Withdraw invite for {}", i.email);
+                        let org_id = org_id.clone();
+                        view! {
+                            <li class="inline-form">
+                                <span>{format!("{} · {}", i.email, if i.role == "admin" { "Admin" } else { "Member" })}</span>
+                                <ActionForm action=actions.withdraw>
+                                    <input type="hidden" name="org_id" value=org_id />
+                                    <input type="hidden" name="invite_id" value=i.id />
+                                    <button class="button danger" type="submit" aria-label=label>"Withdraw"</button>
+                                </ActionForm>
+                            </li>
+                        }
+                    }).collect_view()}
+                </ul>
+            }
         })}
         <Show when=show_invite>
             <InviteDialog org_id=org_id.clone() action=actions.invite />

@@ -114,18 +114,9 @@ fn OrgDetail(org: OrgSummary) -> impl IntoView {
 fn NewProjectDialog(org_id: String) -> impl IntoView {
     let action = ServerAction::<CreateProject>::new();
     let error = move || action.value().get().and_then(Result::err);
-    let name_error = move || match error() {
-        Some(AppError::Invalid { field, message }) if field == "name" => Some(message),
-        _ => None,
-    };
-    let locale_error = move || match error() {
-        Some(AppError::Invalid { field, message }) if field == "default_locale" => Some(message),
-        _ => None,
-    };
-    let other_error = move || match error() {
-        Some(AppError::Invalid { .. }) | None => None,
-        Some(e) => Some(e.to_string()),
-    };
+    let name_error = move || error().and_then(|e| e.field_message("name"));
+    let locale_error = move || error().and_then(|e| e.field_message("default_locale"));
+    let other_error = move || error().and_then(|e| e.form_message(&["name", "default_locale"]));
     view! {
         <Dialog title="New project" close_href=format!("/orgs/{org_id}")>
             <ActionForm action>

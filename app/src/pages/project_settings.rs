@@ -65,12 +65,9 @@ fn Settings(detail: ProjectDetail, actions: SettingsActions) -> impl IntoView {
     let query = use_query_map();
     let saved = move || query.read().get("saved").is_some() && update.value().get().is_none();
     let error = move || update.value().get().and_then(Result::err);
-    let field_error = move |field: &'static str| {
-        move || match error() {
-            Some(AppError::Invalid { field: f, message }) if f == field => Some(message),
-            _ => None,
-        }
-    };
+    let field_error =
+        move |field: &'static str| move || error().and_then(|e| e.field_message(field));
+    let form_error = move || error().and_then(|e| e.form_message(&["name", "default_locale"]));
     let p = detail.project.clone();
     let org_id = detail.org_id.clone();
     view! {
@@ -101,6 +98,7 @@ fn Settings(detail: ProjectDetail, actions: SettingsActions) -> impl IntoView {
                     <input id="settings-locale" name="default_locale" type="text" required value=p.default_locale.clone() />
                     <p class="field-error">{field_error("default_locale")}</p>
                 </div>
+                <p class="form-error" role="alert">{form_error}</p>
                 <button class="button primary" type="submit">"Save settings"</button>
             </ActionForm>
         </section>

@@ -27,15 +27,10 @@ pub fn SetupPage() -> impl IntoView {
 fn SetupForm() -> impl IntoView {
     let action = ServerAction::<CompleteSetup>::new();
     let error = move || action.value().get().and_then(Result::err);
-    let field_error = move |field: &'static str| {
-        move || match error() {
-            Some(AppError::Invalid { field: f, message }) if f == field => Some(message),
-            _ => None,
-        }
-    };
-    let general_error = move || match error() {
-        Some(AppError::Invalid { .. }) | None => None,
-        Some(e) => Some(e.to_string()),
+    let field_error =
+        move |field: &'static str| move || error().and_then(|e| e.field_message(field));
+    let general_error = move || {
+        error().and_then(|e| e.form_message(&["setup_token", "org_name", "email", "password"]))
     };
     view! {
         <section class="auth-card">
