@@ -3,6 +3,7 @@
 //! secrets kept out of logs and storage.
 
 mod hardening;
+mod invites;
 mod same_origin;
 mod sessions;
 mod setup;
