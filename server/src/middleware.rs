@@ -63,7 +63,10 @@ pub async fn request_context(
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|s| s.chars().take(256).collect());
-    let user = match session_token(req.headers()) {
+    // Static files and the health check need no session: skip the lookup (two queries)
+    // that every asset request carrying the cookie would otherwise cost.
+    let needs_session = !is_static(req.uri().path());
+    let user = match session_token(req.headers()).filter(|_| needs_session) {
         Some(token) => match state.services.session_user(token).await {
             Ok(user) => user,
             Err(e) => {
@@ -83,6 +86,11 @@ pub async fn request_context(
         user_agent,
     });
     next.run(req).await
+}
+
+/// Paths that never depend on who is signed in: the built site's files and `/healthz`.
+fn is_static(path: &str) -> bool {
+    path.starts_with("/pkg/") || path == "/favicon.ico" || path == "/healthz"
 }
 
 /// The session token from the `Cookie` header, if present.
@@ -124,6 +132,14 @@ mod tests {
         assert!(!is_same_origin(&h));
         h.insert(header::ORIGIN, HeaderValue::from_static("null"));
         assert!(!is_same_origin(&h));
+    }
+
+    #[test]
+    fn static_paths_skip_the_session_lookup() {
+        assert!(is_static("/pkg/gtx-keys.wasm"));
+        assert!(is_static("/healthz"));
+        assert!(!is_static("/orgs/x"));
+        assert!(!is_static("/_sf/sign_in"));
     }
 
     #[test]
