@@ -248,11 +248,7 @@ impl Services {
         if current.role == role {
             return Ok(());
         }
-        if current.role == Role::Admin && orgs::count_admins(&mut *tx, org_id).await? <= 1 {
-            return Err(CoreError::Conflict(
-                "The organisation needs at least one admin: make someone else admin first.".into(),
-            ));
-        }
+        keep_an_admin(&mut tx, org_id, current.role).await?;
         orgs::set_role(&mut *tx, org_id, user_id, role).await?;
         let user = users::get(&mut *tx, user_id).await?.ok_or(MEMBER)?;
         audit::insert(
@@ -286,11 +282,7 @@ impl Services {
         let current = orgs::get_membership(&mut *tx, org_id, user_id)
             .await?
             .ok_or(MEMBER)?;
-        if current.role == Role::Admin && orgs::count_admins(&mut *tx, org_id).await? <= 1 {
-            return Err(CoreError::Conflict(
-                "The organisation needs at least one admin: make someone else admin first.".into(),
-            ));
-        }
+        keep_an_admin(&mut tx, org_id, current.role).await?;
         for project in projects::list_for_member(&mut *tx, org_id, user_id).await? {
             projects::remove_member(&mut *tx, org_id, &project.id, user_id).await?;
         }
@@ -435,6 +427,17 @@ impl Services {
         tx.commit().await?;
         Ok(())
     }
+}
+
+/// Refuses a change that would take away the organisation's last admin (the caller
+/// holds the organisation's row lock, so two admins cannot both pass this check).
+async fn keep_an_admin(tx: &mut crate::db::Tx, org_id: &OrgId, role_now: Role) -> CoreResult<()> {
+    if role_now == Role::Admin && orgs::count_admins(&mut **tx, org_id).await? <= 1 {
+        return Err(CoreError::Conflict(
+            "The organisation needs at least one admin: make someone else admin first.".into(),
+        ));
+    }
+    Ok(())
 }
 
 /// Maps a unique-email violation (two accounts created for one email at the same moment)
