@@ -12,16 +12,21 @@ use crate::common::{PASSWORD, TestApp};
 use gtx_core::domain::{OrgId, Role};
 use gtx_core::services::Actor;
 
-/// An organisation with a signed-in admin: `(org, admin's session token)`.
-pub async fn org_with_admin(app: &TestApp) -> (OrgId, String) {
+/// An organisation "Acme" with one user of `role` (password [`PASSWORD`]).
+pub async fn org_with_user(app: &TestApp, email: &str, role: Role) -> OrgId {
     let org = app
         .services
         .create_org(&Actor::operator(), "Acme")
         .await
         .expect("org")
         .id;
-    app.create_user(&org, "admin@acme.example", Role::Admin)
-        .await;
+    app.create_user(&org, email, role).await;
+    org
+}
+
+/// An organisation with a signed-in admin: `(org, admin's session token)`.
+pub async fn org_with_admin(app: &TestApp) -> (OrgId, String) {
+    let org = org_with_user(app, "admin@acme.example", Role::Admin).await;
     let token = app.sign_in("admin@acme.example", PASSWORD).await;
     (org, token)
 }

@@ -1,25 +1,18 @@
 //! The session cookie and the session's life: sign-in, rotation, sign-out, removal,
 //! role changes, idle timeout, throttling.
 
-use super::{org_with_admin, sign_in_fields};
+use super::{org_with_admin, org_with_user, sign_in_fields};
 use crate::common::{PASSWORD, TestApp, form, sf_request};
 use axum::body::Body;
 use axum::http::StatusCode;
 use gtx_core::domain::Role;
 use gtx_core::keys::random_token;
-use gtx_core::services::{Actor, IDLE_TIMEOUT_MS, SESSION_COOKIE};
+use gtx_core::services::{IDLE_TIMEOUT_MS, SESSION_COOKIE};
 
 #[tokio::test]
 async fn sign_in_sets_a_hardened_session_cookie() {
     let app = TestApp::sqlite().await;
-    let org = app
-        .services
-        .create_org(&Actor::operator(), "Acme")
-        .await
-        .expect("org")
-        .id;
-    app.create_user(&org, "ada@acme.example", Role::Member)
-        .await;
+    let org = org_with_user(&app, "ada@acme.example", Role::Member).await;
     let reply = app
         .call(
             "sign_in",
@@ -71,14 +64,7 @@ async fn sign_in_sets_a_hardened_session_cookie() {
 #[tokio::test]
 async fn sign_in_issues_a_new_session_each_time() {
     let app = TestApp::sqlite().await;
-    let org = app
-        .services
-        .create_org(&Actor::operator(), "Acme")
-        .await
-        .expect("org")
-        .id;
-    app.create_user(&org, "ada@acme.example", Role::Member)
-        .await;
+    org_with_user(&app, "ada@acme.example", Role::Member).await;
     // A token planted before sign-in (session fixation) is not adopted.
     let planted = random_token(43);
     let reply = app
@@ -232,14 +218,7 @@ async fn session_expires_after_the_idle_timeout() {
 #[tokio::test]
 async fn sign_in_is_throttled_after_five_failures() {
     let app = TestApp::sqlite().await;
-    let org = app
-        .services
-        .create_org(&Actor::operator(), "Acme")
-        .await
-        .expect("org")
-        .id;
-    app.create_user(&org, "ada@acme.example", Role::Member)
-        .await;
+    let org = org_with_user(&app, "ada@acme.example", Role::Member).await;
     app.create_user(&org, "bob@acme.example", Role::Member)
         .await;
     for attempt in 1..=5 {
@@ -310,14 +289,7 @@ async fn sign_in_is_throttled_after_five_failures() {
 #[tokio::test]
 async fn sign_in_answers_alike_for_unknown_email_and_wrong_password() {
     let app = TestApp::sqlite().await;
-    let org = app
-        .services
-        .create_org(&Actor::operator(), "Acme")
-        .await
-        .expect("org")
-        .id;
-    app.create_user(&org, "ada@acme.example", Role::Member)
-        .await;
+    org_with_user(&app, "ada@acme.example", Role::Member).await;
     let wrong_password = app
         .call(
             "sign_in",
