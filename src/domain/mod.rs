@@ -5,8 +5,10 @@ pub mod duration;
 pub mod ids;
 pub mod key_format;
 pub mod key_type;
+pub mod lifetime;
 pub mod permission;
 pub mod status;
+pub mod time;
 pub mod validation;
 
 pub use ids::{AuditEventId, KeyId, OrgId, ProjectId, UserId};

@@ -4,8 +4,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
-/// Milliseconds in a day.
-pub const DAY_MS: i64 = 24 * 60 * 60 * 1000;
+pub use super::time::DAY_MS;
 /// A key unused this long is flagged so admins can revoke keys no longer in use.
 pub const UNUSED_FLAG_MS: i64 = 90 * DAY_MS;
 /// A key this close to its expiry shows as "expiring".
