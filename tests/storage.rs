@@ -17,6 +17,7 @@ mod storage {
     mod migrations;
     mod orgs;
     mod projects;
+    mod rotation;
     mod secret_checks;
     mod services;
     mod sessions;

@@ -1,10 +1,11 @@
-//! API keys: create, list, revoke.
+//! API keys: create, list, rotate, revoke.
 
 use super::audit::event;
 use super::{Actor, Services};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
 use crate::db::repo::{audit, keys, new_id, projects};
 use crate::domain::duration::MAX_EXPIRY_MS;
+use crate::domain::lifetime::GracePeriod;
 use crate::domain::validation::{self, FieldError};
 use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
 use crate::error::{CoreError, CoreResult};
@@ -57,6 +58,15 @@ pub enum KeyListScope {
     Project(ProjectId),
     /// An organisation's organisation keys.
     Organisation(OrgId),
+}
+
+/// A rotation: the replacement (revealed once) and the old key as it now stands.
+#[derive(Debug)]
+pub struct RotatedKey {
+    /// The new key, with its plaintext to show exactly once.
+    pub created: CreatedKey,
+    /// The old key: `replaced_by` set and `expires_at` at the end of the grace period.
+    pub old: ApiKeyRecord,
 }
 
 const ACTIVE_NAME_INDEX: &str = "api_keys_active_name";
@@ -204,29 +214,132 @@ impl Services {
         Ok(keys)
     }
 
-    /// Revokes a key. It fails every check from the moment this returns.
-    pub async fn revoke_key(&self, actor: &Actor, key_id: &KeyId) -> CoreResult<ApiKeyRecord> {
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
+    /// The key `key_id` if the actor may manage it (project keys: the project's members
+    /// and admins; organisation keys: admins). Anything else is "key not found".
+    async fn manageable_key(
+        &self,
+        tx: &mut crate::db::Tx,
+        actor: &Actor,
+        key_id: &KeyId,
+    ) -> CoreResult<ApiKeyRecord> {
         let not_found = || CoreError::NotFound { what: "key" };
-        let key = keys::get_unscoped(&mut *tx, key_id)
+        let key = keys::get_unscoped(&mut **tx, key_id)
             .await?
             .ok_or_else(not_found)?;
         let allowed = match &key.project_id {
             Some(project_id) => self
-                .require_project(&mut tx, actor, &key.org_id, project_id)
+                .require_project(tx, actor, &key.org_id, project_id)
                 .await
                 .map(|_| ()),
-            None => self
-                .require_admin(&mut tx, actor, &key.org_id)
-                .await
-                .map(|_| ()),
+            None => self.require_admin(tx, actor, &key.org_id).await.map(|_| ()),
         };
         match allowed {
-            Ok(()) => {}
-            Err(CoreError::NotFound { .. }) => return Err(not_found()),
-            Err(other) => return Err(other),
+            Ok(()) => Ok(key),
+            Err(CoreError::NotFound { .. }) => Err(not_found()),
+            Err(other) => Err(other),
         }
+    }
+
+    /// Rotates a key: a replacement with the same name, type, scope and permissions (and,
+    /// if the old key had an expiry, the same lifetime from now), returned once; the old
+    /// key keeps working for `grace`, never past its own expiry, then stops by itself.
+    pub async fn rotate_key(
+        &self,
+        actor: &Actor,
+        key_id: &KeyId,
+        grace: GracePeriod,
+    ) -> CoreResult<RotatedKey> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let old = self.manageable_key(&mut tx, actor, key_id).await?;
+        if old.revoked_at.is_some() {
+            return Err(CoreError::Conflict(format!(
+                "The key “{}” is revoked: create a new key instead.",
+                old.name
+            )));
+        }
+        if old.replaced_by.is_some() {
+            return Err(CoreError::Conflict(format!(
+                "The key “{}” was already rotated: rotate its replacement instead.",
+                old.name
+            )));
+        }
+        if old.expires_at.is_some_and(|e| e <= now) {
+            return Err(CoreError::Conflict(format!(
+                "The key “{}” has expired: create a new key instead.",
+                old.name
+            )));
+        }
+        let new_expires_at = old
+            .expires_at
+            .map(|e| now + (e - old.created_at).clamp(0, MAX_EXPIRY_MS));
+        let old_ends_at = grace.old_key_ends_at(now, old.expires_at);
+        let key = generate_key(old.key_type);
+        let row = NewApiKey {
+            id: KeyId(new_id()),
+            org_id: old.org_id.clone(),
+            project_id: old.project_id.clone(),
+            key_type: old.key_type,
+            name: old.name.clone(),
+            digest: self.secret.digest(key.expose()).0,
+            hash_version: HASH_VERSION,
+            hint: key.hint(),
+            permissions: old.permissions,
+            created_by: actor.user_id(),
+            created_by_label: actor.label(),
+            created_at: now,
+            expires_at: new_expires_at,
+            rotated_from: Some(old.id.clone()),
+        };
+        // The old key first: once it points at its replacement its name is free for the
+        // new one (the live-name index skips replaced keys; the foreign key is deferred).
+        if !keys::mark_replaced(&mut *tx, &old.org_id, &old.id, &row.id, old_ends_at).await? {
+            return Err(CoreError::Conflict(format!(
+                "The key “{}” changed meanwhile: reload and try again.",
+                old.name
+            )));
+        }
+        keys::insert(&mut *tx, &row).await?;
+        audit::insert(
+            &mut *tx,
+            &event(
+                actor,
+                Some(&old.org_id),
+                "key.rotate",
+                ("key", old.id.as_str(), &old.name),
+                Some(json!({
+                    "key_type": old.key_type.as_str(),
+                    "project_id": old.project_id.as_ref().map(ProjectId::as_str),
+                    "grace": grace.as_str(),
+                    "old_hint": old.hint,
+                    "old_key_ends_at": old_ends_at,
+                    "new_key_id": row.id.as_str(),
+                    "new_hint": row.hint,
+                    "new_expires_at": row.expires_at,
+                })),
+                now,
+            ),
+        )
+        .await?;
+        let record = keys::get(&mut *tx, &old.org_id, &row.id)
+            .await?
+            .ok_or(CoreError::NotFound { what: "key" })?;
+        let old = keys::get(&mut *tx, &old.org_id, &old.id)
+            .await?
+            .ok_or(CoreError::NotFound { what: "key" })?;
+        tx.commit().await?;
+        tracing::info!(org_id = %old.org_id, old_key_id = %old.id, key_id = %record.id, grace = %grace, "key rotated");
+        Ok(RotatedKey {
+            created: CreatedKey { record, key },
+            old,
+        })
+    }
+
+    /// Revokes a key. It fails every check from the moment this returns.
+    pub async fn revoke_key(&self, actor: &Actor, key_id: &KeyId) -> CoreResult<ApiKeyRecord> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        let key = self.manageable_key(&mut tx, actor, key_id).await?;
         if !keys::revoke(&mut *tx, &key.org_id, &key.id, now, &actor.label()).await? {
             return Err(CoreError::Conflict(format!(
                 "The key “{}” is already revoked.",

@@ -16,7 +16,7 @@ mod throttle;
 
 pub use audit_log::AUDIT_PAGE_SIZE;
 pub use auth::{ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, SessionUser, SetupInput, SignedIn};
-pub use keys::{CreatedKey, KeyListScope, KeyScope, NewKey};
+pub use keys::{CreatedKey, KeyListScope, KeyScope, NewKey, RotatedKey};
 pub use members::{CreatedInvite, INVITE_LIFETIME_MS, MemberView};
 pub use orgs::OrgWithProjects;
 pub use projects::DEFAULT_LOCALE;
