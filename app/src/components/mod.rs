@@ -2,5 +2,6 @@
 
 pub mod copy_button;
 pub mod dialog;
+pub mod focus;
 pub mod header;
 pub mod org_nav;
