@@ -98,15 +98,21 @@ impl FromServerFnError for AppError {
     }
 }
 
+impl From<gtx_core::domain::validation::FieldError> for AppError {
+    fn from(e: gtx_core::domain::validation::FieldError) -> Self {
+        Self::Invalid {
+            field: e.field,
+            message: e.message,
+        }
+    }
+}
+
 #[cfg(feature = "ssr")]
 impl From<gtx_core::error::CoreError> for AppError {
     fn from(e: gtx_core::error::CoreError) -> Self {
         use gtx_core::error::CoreError;
         match e {
-            CoreError::Invalid(f) => Self::Invalid {
-                field: f.field,
-                message: f.message,
-            },
+            CoreError::Invalid(f) => Self::from(f),
             CoreError::NotFound { .. } => Self::NotFound,
             CoreError::Conflict(message) => Self::Conflict(message),
             CoreError::Forbidden => Self::Forbidden,

@@ -2,6 +2,7 @@
 
 pub mod audit;
 mod get_org;
+pub mod keys;
 mod list_orgs;
 pub mod members;
 pub mod projects;
@@ -138,6 +139,19 @@ fn set_cookie_header(cookie: String) {
     }
 }
 
+/// Whether this request is a plain HTML form post (no JavaScript): the browser asks for
+/// `text/html`, while the hydrated app's server-function calls ask for data.
+#[cfg(feature = "ssr")]
+pub(crate) fn is_plain_form_post() -> bool {
+    leptos::prelude::use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts
+            .headers
+            .get(http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
 /// Gives the response of a failed server function the status its error means (see
 /// [`crate::AppError::status_code`]), and a `Retry-After` when throttled. Called while
 /// server_fn encodes the error, inside the request's reactive owner.
@@ -147,18 +161,10 @@ fn set_cookie_header(cookie: String) {
 #[cfg(feature = "ssr")]
 pub(crate) fn set_error_status(error: &crate::AppError) {
     use leptos::prelude::use_context;
-    let (Some(response), Some(parts)) = (
-        use_context::<leptos_axum::ResponseOptions>(),
-        use_context::<http::request::Parts>(),
-    ) else {
+    let Some(response) = use_context::<leptos_axum::ResponseOptions>() else {
         return;
     };
-    let form_post = parts
-        .headers
-        .get(http::header::ACCEPT)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.contains("text/html"));
-    if form_post {
+    if is_plain_form_post() {
         return;
     }
     if let Ok(status) = http::StatusCode::from_u16(error.status_code()) {

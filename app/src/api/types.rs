@@ -168,3 +168,90 @@ impl From<gtx_core::db::models::AuditEvent> for AuditRow {
         }
     }
 }
+
+/// One API key as the key pages show it: masked, never the key itself.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyRow {
+    /// Id.
+    pub id: String,
+    /// Name.
+    pub name: String,
+    /// `production`, `development` or `organisation`.
+    pub key_type: String,
+    /// The masked key: prefix, first 4, `…`, last 4.
+    pub hint: String,
+    /// Effective permissions (write includes read).
+    pub permissions: Vec<String>,
+    /// Who created it.
+    pub created_by: String,
+    /// When (unix ms).
+    pub created_at: i64,
+    /// Expiry (unix ms); for a rotated key, the end of its grace period.
+    pub expires_at: Option<i64>,
+    /// Revocation time.
+    pub revoked_at: Option<i64>,
+    /// Who revoked it.
+    pub revoked_by: Option<String>,
+    /// Last use, to the minute.
+    pub last_used_at: Option<i64>,
+    /// Whether a rotation replaced it.
+    pub replaced: bool,
+    /// Whether it replaced an older key.
+    pub rotated: bool,
+}
+
+#[cfg(feature = "ssr")]
+impl From<gtx_core::db::models::ApiKeyRecord> for KeyRow {
+    fn from(k: gtx_core::db::models::ApiKeyRecord) -> Self {
+        Self {
+            id: k.id.0,
+            name: k.name,
+            key_type: k.key_type.as_str().to_owned(),
+            hint: k.hint,
+            permissions: k.permissions.to_strings(),
+            created_by: k.created_by_label,
+            created_at: k.created_at,
+            expires_at: k.expires_at,
+            revoked_at: k.revoked_at,
+            revoked_by: k.revoked_by_label,
+            last_used_at: k.last_used_at,
+            replaced: k.replaced_by.is_some(),
+            rotated: k.rotated_from.is_some(),
+        }
+    }
+}
+
+/// What a key page shows: its scope, its keys, and the server's clock.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeysData {
+    /// The organisation (with the viewer's role and visible projects).
+    pub org: OrgSummary,
+    /// The project, on a project's page; `None` on the organisation's.
+    pub project: Option<ProjectSummary>,
+    /// The keys, newest first.
+    pub keys: Vec<KeyRow>,
+    /// The server's time (unix ms): status and "3 minutes ago" are computed against it,
+    /// so the server-rendered page and the hydrated one agree.
+    pub now: i64,
+}
+
+/// A key just created or rotated, for the one-time reveal. Sent only in the response
+/// that created it (`Cache-Control: no-store`), and dropped when the dialog closes.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealedKey {
+    /// The key's name.
+    pub name: String,
+    /// The key itself.
+    pub key: String,
+    /// The project it belongs to (for the `.env` snippet), if a project key.
+    pub project_id: Option<String>,
+}
+
+impl std::fmt::Debug for RevealedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevealedKey")
+            .field("name", &self.name)
+            .field("key", &"[redacted]")
+            .finish()
+    }
+}

@@ -1,0 +1,268 @@
+//! API keys: the project's and the organisation's lists, create, rotate, revoke, and the
+//! one-time reveal.
+//!
+//! The key travels to the browser exactly once. With JavaScript the create (or rotate)
+//! response carries it and the page holds it until the reveal dialog closes. A plain form
+//! post (no JavaScript) gets a redirect without it, and the page it lands on takes the key
+//! once from the in-memory reveal store. Either way that response is `no-store`.
+
+// `create_api_key` takes one argument per form field (the permission selector has six),
+// and `#[server]` repeats them in code that an item-level `allow` does not reach.
+#![allow(clippy::too_many_arguments)]
+
+use super::types::{KeysData, RevealedKey};
+use crate::AppError;
+use leptos::prelude::*;
+
+/// The keys of a project (`project_id` set) or the organisation keys of an organisation.
+#[server(prefix = "/_sf", endpoint = "list_api_keys")]
+pub async fn list_api_keys(
+    org_id: String,
+    project_id: Option<String>,
+) -> Result<KeysData, AppError> {
+    use super::types::{KeyRow, OrgSummary, ProjectSummary};
+    use gtx_core::domain::{OrgId, ProjectId};
+    use gtx_core::services::KeyListScope;
+    let services = super::services()?;
+    let actor = super::signed_in_actor().await?;
+    let org_id = OrgId(org_id);
+    let (project, scope) = match project_id {
+        Some(project_id) => {
+            let project = services
+                .get_project(&actor, &org_id, &ProjectId(project_id))
+                .await?;
+            let scope = KeyListScope::Project(project.id.clone());
+            (
+                Some(ProjectSummary {
+                    id: project.id.0,
+                    name: project.name,
+                    default_locale: project.default_locale,
+                }),
+                scope,
+            )
+        }
+        None => (None, KeyListScope::Organisation(org_id.clone())),
+    };
+    let keys = services.list_keys(&actor, &scope).await?;
+    let org = services.org_overview(&actor, &org_id).await?;
+    Ok(KeysData {
+        org: OrgSummary::from(org),
+        project,
+        keys: keys.into_iter().map(KeyRow::from).collect(),
+        now: services.now(),
+    })
+}
+
+/// Creates a key and reveals it once. Project keys take `key_type` (`production` or
+/// `development`); organisation keys take one level per resource of the permission
+/// selector. `expires` is `never`, `30d`, `60d`, `90d`, `1y` or `date` (with `expires_on`).
+#[server(prefix = "/_sf", endpoint = "create_api_key")]
+pub async fn create_api_key(
+    org_id: String,
+    project_id: Option<String>,
+    name: String,
+    key_type: Option<String>,
+    expires: Option<String>,
+    expires_on: Option<String>,
+    files: Option<String>,
+    context: Option<String>,
+    runtime_translation: Option<String>,
+    translation_queue: Option<String>,
+    project_settings: Option<String>,
+    project_creation: Option<String>,
+) -> Result<Option<RevealedKey>, AppError> {
+    use gtx_core::domain::lifetime::expiry_from_form;
+    use gtx_core::domain::{KeyType, OrgId, ProjectId};
+    use gtx_core::services::{KeyScope, NewKey};
+    let services = super::services()?;
+    let actor = super::signed_in_actor().await?;
+    let org_id = OrgId(org_id);
+    let expires_at = expiry_from_form(
+        expires.as_deref().unwrap_or("never"),
+        expires_on.as_deref().unwrap_or(""),
+        services.now(),
+    )?;
+    let scope = match project_id {
+        Some(project_id) => {
+            // The project must belong to the organisation in the URL.
+            let project = services
+                .get_project(&actor, &org_id, &ProjectId(project_id))
+                .await?;
+            let key_type = match key_type.as_deref() {
+                Some("production") => KeyType::Production,
+                Some("development") => KeyType::Development,
+                _ => {
+                    return Err(AppError::Invalid {
+                        field: "key_type".into(),
+                        message: "Choose Production or Development.".into(),
+                    });
+                }
+            };
+            KeyScope::Project {
+                project_id: project.id,
+                key_type,
+            }
+        }
+        None => KeyScope::Organisation {
+            org_id: org_id.clone(),
+            permissions: permissions_from_form(&[
+                files,
+                context,
+                runtime_translation,
+                translation_queue,
+                project_settings,
+                project_creation,
+            ])?,
+        },
+    };
+    let created = services
+        .create_key(
+            &actor,
+            NewKey {
+                scope,
+                name,
+                expires_at,
+            },
+        )
+        .await?;
+    reveal(
+        &services,
+        &created.record,
+        created.key.expose().to_owned(),
+        "created",
+    )
+    .await
+}
+
+/// Rotates a key: the replacement is revealed once; the old key keeps working for
+/// `grace` (`now`, `1h`, `24h`, `7d`), never past its own expiry.
+#[server(prefix = "/_sf", endpoint = "rotate_api_key")]
+pub async fn rotate_api_key(
+    key_id: String,
+    grace: String,
+) -> Result<Option<RevealedKey>, AppError> {
+    use gtx_core::domain::KeyId;
+    use gtx_core::domain::lifetime::GracePeriod;
+    let services = super::services()?;
+    let actor = super::signed_in_actor().await?;
+    let grace: GracePeriod = grace.parse().map_err(AppError::from)?;
+    let rotated = services.rotate_key(&actor, &KeyId(key_id), grace).await?;
+    reveal(
+        &services,
+        &rotated.created.record,
+        rotated.created.key.expose().to_owned(),
+        "rotated",
+    )
+    .await
+}
+
+/// Revokes a key: it fails every check from the moment this returns.
+#[server(prefix = "/_sf", endpoint = "revoke_api_key")]
+pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
+    use gtx_core::domain::KeyId;
+    let services = super::services()?;
+    let actor = super::signed_in_actor().await?;
+    let key = services.revoke_key(&actor, &KeyId(key_id)).await?;
+    if super::is_plain_form_post() {
+        leptos_axum::redirect(&keys_page(
+            &key.org_id.0,
+            key.project_id.as_ref().map(|p| p.as_str()),
+        ));
+    }
+    Ok(())
+}
+
+/// Takes the key stashed for this session by a plain-form create or rotate, once.
+#[server(prefix = "/_sf", endpoint = "take_key_reveal")]
+pub async fn take_key_reveal(reveal: String) -> Result<Option<RevealedKey>, AppError> {
+    use secrecy::ExposeSecret;
+    let services = super::services()?;
+    let ctx = super::request_context().await?;
+    let Some(user) = ctx.user else {
+        return Err(AppError::Unauthenticated);
+    };
+    super::no_store();
+    let Some(stashed) = services.take_reveal(&user.session_id, &reveal) else {
+        return Ok(None);
+    };
+    // Stashed as "<project id or empty>\n<name>\n<key>" (see `reveal`).
+    let mut parts = stashed.expose_secret().splitn(3, '\n');
+    let (Some(project_id), Some(name), Some(key)) = (parts.next(), parts.next(), parts.next())
+    else {
+        return Ok(None);
+    };
+    Ok(Some(RevealedKey {
+        name: name.to_owned(),
+        key: key.to_owned(),
+        project_id: (!project_id.is_empty()).then(|| project_id.to_owned()),
+    }))
+}
+
+/// The key page of a scope.
+pub fn keys_page(org_id: &str, project_id: Option<&str>) -> String {
+    match project_id {
+        Some(p) => format!("/orgs/{org_id}/projects/{p}/api-keys"),
+        None => format!("/orgs/{org_id}/api-keys"),
+    }
+}
+
+/// Hands a new key to the browser once: in this response for JavaScript, or through the
+/// reveal store and a redirect for a plain form post.
+#[cfg(feature = "ssr")]
+async fn reveal(
+    services: &gtx_core::services::Services,
+    record: &gtx_core::db::models::ApiKeyRecord,
+    key: String,
+    what: &str,
+) -> Result<Option<RevealedKey>, AppError> {
+    super::no_store();
+    let project_id = record.project_id.as_ref().map(|p| p.0.clone());
+    let page = keys_page(&record.org_id.0, project_id.as_deref());
+    if super::is_plain_form_post() {
+        let ctx = super::request_context().await?;
+        let session_id = ctx.user.map(|u| u.session_id).unwrap_or_default();
+        let stashed = format!(
+            "{}\n{}\n{key}",
+            project_id.as_deref().unwrap_or(""),
+            record.name
+        );
+        let id = services.stash_reveal(&session_id, secrecy::SecretString::from(stashed));
+        leptos_axum::redirect(&format!("{page}?reveal={id}&{what}=1"));
+        return Ok(None);
+    }
+    Ok(Some(RevealedKey {
+        name: record.name.clone(),
+        key,
+        project_id,
+    }))
+}
+
+/// The organisation key's permissions from the selector's radio groups, in the order of
+/// [`gtx_core::domain::Resource::ALL`]. A missing group means "No access".
+#[cfg(feature = "ssr")]
+fn permissions_from_form(
+    levels: &[Option<String>; 6],
+) -> Result<gtx_core::domain::PermissionSet, AppError> {
+    use gtx_core::domain::{Level, PermissionSet, Resource};
+    let mut set = PermissionSet::empty();
+    for (resource, level) in Resource::ALL.into_iter().zip(levels) {
+        let level = match level.as_deref().unwrap_or("no_access") {
+            "no_access" => Level::NoAccess,
+            "read" => Level::Read,
+            "write" => Level::Write,
+            "enabled" => Level::Enabled,
+            _ => {
+                return Err(AppError::Invalid {
+                    field: "permissions".into(),
+                    message: format!("Choose a level for {}.", resource.label()),
+                });
+            }
+        };
+        set.set_level(resource, level)
+            .map_err(|e| AppError::Invalid {
+                field: "permissions".into(),
+                message: format!("{e}."),
+            })?;
+    }
+    Ok(set)
+}
