@@ -2,6 +2,7 @@ use super::not_found::NotFound;
 use super::org::OrgSubnav;
 use crate::AppError;
 use crate::api::audit::list_audit;
+use gtx_core::domain::time::format_utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -56,7 +57,7 @@ pub fn AuditLogPage() -> impl IntoView {
                                 <tbody>
                                     {events.into_iter().map(|e| view! {
                                         <tr>
-                                            <td><time>{format_time(e.occurred_at)}</time></td>
+                                            <td><time>{format_utc(e.occurred_at)}</time></td>
                                             <td>{e.actor}</td>
                                             <td><code>{e.action}</code></td>
                                             <td>{e.target.unwrap_or_default()}</td>
@@ -74,38 +75,5 @@ pub fn AuditLogPage() -> impl IntoView {
                 })
             }}
         </Suspense>
-    }
-}
-
-/// `YYYY-MM-DD HH:MM` in UTC, from unix milliseconds (same text on server and browser).
-fn format_time(ms: i64) -> String {
-    let secs = ms.div_euclid(1000);
-    let days = secs.div_euclid(86_400);
-    let rem = secs.rem_euclid(86_400);
-    // Civil-from-days (Howard Hinnant's algorithm).
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 { y + 1 } else { y };
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}",
-        rem / 3600,
-        rem % 3600 / 60
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn format_time_gives_utc_calendar_time() {
-        assert_eq!(super::format_time(0), "1970-01-01 00:00");
-        assert_eq!(super::format_time(1_795_725_128_596), "2026-11-26 20:32");
-        assert_eq!(super::format_time(951_782_400_000), "2000-02-29 00:00");
     }
 }
