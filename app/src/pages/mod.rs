@@ -1,5 +1,6 @@
 //! Routed pages.
 
+pub mod api_keys;
 pub mod audit_log;
 pub mod home;
 pub mod invite;

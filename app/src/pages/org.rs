@@ -37,6 +37,7 @@ pub fn OrgSubnav(org_id: String, is_admin: bool) -> impl IntoView {
         view! {
             <ul class="subnav">
                 <li><a class="button" href=format!("/orgs/{org_id}")>"Projects"</a></li>
+                <li><a class="button" href=format!("/orgs/{org_id}/api-keys")>"API keys"</a></li>
                 <li><a class="button" href=format!("/orgs/{org_id}/members")>"Members"</a></li>
                 <li><a class="button" href=format!("/orgs/{org_id}/audit-log")>"Audit log"</a></li>
             </ul>
@@ -90,10 +91,16 @@ fn OrgDetail(org: OrgSummary) -> impl IntoView {
                             .clone()
                             .into_iter()
                             .map(|p| {
-                                let href = format!("/orgs/{}/projects/{}/settings", org.id, p.id);
+                                let href = format!("/orgs/{}/projects/{}/api-keys", org.id, p.id);
+                                let settings = format!("/orgs/{}/projects/{}/settings", org.id, p.id);
+                                let settings_label = format!("Settings of {}", p.name);
                                 view! {
                                     <tr>
-                                        <td><a href=href>{p.name}</a></td>
+                                        <td>
+                                            <a href=href>{p.name}</a>
+                                            " · "
+                                            <a class="muted" href=settings aria-label=settings_label>"Settings"</a>
+                                        </td>
                                         <td><code>{p.id}</code></td>
                                         <td>{p.default_locale}</td>
                                     </tr>

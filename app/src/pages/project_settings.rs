@@ -1,3 +1,4 @@
+use super::api_keys::ProjectNav;
 use super::not_found::NotFound;
 use crate::AppError;
 use crate::api::projects::{AddProjectMember, RemoveProjectMember, UpdateProject, get_project};
@@ -74,6 +75,7 @@ fn Settings(detail: ProjectDetail, actions: SettingsActions) -> impl IntoView {
         <Title text=format!("Settings · {} · GT Keys", p.name) />
         <p><a href=format!("/orgs/{org_id}")>"← Projects"</a></p>
         <h1>{format!("{} settings", p.name)}</h1>
+        <ProjectNav org_id=org_id.clone() project_id=p.id.clone() current="settings" />
         <section aria-labelledby="project-id-heading">
             <h2 id="project-id-heading">"Project ID"</h2>
             <p class="muted">"Use it as GT_PROJECT_ID."</p>

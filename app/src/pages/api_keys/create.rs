@@ -1,0 +1,148 @@
+//! The "Create API key" dialog: name, type (project keys) or the permission selector
+//! (organisation keys), and expiry.
+
+use crate::api::keys::CreateApiKey;
+use crate::api::types::ProjectSummary;
+use crate::components::dialog::Dialog;
+use gtx_core::domain::lifetime::EXPIRY_CHOICES;
+use gtx_core::domain::{Level, PermissionSet, Resource};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+/// The form field of a resource's radio group (also the server function's argument).
+fn field_name(resource: Resource) -> &'static str {
+    match resource {
+        Resource::Files => "files",
+        Resource::Context => "context",
+        Resource::RuntimeTranslation => "runtime_translation",
+        Resource::TranslationQueue => "translation_queue",
+        Resource::ProjectSettings => "project_settings",
+        Resource::ProjectCreation => "project_creation",
+    }
+}
+
+fn level_value(level: Level) -> &'static str {
+    match level {
+        Level::NoAccess => "no_access",
+        Level::Read => "read",
+        Level::Write => "write",
+        Level::Enabled => "enabled",
+    }
+}
+
+#[component]
+pub fn CreateKeyDialog(
+    org_id: String,
+    project: Option<ProjectSummary>,
+    close_href: String,
+    action: ServerAction<CreateApiKey>,
+) -> impl IntoView {
+    let query = use_query_map();
+    let error = move || action.value().get().and_then(Result::err);
+    let field_error =
+        move |field: &'static str| move || error().and_then(|e| e.field_message(field));
+    let form_error = move || {
+        error().and_then(|e| {
+            e.form_message(&["name", "key_type", "expires", "expires_on", "permissions"])
+        })
+    };
+    let is_project = project.is_some();
+    let preset_base = close_href.clone();
+    let selector = move || {
+        let preset = query.read().get("preset");
+        let set = match preset.as_deref() {
+            Some("read_only") => PermissionSet::read_only(),
+            Some("full") => PermissionSet::full(),
+            _ => PermissionSet::empty(),
+        };
+        let sep = if preset_base.contains('?') { '&' } else { '?' };
+        let preset_href = |p: &str| format!("{preset_base}{sep}create=1&preset={p}");
+        view! {
+            <fieldset class="permissions" aria-describedby="permissions-help">
+                <legend>"Permissions"</legend>
+                <p id="permissions-help" class="muted">
+                    "Choose what the key may do on every project of the organisation. Write includes Read."
+                </p>
+                <p class="inline-form">
+                    <span class="muted">"Presets:"</span>
+                    <a class="button small" href=preset_href("read_only")>"Read only"</a>
+                    <a class="button small" href=preset_href("full")>"Full access"</a>
+                </p>
+                {Resource::ALL.into_iter().map(|resource| {
+                    let name = field_name(resource);
+                    let legend_id = format!("perm-{name}");
+                    let labelled_by = legend_id.clone();
+                    let current = set.level(resource);
+                    let write_note = resource.levels().contains(&Level::Write).then(|| {
+                        view! { <span class="muted small">"Write includes Read"</span> }
+                    });
+                    view! {
+                        <div class="radio-group permission" role="radiogroup" aria-labelledby=labelled_by>
+                            <span class="legend" id=legend_id>{resource.label()}</span>
+                            <span class="options">
+                                {resource.levels().iter().map(|level| {
+                                    view! {
+                                        <label>
+                                            <input type="radio" name=name value=level_value(*level) checked=*level == current />
+                                            " "{level.label()}
+                                        </label>
+                                    }
+                                }).collect_view()}
+                            </span>
+                            {write_note}
+                        </div>
+                    }
+                }).collect_view()}
+                <p class="field-error">{field_error("permissions")}</p>
+            </fieldset>
+        }
+    };
+    let project_id = project.as_ref().map(|p| p.id.clone());
+    let cancel = close_href.clone();
+    view! {
+        <Dialog title="Create API key" close_href>
+            <ActionForm action>
+                <input type="hidden" name="org_id" value=org_id />
+                {project_id.map(|id| view! { <input type="hidden" name="project_id" value=id /> })}
+                <div class="field">
+                    <label for="key-name">"Name"</label>
+                    <input id="key-name" name="name" type="text" required maxlength="100" autofocus
+                        placeholder=if is_project { "e.g. Production deploy" } else { "e.g. CI across projects" }
+                        aria-describedby="key-name-help" />
+                    <p id="key-name-help" class="muted small">"Unique among this scope's active keys; say where the key is used."</p>
+                    <p class="field-error">{field_error("name")}</p>
+                </div>
+                {is_project.then(|| view! {
+                    <fieldset class="radio-group" role="radiogroup" aria-labelledby="key-type-legend">
+                        <legend id="key-type-legend">"Key type"</legend>
+                        <label><input type="radio" name="key_type" value="production" checked />" Production"</label>
+                        <label><input type="radio" name="key_type" value="development" />" Development"</label>
+                        <p class="muted small">"Production keys for deployed apps; development keys for local work, previews and tests."</p>
+                        <p class="field-error">{field_error("key_type")}</p>
+                    </fieldset>
+                })}
+                {(!is_project).then_some(selector)}
+                <div class="field">
+                    <label for="key-expires">"Expires"</label>
+                    <select id="key-expires" name="expires">
+                        {EXPIRY_CHOICES.into_iter().map(|(value, label)| view! {
+                            <option value=value selected=value == "never">{label}</option>
+                        }).collect_view()}
+                    </select>
+                    <p class="field-error">{field_error("expires")}</p>
+                </div>
+                <div class="field">
+                    <label for="key-expires-on">"Expiry date"</label>
+                    <input id="key-expires-on" name="expires_on" type="date" aria-describedby="key-expires-on-help" />
+                    <p id="key-expires-on-help" class="muted small">"Used when Expires is “On a date”: the key works until the end of that day (UTC)."</p>
+                    <p class="field-error">{field_error("expires_on")}</p>
+                </div>
+                <p class="form-error" role="alert">{form_error}</p>
+                <div class="dialog-actions">
+                    <a class="button" href=cancel>"Cancel"</a>
+                    <button class="button primary" type="submit" disabled=move || action.pending().get()>"Create key"</button>
+                </div>
+            </ActionForm>
+        </Dialog>
+    }
+}
