@@ -1,7 +1,5 @@
 //! The access table of the spec ("Roles and access"), cell by cell, through the real
-//! router with real session cookies. Key actions have no server functions yet, so they
-//! call the services as the signed-in user (the actor a server function would build from
-//! the same session).
+//! router with real session cookies: pages, and the server functions the pages call.
 //!
 //! Two organisations: X with projects A and B, Y with project C. Five visitors: the admin
 //! of X, a member of X on project A, a member of X on no project, the admin of Y, and
@@ -14,8 +12,7 @@ use axum::http::StatusCode;
 use gtx_core::db::repo::audit::{self, AuditFilter};
 use gtx_core::db::repo::{invites, keys, orgs, projects};
 use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, Role, UserId};
-use gtx_core::error::CoreError;
-use gtx_core::services::{Actor, KeyListScope, KeyScope, NewKey};
+use gtx_core::services::{Actor, KeyScope, NewKey};
 
 /// Who asks.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -76,17 +73,25 @@ enum Action {
     AddProjectMember,
     RemoveProjectMember,
     ListAudit,
-    /// Service: `create_key` of a project key.
+    /// `GET /orgs/{id}/projects/{id}/api-keys`.
+    ViewProjectKeysPage,
+    /// `create_api_key` of a project key.
     CreateProjectKey,
-    /// Service: `list_keys` of a project.
+    /// `list_api_keys` of a project.
     ListProjectKeys,
-    /// Service: `revoke_key` of a project key.
+    /// `rotate_api_key` of a project key.
+    RotateProjectKey,
+    /// `revoke_api_key` of a project key.
     RevokeProjectKey,
-    /// Service: `create_key` of an organisation key.
+    /// `GET /orgs/{id}/api-keys`.
+    ViewOrgKeysPage,
+    /// `create_api_key` of an organisation key.
     CreateOrgKey,
-    /// Service: `list_keys` of an organisation.
+    /// `list_api_keys` of an organisation.
     ListOrgKeys,
-    /// Service: `revoke_key` of an organisation key.
+    /// `rotate_api_key` of an organisation key.
+    RotateOrgKey,
+    /// `revoke_api_key` of an organisation key.
     RevokeOrgKey,
 }
 
@@ -99,7 +104,9 @@ impl Action {
                 | Self::GetProject
                 | Self::ListMembers
                 | Self::ListAudit
+                | Self::ViewProjectKeysPage
                 | Self::ListProjectKeys
+                | Self::ViewOrgKeysPage
                 | Self::ListOrgKeys
         )
     }
@@ -128,9 +135,8 @@ const ONLY_A: &[Target] = &[A];
 const ONLY_C: &[Target] = &[C];
 const NONE: &[Target] = &[];
 
-/// The access table. Server-function rows answer `SignIn` to the anonymous visitor;
-/// service rows (keys) are called with `Actor::anonymous`, which the services answer
-/// with `NotFound`.
+/// The access table. Server functions answer `SignIn` to the anonymous visitor, pages
+/// redirect to `/login`.
 #[rustfmt::skip]
 const MATRIX: &[(Action, Target, [Expect; 5])] = &[
     //                                   admin of X  member of A    plain member  admin of Y    anonymous
@@ -168,21 +174,34 @@ const MATRIX: &[(Action, Target, [Expect; 5])] = &[
     (RemoveProjectMember, CUnderX,       [NF,        NF,            NF,           NF,           IN]),
     (ListAudit,           OrgX,          [OK,        NF,            NF,           NF,           IN]),
     (ListAudit,           OrgY,          [NF,        NF,            NF,           OK,           IN]),
-    (CreateProjectKey,    A,             [OK,        OK,            NF,           NF,           NF]),
-    (CreateProjectKey,    B,             [OK,        NF,            NF,           NF,           NF]),
-    (CreateProjectKey,    C,             [NF,        NF,            NF,           OK,           NF]),
-    (ListProjectKeys,     A,             [OK,        OK,            NF,           NF,           NF]),
-    (ListProjectKeys,     B,             [OK,        NF,            NF,           NF,           NF]),
-    (ListProjectKeys,     C,             [NF,        NF,            NF,           OK,           NF]),
-    (RevokeProjectKey,    A,             [OK,        OK,            NF,           NF,           NF]),
-    (RevokeProjectKey,    B,             [OK,        NF,            NF,           NF,           NF]),
-    (RevokeProjectKey,    C,             [NF,        NF,            NF,           OK,           NF]),
-    (CreateOrgKey,        OrgX,          [OK,        NF,            NF,           NF,           NF]),
-    (CreateOrgKey,        OrgY,          [NF,        NF,            NF,           OK,           NF]),
-    (ListOrgKeys,         OrgX,          [OK,        NF,            NF,           NF,           NF]),
-    (ListOrgKeys,         OrgY,          [NF,        NF,            NF,           OK,           NF]),
-    (RevokeOrgKey,        OrgX,          [OK,        NF,            NF,           NF,           NF]),
-    (RevokeOrgKey,        OrgY,          [NF,        NF,            NF,           OK,           NF]),
+    (ViewProjectKeysPage, A,             [OK,        OK,            NF,           NF,           IN]),
+    (ViewProjectKeysPage, B,             [OK,        NF,            NF,           NF,           IN]),
+    (ViewProjectKeysPage, C,             [NF,        NF,            NF,           OK,           IN]),
+    (ViewProjectKeysPage, CUnderX,       [NF,        NF,            NF,           NF,           IN]),
+    (CreateProjectKey,    A,             [OK,        OK,            NF,           NF,           IN]),
+    (CreateProjectKey,    B,             [OK,        NF,            NF,           NF,           IN]),
+    (CreateProjectKey,    C,             [NF,        NF,            NF,           OK,           IN]),
+    (CreateProjectKey,    CUnderX,       [NF,        NF,            NF,           NF,           IN]),
+    (ListProjectKeys,     A,             [OK,        OK,            NF,           NF,           IN]),
+    (ListProjectKeys,     B,             [OK,        NF,            NF,           NF,           IN]),
+    (ListProjectKeys,     C,             [NF,        NF,            NF,           OK,           IN]),
+    (ListProjectKeys,     CUnderX,       [NF,        NF,            NF,           NF,           IN]),
+    (RotateProjectKey,    A,             [OK,        OK,            NF,           NF,           IN]),
+    (RotateProjectKey,    B,             [OK,        NF,            NF,           NF,           IN]),
+    (RotateProjectKey,    C,             [NF,        NF,            NF,           OK,           IN]),
+    (RevokeProjectKey,    A,             [OK,        OK,            NF,           NF,           IN]),
+    (RevokeProjectKey,    B,             [OK,        NF,            NF,           NF,           IN]),
+    (RevokeProjectKey,    C,             [NF,        NF,            NF,           OK,           IN]),
+    (ViewOrgKeysPage,     OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (ViewOrgKeysPage,     OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (CreateOrgKey,        OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (CreateOrgKey,        OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (ListOrgKeys,         OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (ListOrgKeys,         OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (RotateOrgKey,        OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (RotateOrgKey,        OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (RevokeOrgKey,        OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (RevokeOrgKey,        OrgY,          [NF,        NF,            NF,           OK,           IN]),
 ];
 
 /// The organisations, projects and signed-in visitors.
@@ -194,8 +213,6 @@ struct World {
     c: ProjectId,
     /// Session tokens, in the order of [`WHO`] (none for the anonymous visitor).
     tokens: Vec<Option<String>>,
-    /// The actors the sessions resolve to, in the order of [`WHO`].
-    actors: Vec<Actor>,
 }
 
 impl World {
@@ -224,7 +241,6 @@ impl World {
             (Who::OtherOrgAdmin, &y, "admin@y.example", Role::Admin),
         ];
         let mut tokens = Vec::new();
-        let mut actors = Vec::new();
         for (who, org, email, role) in people {
             app.create_user(org, email, role).await;
             if who == Who::MemberOfA {
@@ -233,12 +249,9 @@ impl World {
                     .expect("add to A");
             }
             let token = app.sign_in(email, PASSWORD).await;
-            let user = app.session_user(&token).await.expect("live session");
-            actors.push(Actor::user(&user, Some("127.0.0.1".into()), None));
             tokens.push(Some(token));
         }
         tokens.push(None);
-        actors.push(Actor::anonymous(Some("127.0.0.1".into()), None));
         Self {
             x,
             y,
@@ -246,7 +259,6 @@ impl World {
             b,
             c,
             tokens,
-            actors,
         }
     }
 
@@ -256,10 +268,6 @@ impl World {
 
     fn token(&self, who: Who) -> Option<&str> {
         self.tokens[Self::index(who)].as_deref()
-    }
-
-    fn actor(&self, who: Who) -> &Actor {
-        &self.actors[Self::index(who)]
     }
 
     /// The organisation a request names for the target.
@@ -336,14 +344,6 @@ fn observe_page(reply: Reply) -> Observed {
     }
 }
 
-fn observe_service<T: std::fmt::Debug>(result: Result<T, CoreError>) -> Observed {
-    match result {
-        Ok(value) => Observed::Ok(format!("{value:?}")),
-        Err(CoreError::NotFound { .. }) => Observed::NotFound,
-        Err(e) => Observed::Unexpected(format!("service error: {e}")),
-    }
-}
-
 async fn prepare(
     app: &TestApp,
     world: &World,
@@ -370,8 +370,8 @@ async fn prepare(
             }
             Fixture::Victim { id, email }
         }
-        RevokeProjectKey | RevokeOrgKey => {
-            let scope = if action == RevokeProjectKey {
+        RotateProjectKey | RevokeProjectKey | RotateOrgKey | RevokeOrgKey => {
+            let scope = if matches!(action, RotateProjectKey | RevokeProjectKey) {
                 KeyScope::Project {
                     project_id: world.project(target).clone(),
                     key_type: KeyType::Production,
@@ -387,12 +387,12 @@ async fn prepare(
                     &operator,
                     NewKey {
                         scope,
-                        name: format!("To revoke {n}"),
+                        name: format!("To change {n}"),
                         expires_at: None,
                     },
                 )
                 .await
-                .expect("key to revoke");
+                .expect("key to change");
             Fixture::Key(created.record.id)
         }
         _ => Fixture::Nothing,
@@ -408,8 +408,6 @@ async fn attempt(
     fixture: &Fixture,
 ) -> Observed {
     let token = world.token(who);
-    let actor = world.actor(who);
-    let s = &app.services;
     let org = world.org(target).as_str();
     let fresh = match fixture {
         Fixture::Fresh(text) => text.as_str(),
@@ -418,6 +416,10 @@ async fn attempt(
     let (victim_id, victim_email) = match fixture {
         Fixture::Victim { id, email } => (id.as_str(), email.as_str()),
         _ => ("", ""),
+    };
+    let key_id = match fixture {
+        Fixture::Key(id) => id.as_str(),
+        _ => "",
     };
     let call = |name: &'static str, fields: Vec<(&'static str, String)>| async move {
         let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -493,52 +495,44 @@ async fn attempt(
             .await
         }
         ListAudit => call("list_audit", vec![o()]).await,
-        CreateProjectKey => observe_service(
-            s.create_key(
-                actor,
-                NewKey {
-                    scope: KeyScope::Project {
-                        project_id: world.project(target).clone(),
-                        key_type: KeyType::Development,
-                    },
-                    name: fresh.to_owned(),
-                    expires_at: None,
-                },
-            )
-            .await
-            .map(|created| created.record.id),
-        ),
-        ListProjectKeys => observe_service(
-            s.list_keys(actor, &KeyListScope::Project(world.project(target).clone()))
-                .await,
-        ),
-        CreateOrgKey => observe_service(
-            s.create_key(
-                actor,
-                NewKey {
-                    scope: KeyScope::Organisation {
-                        org_id: world.org(target).clone(),
-                        permissions: PermissionSet::read_only(),
-                    },
-                    name: fresh.to_owned(),
-                    expires_at: None,
-                },
-            )
-            .await
-            .map(|created| created.record.id),
-        ),
-        ListOrgKeys => observe_service(
-            s.list_keys(
-                actor,
-                &KeyListScope::Organisation(world.org(target).clone()),
+        ViewProjectKeysPage => observe_page(
+            app.page(
+                &format!("/orgs/{org}/projects/{}/api-keys", world.project(target)),
+                token,
             )
             .await,
         ),
+        CreateProjectKey => {
+            call(
+                "create_api_key",
+                vec![
+                    o(),
+                    p(),
+                    ("name", fresh.to_owned()),
+                    ("key_type", "development".into()),
+                ],
+            )
+            .await
+        }
+        ListProjectKeys => call("list_api_keys", vec![o(), p()]).await,
+        ViewOrgKeysPage => observe_page(app.page(&format!("/orgs/{org}/api-keys"), token).await),
+        CreateOrgKey => {
+            call(
+                "create_api_key",
+                vec![o(), ("name", fresh.to_owned()), ("files", "read".into())],
+            )
+            .await
+        }
+        ListOrgKeys => call("list_api_keys", vec![o()]).await,
+        RotateProjectKey | RotateOrgKey => {
+            call(
+                "rotate_api_key",
+                vec![("key_id", key_id.to_owned()), ("grace", "1h".into())],
+            )
+            .await
+        }
         RevokeProjectKey | RevokeOrgKey => {
-            let Fixture::Key(key_id) = fixture else {
-                unreachable!("prepared with a key")
-            };
-            observe_service(s.revoke_key(actor, key_id).await.map(|k| k.id))
+            call("revoke_api_key", vec![("key_id", key_id.to_owned())]).await
         }
     }
 }
@@ -606,6 +600,12 @@ async fn took_effect(
             .expect("keys")
             .iter()
             .any(|k| k.name == *name),
+        (RotateProjectKey | RotateOrgKey, Fixture::Key(id)) => keys::get_unscoped(pool, id)
+            .await
+            .expect("key")
+            .expect("exists")
+            .replaced_by
+            .is_some(),
         (RevokeProjectKey | RevokeOrgKey, Fixture::Key(id)) => keys::get_unscoped(pool, id)
             .await
             .expect("key")
