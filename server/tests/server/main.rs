@@ -14,4 +14,5 @@ mod common;
 mod authz;
 mod cli;
 mod dashboard;
+mod keys;
 mod security;

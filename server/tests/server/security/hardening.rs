@@ -216,7 +216,7 @@ async fn form_post_error_redirects_back_to_the_form() {
 
 /// Every byte of the database: the SQLite file with its WAL, or every row of every
 /// table of the test's PostgreSQL schema as JSON text (byte strings as hex).
-async fn database_bytes(app: &TestApp) -> Vec<u8> {
+pub async fn database_bytes(app: &TestApp) -> Vec<u8> {
     if let Some(file) = &app.sqlite_file {
         let dir = file.parent().expect("dir");
         let stem = file
@@ -397,7 +397,7 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
     }
 }
 
-fn hex_lower(bytes: &[u8]) -> String {
+pub fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 

@@ -2,7 +2,7 @@
 //! its life, sign-in throttling, first-run setup, security headers, error statuses, and
 //! secrets kept out of logs and storage.
 
-mod hardening;
+pub mod hardening;
 mod invites;
 mod same_origin;
 mod sessions;

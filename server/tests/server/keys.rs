@@ -1,0 +1,465 @@
+//! The API key pages' server functions through the real router: the key reaches the
+//! browser in exactly one response (`no-store`), with JavaScript or without; the list,
+//! pages, audit log, database and logs never hold it; rotate and revoke do what they say.
+
+use crate::common::{Reply, TestApp, captured_logs, contains_bytes, cookie, form};
+use crate::security::hardening::{database_bytes, hex_lower};
+use crate::security::org_with_admin;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use gtx_core::db::repo::keys;
+use gtx_core::domain::key_format::{PREFIX_LEN, SECRET_LEN};
+use gtx_core::domain::{KeyStatus, KeyType, OrgId, ParsedKey, ProjectId};
+use gtx_core::services::Actor;
+
+/// An organisation with project "Website", and the admin's session.
+async fn world(app: &TestApp) -> (OrgId, ProjectId, String) {
+    let (org, admin) = org_with_admin(app).await;
+    let project = app
+        .services
+        .create_project(&Actor::operator(), &org, "Website", None)
+        .await
+        .expect("project")
+        .id;
+    (org, project, admin)
+}
+
+/// Creates a development key of the project through the hydrated page's call; returns
+/// the reply and the key.
+async fn create_project_key(
+    app: &TestApp,
+    org: &OrgId,
+    project: &ProjectId,
+    session: &str,
+    name: &str,
+) -> (Reply, String) {
+    let reply = app
+        .call(
+            "create_api_key",
+            Some(session),
+            &[
+                ("org_id", org.as_str()),
+                ("project_id", project.as_str()),
+                ("name", name),
+                ("key_type", "development"),
+                ("expires", "90d"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let key = reply.json()["key"].as_str().expect("the key").to_owned();
+    (reply, key)
+}
+
+/// A plain HTML form post (no JavaScript), as the browser sends it.
+async fn form_post(app: &TestApp, name: &str, session: &str, fields: &[(&str, &str)]) -> Reply {
+    app.send(
+        Request::post(format!("/_sf/{name}"))
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, "http://localhost/")
+            .header(header::COOKIE, cookie(session))
+            .header("sec-fetch-site", "same-origin")
+            .body(Body::from(form(fields)))
+            .expect("request"),
+    )
+    .await
+}
+
+fn key_page(org: &OrgId, project: &ProjectId) -> String {
+    format!("/orgs/{org}/projects/{project}/api-keys")
+}
+
+async fn create_api_key_answers_the_key_once_with_no_store(app: &TestApp) {
+    let (org, project, admin) = world(app).await;
+    let (reply, key) = create_project_key(app, &org, &project, &admin, "CI deploy").await;
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let parsed = ParsedKey::parse(&key).expect("a well-formed key");
+    assert_eq!(parsed.key_type(), KeyType::Development);
+    let body = reply.json();
+    assert_eq!(body["name"], "CI deploy");
+    assert_eq!(body["project_id"], project.as_str());
+
+    // Every other response shows it masked at most.
+    let list = app
+        .call(
+            "list_api_keys",
+            Some(&admin),
+            &[("org_id", org.as_str()), ("project_id", project.as_str())],
+        )
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    let rows = list.json()["keys"].as_array().expect("keys").clone();
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0]["hint"], gtx_core::domain::key_format::hint_of(&key));
+    let page = app.page(&key_page(&org, &project), Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.body.contains("CI deploy"));
+    let audit = app
+        .page(&format!("/orgs/{org}/audit-log"), Some(&admin))
+        .await;
+    assert!(audit.body.contains("key.create"), "{}", audit.body);
+    for (what, reply) in [("list", &list), ("page", &page), ("audit log", &audit)] {
+        assert!(!reply.body.contains(&key), "the {what} shows the key");
+        assert!(
+            !reply.body.contains(secret_of(&key)),
+            "the {what} shows the key's secret"
+        );
+    }
+}
+
+async fn create_api_key_form_post_reveals_the_key_once_on_the_next_page(app: &TestApp) {
+    let (org, project, admin) = world(app).await;
+    let reply = form_post(
+        app,
+        "create_api_key",
+        &admin,
+        &[
+            ("org_id", org.as_str()),
+            ("project_id", project.as_str()),
+            ("name", "Preview"),
+            ("key_type", "production"),
+            ("expires", "never"),
+        ],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let location = reply.header("location").expect("Location").to_owned();
+    assert!(
+        location.starts_with(&format!("{}?reveal=", key_page(&org, &project))),
+        "{location}"
+    );
+    // The redirect itself carries no key.
+    let stored = keys::list_for_project(app.services.db().pool(), &org, &project)
+        .await
+        .expect("keys");
+    assert_eq!(stored.len(), 1);
+    assert!(
+        !reply.body.contains("gtx-api-"),
+        "the redirect's body carries a key: {}",
+        reply.body
+    );
+
+    // Another user of the organisation cannot take it.
+    app.create_user(
+        &org,
+        "other-admin@acme.example",
+        gtx_core::domain::Role::Admin,
+    )
+    .await;
+    let other = app
+        .sign_in("other-admin@acme.example", crate::common::PASSWORD)
+        .await;
+    let stolen = app.page(&location, Some(&other)).await;
+    assert_eq!(stolen.status, StatusCode::OK);
+    assert!(!stolen.body.contains("Save your API key"));
+
+    let page = app.page(&location, Some(&admin)).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.header("cache-control"), Some("no-store"));
+    assert!(page.body.contains("Save your API key"), "{}", page.body);
+    let key = extract_key(&page.body, "gtx-api-").expect("the key on the page");
+    assert_eq!(stored[0].hint, gtx_core::domain::key_format::hint_of(&key));
+    assert!(page.body.contains(&format!("GT_PROJECT_ID={project}")));
+
+    let again = app.page(&location, Some(&admin)).await;
+    assert_eq!(again.status, StatusCode::OK);
+    assert!(!again.body.contains(&key), "a reload shows the key again");
+    assert!(!again.body.contains("Save your API key"));
+}
+
+/// The random part of a key (without prefix and checksum).
+fn secret_of(key: &str) -> &str {
+    &key[PREFIX_LEN..PREFIX_LEN + SECRET_LEN]
+}
+
+/// The first well-formed key with `prefix` in `text`.
+fn extract_key(text: &str, prefix: &str) -> Option<String> {
+    text.match_indices(prefix).find_map(|(at, _)| {
+        let candidate: String = text[at..]
+            .chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '-')
+            .collect();
+        ParsedKey::parse(&candidate).is_ok().then_some(candidate)
+    })
+}
+
+async fn create_api_key_with_bad_input_is_a_field_error(app: &TestApp) {
+    let (org, project, admin) = world(app).await;
+    let cases: [(&[(&str, &str)], &str); 5] = [
+        (&[("name", " "), ("key_type", "production")], "name"),
+        (&[("name", "A"), ("key_type", "organisation")], "key_type"),
+        (
+            &[("name", "A"), ("key_type", "production"), ("expires", "2d")],
+            "expires",
+        ),
+        (
+            &[
+                ("name", "A"),
+                ("key_type", "production"),
+                ("expires", "date"),
+                ("expires_on", "2020-01-01"),
+            ],
+            "expires_on",
+        ),
+        (
+            &[
+                ("name", "A"),
+                ("key_type", "production"),
+                ("expires", "date"),
+                ("expires_on", "soon"),
+            ],
+            "expires_on",
+        ),
+    ];
+    for (extra, field) in cases {
+        let mut fields = vec![("org_id", org.as_str()), ("project_id", project.as_str())];
+        fields.extend_from_slice(extra);
+        let reply = app.call("create_api_key", Some(&admin), &fields).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{field}: {}",
+            reply.body
+        );
+        assert_eq!(reply.json()["Invalid"]["field"], field, "{}", reply.body);
+    }
+    // The organisation page: no permission at all, and a level a resource lacks.
+    for (extra, field) in [
+        (vec![("files", "no_access")], "permissions"),
+        (vec![("runtime_translation", "write")], "permissions"),
+    ] {
+        let mut fields = vec![("org_id", org.as_str()), ("name", "Org key")];
+        fields.extend(extra);
+        let reply = app.call("create_api_key", Some(&admin), &fields).await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.body
+        );
+        assert_eq!(reply.json()["Invalid"]["field"], field, "{}", reply.body);
+    }
+    let none = keys::list_for_project(app.services.db().pool(), &org, &project)
+        .await
+        .expect("keys");
+    assert!(none.is_empty(), "a refused create wrote a key");
+
+    create_project_key(app, &org, &project, &admin, "Taken").await;
+    let reply = app
+        .call(
+            "create_api_key",
+            Some(&admin),
+            &[
+                ("org_id", org.as_str()),
+                ("project_id", project.as_str()),
+                ("name", "Taken"),
+                ("key_type", "production"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    let message = reply.json()["Invalid"]["message"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    assert!(message.contains("already exists"), "{message}");
+}
+
+async fn rotate_api_key_reveals_the_replacement_and_keeps_the_old_for_the_grace(app: &TestApp) {
+    let (org, project, admin) = world(app).await;
+    let (_, old_key) = create_project_key(app, &org, &project, &admin, "CI deploy").await;
+    let old = keys::list_for_project(app.services.db().pool(), &org, &project)
+        .await
+        .expect("keys")
+        .remove(0);
+    let reply = app
+        .call(
+            "rotate_api_key",
+            Some(&admin),
+            &[("key_id", old.id.as_str()), ("grace", "24h")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    assert_eq!(reply.header("cache-control"), Some("no-store"));
+    let new_key = reply.json()["key"].as_str().expect("new key").to_owned();
+    assert_ne!(new_key, old_key);
+    assert_eq!(
+        ParsedKey::parse(&new_key).expect("well-formed").key_type(),
+        KeyType::Development
+    );
+
+    let pool = app.services.db().pool();
+    let old = keys::get(pool, &org, &old.id)
+        .await
+        .expect("get")
+        .expect("old");
+    let now = app.services.now();
+    assert_eq!(old.expires_at, Some(now + 24 * 60 * 60 * 1000));
+    assert_eq!(old.status(now), KeyStatus::Expiring);
+    let new_id = old.replaced_by.clone().expect("replaced");
+    let new = keys::get(pool, &org, &new_id)
+        .await
+        .expect("get")
+        .expect("new");
+    assert_eq!(new.name, "CI deploy");
+    assert_eq!(new.status(now), KeyStatus::Active);
+
+    // A bad grace period is a field error and rotates nothing.
+    let reply = app
+        .call(
+            "rotate_api_key",
+            Some(&admin),
+            &[("key_id", new_id.as_str()), ("grace", "forever")],
+        )
+        .await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        reply.body
+    );
+    assert_eq!(reply.json()["Invalid"]["field"], "grace");
+    // A rotated key cannot be rotated again.
+    let reply = app
+        .call(
+            "rotate_api_key",
+            Some(&admin),
+            &[("key_id", old.id.as_str()), ("grace", "now")],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    let all = keys::list_for_project(pool, &org, &project)
+        .await
+        .expect("keys");
+    assert_eq!(all.len(), 2);
+}
+
+async fn revoke_api_key_marks_it_revoked_and_a_second_revoke_conflicts(app: &TestApp) {
+    let (org, project, admin) = world(app).await;
+    create_project_key(app, &org, &project, &admin, "CI deploy").await;
+    let pool = app.services.db().pool();
+    let key = keys::list_for_project(pool, &org, &project)
+        .await
+        .expect("keys")
+        .remove(0);
+    let reply = form_post(
+        app,
+        "revoke_api_key",
+        &admin,
+        &[("key_id", key.id.as_str())],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_eq!(
+        reply.header("location"),
+        Some(key_page(&org, &project).as_str())
+    );
+    let revoked = keys::get(pool, &org, &key.id)
+        .await
+        .expect("get")
+        .expect("key");
+    assert!(revoked.revoked_at.is_some());
+
+    let reply = app
+        .call(
+            "revoke_api_key",
+            Some(&admin),
+            &[("key_id", key.id.as_str())],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
+    let reply = app
+        .call("revoke_api_key", Some(&admin), &[("key_id", "no-such-key")])
+        .await;
+    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+}
+
+async fn plaintext_keys_stay_out_of_database_logs_and_other_responses(app: &TestApp) {
+    let (org, project, admin) = world(app).await;
+    let (_, project_key) = create_project_key(app, &org, &project, &admin, "Deploy").await;
+    let reply = app
+        .call(
+            "create_api_key",
+            Some(&admin),
+            &[
+                ("org_id", org.as_str()),
+                ("name", "Org automation"),
+                ("files", "write"),
+                ("project_creation", "enabled"),
+            ],
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let org_key = reply.json()["key"].as_str().expect("org key").to_owned();
+    let org_keys = keys::list_for_org(app.services.db().pool(), &org)
+        .await
+        .expect("keys");
+    let reply = app
+        .call(
+            "rotate_api_key",
+            Some(&admin),
+            &[("key_id", org_keys[0].id.as_str()), ("grace", "1h")],
+        )
+        .await;
+    let rotated_key = reply.json()["key"].as_str().expect("rotated").to_owned();
+
+    let mut others = Vec::new();
+    for path in [
+        key_page(&org, &project),
+        format!("/orgs/{org}/api-keys"),
+        format!("/orgs/{org}/audit-log"),
+        format!("/orgs/{org}"),
+    ] {
+        others.push(app.page(&path, Some(&admin)).await.body);
+    }
+    for fields in [
+        vec![("org_id", org.as_str()), ("project_id", project.as_str())],
+        vec![("org_id", org.as_str())],
+    ] {
+        others.push(app.call("list_api_keys", Some(&admin), &fields).await.body);
+    }
+    others.push(
+        app.call("list_audit", Some(&admin), &[("org_id", org.as_str())])
+            .await
+            .body,
+    );
+
+    let logs = captured_logs();
+    let database = database_bytes(app).await;
+    for key in [&project_key, &org_key, &rotated_key] {
+        for needle in [key.as_str(), secret_of(key)] {
+            assert!(
+                !contains_bytes(&logs, needle.as_bytes()),
+                "a key was logged"
+            );
+            assert!(
+                !contains_bytes(&database, needle.as_bytes()),
+                "a key was stored"
+            );
+            let hex = hex_lower(needle.as_bytes());
+            assert!(
+                !contains_bytes(&database, hex.as_bytes()),
+                "a key was stored as bytes"
+            );
+            for body in &others {
+                assert!(!body.contains(needle), "a later response holds a key");
+            }
+        }
+    }
+}
+
+on_both_backends!(
+    create_api_key_answers_the_key_once_with_no_store,
+    create_api_key_form_post_reveals_the_key_once_on_the_next_page,
+    create_api_key_with_bad_input_is_a_field_error,
+    rotate_api_key_reveals_the_replacement_and_keeps_the_old_for_the_grace,
+    revoke_api_key_marks_it_revoked_and_a_second_revoke_conflicts,
+    plaintext_keys_stay_out_of_database_logs_and_other_responses,
+);
