@@ -79,6 +79,8 @@ pub fn App() -> impl IntoView {
             let _ = root.set_attribute("data-hydrated", "true");
         }
     });
+    #[cfg(feature = "hydrate")]
+    space_activates_link_buttons();
     view! {
         <Title text="GT Keys" />
         <Router>
@@ -108,6 +110,29 @@ pub fn App() -> impl IntoView {
             </main>
         </Router>
     }
+}
+
+/// Links styled and announced as buttons (`<a role="button">`, used so dialogs open as
+/// plain links without JavaScript) answer the Space key as buttons do, not only Enter.
+#[cfg(feature = "hydrate")]
+fn space_activates_link_buttons() {
+    use wasm_bindgen::JsCast;
+    let handle = window_event_listener(leptos::ev::keydown, |ev| {
+        if ev.key() != " " {
+            return;
+        }
+        let link = ev
+            .target()
+            .and_then(|t| t.dyn_into::<web_sys::HtmlElement>().ok())
+            .filter(|el| {
+                el.tag_name() == "A" && el.get_attribute("role").as_deref() == Some("button")
+            });
+        if let Some(link) = link {
+            ev.prevent_default();
+            link.click();
+        }
+    });
+    on_cleanup(move || handle.remove());
 }
 
 /// The browser entry point: hydrates the server-rendered page.
