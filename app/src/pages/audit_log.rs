@@ -26,7 +26,7 @@ pub fn AuditLogPage() -> impl IntoView {
     view! {
         <Title text="Audit log · GT Keys" />
         <div class="page-head"><h1>"Audit log"</h1></div>
-        <OrgSubnav org_id=org_id() is_admin=true />
+        <OrgSubnav org_id=org_id() is_admin=true current="audit-log" />
         <form method="get" class="inline-form">
             <label for="audit-kind">"Show"</label>
             <select id="audit-kind" name="kind">

@@ -91,7 +91,7 @@ fn Members(
             <h1>"Members"</h1>
             <a class="button primary" role="button" href=invite_href>"Invite member"</a>
         </div>
-        <OrgSubnav org_id=org_id.clone() is_admin=true />
+        <OrgSubnav org_id=org_id.clone() is_admin=true current="members" />
         <table class="table">
             <thead>
                 <tr>

@@ -30,17 +30,32 @@ pub fn OrgPage() -> impl IntoView {
     }
 }
 
-/// Links to an organisation's admin pages.
+/// Links to an organisation's admin pages; `current` (`""`, `api-keys`, `members`,
+/// `audit-log`) marks the page being shown.
 #[component]
-pub fn OrgSubnav(org_id: String, is_admin: bool) -> impl IntoView {
+pub fn OrgSubnav(org_id: String, is_admin: bool, current: &'static str) -> impl IntoView {
     is_admin.then(|| {
+        let tab = |slug: &'static str, label: &'static str| {
+            let href = if slug.is_empty() {
+                format!("/orgs/{org_id}")
+            } else {
+                format!("/orgs/{org_id}/{slug}")
+            };
+            view! {
+                <li>
+                    <a class="button" href=href aria-current=(current == slug).then_some("page")>{label}</a>
+                </li>
+            }
+        };
         view! {
-            <ul class="subnav">
-                <li><a class="button" href=format!("/orgs/{org_id}")>"Projects"</a></li>
-                <li><a class="button" href=format!("/orgs/{org_id}/api-keys")>"API keys"</a></li>
-                <li><a class="button" href=format!("/orgs/{org_id}/members")>"Members"</a></li>
-                <li><a class="button" href=format!("/orgs/{org_id}/audit-log")>"Audit log"</a></li>
-            </ul>
+            <nav aria-label="Organisation">
+                <ul class="subnav">
+                    {tab("", "Projects")}
+                    {tab("api-keys", "API keys")}
+                    {tab("members", "Members")}
+                    {tab("audit-log", "Audit log")}
+                </ul>
+            </nav>
         }
     })
 }
@@ -60,7 +75,7 @@ fn OrgDetail(org: OrgSummary) -> impl IntoView {
             <h1>{org.name.clone()}</h1>
             {is_admin.then(|| view! { <a class="button primary" role="button" href=new_href.clone()>"New project"</a> })}
         </div>
-        <OrgSubnav org_id=org.id.clone() is_admin />
+        <OrgSubnav org_id=org.id.clone() is_admin current="" />
         <section aria-labelledby="projects-heading">
             <h2 id="projects-heading">"Projects"</h2>
             <Show

@@ -196,7 +196,7 @@ fn Keys(data: KeysData, actions: KeyActions) -> impl IntoView {
     let is_project = project.is_some();
     let scope_nav = match &project {
         Some(p) => view! { <ProjectNav org_id=org_id.clone() project_id=p.id.clone() current="api-keys" /> }.into_any(),
-        None => view! { <super::org::OrgSubnav org_id=org_id.clone() is_admin=data.org.is_admin /> }.into_any(),
+        None => view! { <super::org::OrgSubnav org_id=org_id.clone() is_admin=data.org.is_admin current="api-keys" /> }.into_any(),
     };
     let base_value = StoredValue::new(base.clone());
     let close = move || format!("{}{}", base_value.get_value(), filters.get().query());
