@@ -44,6 +44,7 @@ test.describe('accounts flow', () => {
 
   const orgPath = () => `/orgs/${orgId}`;
   const settingsPath = (projectId: string) => `/orgs/${orgId}/projects/${projectId}/settings`;
+  const keysPath = (projectId: string) => `/orgs/${orgId}/projects/${projectId}/api-keys`;
 
   test.beforeAll(async ({ browser, gtx }, testInfo) => {
     admin = await newProjectContext(browser, testInfo, gtx);
@@ -239,8 +240,17 @@ test.describe('accounts flow', () => {
     await goto(page, orgPath(), hydrated);
     const main = page.getByRole('main');
     await expect(main.getByRole('table')).toBeVisible();
-    await expect(main.getByRole('link', { name: 'Website', exact: true })).toHaveAttribute('href', settingsPath(websiteId));
-    await expect(main.getByRole('link', { name: 'Docs', exact: true })).toHaveAttribute('href', settingsPath(docsId));
+    // A project's name leads to its API keys; a separate link to its settings.
+    await expect(main.getByRole('link', { name: 'Website', exact: true })).toHaveAttribute('href', keysPath(websiteId));
+    await expect(main.getByRole('link', { name: 'Docs', exact: true })).toHaveAttribute('href', keysPath(docsId));
+    await expect(main.getByRole('link', { name: 'Settings of Website', exact: true })).toHaveAttribute(
+      'href',
+      settingsPath(websiteId),
+    );
+    await expect(main.getByRole('link', { name: 'Settings of Docs', exact: true })).toHaveAttribute(
+      'href',
+      settingsPath(docsId),
+    );
     await saveScreenshots(page, testInfo, 'org');
     expectNoConsoleErrors(adminErrors);
   });
@@ -431,7 +441,11 @@ test.describe('accounts flow', () => {
     await waitForHydration(page, hydrated);
     await expect(page).toHaveURL(pathIs(orgPath()));
     const main = page.getByRole('main');
-    await expect(main.getByRole('link', { name: 'Website', exact: true })).toHaveAttribute('href', settingsPath(websiteId));
+    await expect(main.getByRole('link', { name: 'Website', exact: true })).toHaveAttribute('href', keysPath(websiteId));
+    await expect(main.getByRole('link', { name: 'Settings of Website', exact: true })).toHaveAttribute(
+      'href',
+      settingsPath(websiteId),
+    );
     await expect(main.getByRole('link', { name: 'Docs', exact: true })).toHaveCount(0);
     await expect(main).not.toContainText('Docs');
     expectNoConsoleErrors(memberErrors);
@@ -503,7 +517,7 @@ test.describe('page state follows changes', () => {
   }, testInfo) => {
     const { context, page, orgPath } = await adminSession(browser, testInfo, gtx, hydrated);
     try {
-      await page.getByRole('main').getByRole('link', { name: 'Docs', exact: true }).click();
+      await page.getByRole('main').getByRole('link', { name: 'Settings of Docs', exact: true }).click();
       await expect(page.getByRole('heading', { level: 1, name: 'Docs settings' })).toBeVisible();
       await waitForHydration(page, hydrated);
       expect(new URL(page.url()).pathname.startsWith(`${orgPath}/projects/`)).toBe(true);
