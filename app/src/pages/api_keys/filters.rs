@@ -168,7 +168,9 @@ impl Filters {
 }
 
 /// The filter form: a plain GET form, so it works without JavaScript; with it, the
-/// router handles it in place.
+/// router handles it in place. The selects follow the URL through `prop:value` as well as
+/// `selected`: once someone has picked an option, the browser no longer lets a changed
+/// `selected` attribute move the selection, so "Clear filters" would leave a stale value.
 #[component]
 pub fn FiltersForm(base: String, project: bool, filters: Memo<Filters>) -> impl IntoView {
     let selected = move |get: fn(&Filters) -> Option<String>, value: &'static str| {
@@ -180,7 +182,7 @@ pub fn FiltersForm(base: String, project: bool, filters: Memo<Filters>) -> impl 
         view! {
             <div class="field compact">
                 <label for="filter-type">"Type"</label>
-                <select id="filter-type" name="type">
+                <select id="filter-type" name="type" prop:value=move || filters.get().key_type.unwrap_or_default()>
                     <option value="">"All types"</option>
                     <option value="production" selected=selected(|f| f.key_type.clone(), "production")>"Production"</option>
                     <option value="development" selected=selected(|f| f.key_type.clone(), "development")>"Development"</option>
@@ -194,7 +196,7 @@ pub fn FiltersForm(base: String, project: bool, filters: Memo<Filters>) -> impl 
             {type_filter}
             <div class="field compact">
                 <label for="filter-status">"Status"</label>
-                <select id="filter-status" name="status">
+                <select id="filter-status" name="status" prop:value=move || filters.get().status.unwrap_or_default()>
                     <option value="">"All statuses"</option>
                     <option value="active" selected=selected(|f| f.status.clone(), "active")>"Active"</option>
                     <option value="expiring" selected=selected(|f| f.status.clone(), "expiring")>"Expiring"</option>
