@@ -73,10 +73,19 @@ pub fn trap_tab(ev: &leptos::ev::KeyboardEvent, dialog: NodeRef<Div>) {
                 .is_some_and(|a| a == el.unchecked_ref::<web_sys::Element>())
         };
         let inside = active.as_ref().is_some_and(|a| root.contains(Some(a)));
-        if ev.shift_key() && (is(&first) || !inside) {
+        // Focus may rest on something that Tab skips (a dialog's heading, given focus
+        // when it opens): what matters is whether a control lies beyond it inside.
+        let position = |el: &web_sys::HtmlElement| {
+            active
+                .as_ref()
+                .map_or(0, |a| a.compare_document_position(el.unchecked_ref()))
+        };
+        let first_before = position(&first) & web_sys::Node::DOCUMENT_POSITION_PRECEDING != 0;
+        let last_after = position(&last) & web_sys::Node::DOCUMENT_POSITION_FOLLOWING != 0;
+        if ev.shift_key() && (is(&first) || !inside || !first_before) {
             ev.prevent_default();
             let _ = last.focus();
-        } else if !ev.shift_key() && (is(&last) || !inside) {
+        } else if !ev.shift_key() && (is(&last) || !inside || !last_after) {
             ev.prevent_default();
             let _ = first.focus();
         }

@@ -7,7 +7,7 @@ use crate::api::types::RevealedKey;
 use crate::components::copy_button::CopyButton;
 use crate::components::focus::{manage_focus, trap_tab};
 use leptos::ev::{KeyboardEvent, MouseEvent};
-use leptos::html::Div;
+use leptos::html::{Button, Div, H2};
 use leptos::prelude::*;
 use leptos_router::hooks::use_navigate;
 
@@ -16,6 +16,27 @@ pub fn RevealDialog(key: RevealedKey, close_href: String, actions: KeyActions) -
     let (confirming, set_confirming) = signal(false);
     let dialog = NodeRef::<Div>::new();
     manage_focus(dialog);
+    // The confirmation takes focus when it appears ("Keep open", the safe choice) and
+    // gives it back to the dialog's title when it goes, so focus never falls out of it.
+    let title = NodeRef::<H2>::new();
+    let keep_open = NodeRef::<Button>::new();
+    Effect::new(move |was_confirming: Option<bool>| {
+        let now = confirming.get();
+        #[cfg(feature = "hydrate")]
+        {
+            if now && let Some(button) = keep_open.get() {
+                let _ = button.focus();
+            } else if !now
+                && was_confirming == Some(true)
+                && let Some(h) = title.get()
+            {
+                let _ = h.focus();
+            }
+        }
+        #[cfg(not(feature = "hydrate"))]
+        let _ = (was_confirming, title, keep_open);
+        now
+    });
     let navigate = use_navigate();
     let close = {
         let close_href = close_href.clone();
@@ -62,7 +83,9 @@ pub fn RevealDialog(key: RevealedKey, close_href: String, actions: KeyActions) -
             <div class="dialog reveal" role="dialog" aria-modal="true" aria-labelledby="reveal-title"
                 aria-describedby="reveal-warning" node_ref=dialog on:keydown=on_keydown>
                 <div class="dialog-head">
-                    <h2 id="reveal-title">"Save your API key"</h2>
+                    // Focus starts on the title, not on "Done" (the first control until the
+                    // Copy buttons appear), so Enter cannot close the dialog by accident.
+                    <h2 id="reveal-title" tabindex="-1" autofocus node_ref=title>"Save your API key"</h2>
                 </div>
                 <p id="reveal-warning" class="warning">
                     <strong>"This is the only time the key is shown."</strong>
@@ -83,7 +106,7 @@ pub fn RevealDialog(key: RevealedKey, close_href: String, actions: KeyActions) -
                         <p id="confirm-close-title"><strong>"Close without saving?"</strong></p>
                         <p id="confirm-close-text">"The key will not be shown again. Make sure you copied it."</p>
                         <div class="dialog-actions">
-                            <button class="button" type="button" autofocus on:click=move |_| set_confirming.set(false)>"Keep open"</button>
+                            <button class="button" type="button" node_ref=keep_open on:click=move |_| set_confirming.set(false)>"Keep open"</button>
                             <button class="button danger" type="button" on:click=on_close_anyway.clone()>"Close anyway"</button>
                         </div>
                     </div>
