@@ -58,7 +58,7 @@ pub fn CreateKeyDialog(
         let sep = if preset_base.contains('?') { '&' } else { '?' };
         let preset_href = |p: &str| format!("{preset_base}{sep}create=1&preset={p}");
         view! {
-            <fieldset class="permissions" aria-describedby="permissions-help">
+            <fieldset class="permissions" aria-describedby="permissions-help permissions-error">
                 <legend>"Permissions"</legend>
                 <p id="permissions-help" class="muted">
                     "Choose what the key may do on every project of the organisation. Write includes Read."
@@ -93,7 +93,7 @@ pub fn CreateKeyDialog(
                         </div>
                     }
                 }).collect_view()}
-                <p class="field-error">{field_error("permissions")}</p>
+                <p id="permissions-error" class="field-error">{field_error("permissions")}</p>
             </fieldset>
         }
     };
@@ -108,9 +108,10 @@ pub fn CreateKeyDialog(
                     <label for="key-name">"Name"</label>
                     <input id="key-name" name="name" type="text" required maxlength="100" autofocus
                         placeholder=if is_project { "e.g. Production deploy" } else { "e.g. CI across projects" }
-                        aria-describedby="key-name-help" />
+                        aria-describedby="key-name-help key-name-error"
+                        aria-invalid=move || field_error("name")().is_some().then_some("true") />
                     <p id="key-name-help" class="muted small">"Unique among this scope's active keys; say where the key is used."</p>
-                    <p class="field-error">{field_error("name")}</p>
+                    <p id="key-name-error" class="field-error">{field_error("name")}</p>
                 </div>
                 {is_project.then(|| view! {
                     <fieldset class="radio-group" role="radiogroup" aria-labelledby="key-type-legend">
