@@ -170,6 +170,26 @@ test.describe('API key pages', () => {
     expect(report, `serious/critical axe violations on ${what}:\n${JSON.stringify(report, null, 2)}`).toEqual([]);
   }
 
+  /**
+   * The key list fits the page at every width: a table inside the content column down to
+   * 60rem, one card per key below (no sideways scrolling, no table past the page's edge).
+   */
+  async function expectListFits(p: Page): Promise<void> {
+    const before = p.viewportSize();
+    for (const width of [1280, 1024, 961, 960, 800]) {
+      await p.setViewportSize({ width, height: 800 });
+      const fit = await p.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth - document.documentElement.clientWidth,
+        past:
+          (document.querySelector('main table')?.getBoundingClientRect().right ?? 0) -
+          (document.querySelector('#create-key')?.getBoundingClientRect().right ?? 0),
+      }));
+      expect(fit.scroll, `sideways scrolling at ${width} px`).toBe(0);
+      expect(fit.past, `the table past the content's edge at ${width} px`).toBeLessThanOrEqual(1);
+    }
+    if (before) await p.setViewportSize(before);
+  }
+
   const createButton = (p: Page) => p.getByRole('button', { name: 'Create API key', exact: true });
   const createDialog = (p: Page) => p.getByRole('dialog', { name: 'Create API key' });
   const revealDialog = (p: Page) => p.getByRole('dialog', { name: 'Save your API key' });
@@ -640,6 +660,11 @@ test.describe('API key pages', () => {
     await revoke(page, base, id, 'Local dev', hydrated, testInfo, 'keys-project-revoke');
     // The name is free again for a new key (unique among active keys only).
     await createProjectKey(page, 'Local dev', 'development', hydrated, testInfo);
+    // Every status at once: active, a replacement, expiring after rotation, revoked.
+    await expect(page.locator('tr[data-status="revoked"]')).not.toHaveCount(0);
+    await expect(page.locator('tr[data-status="expiring"]')).not.toHaveCount(0);
+    await saveScreenshots(page, testInfo, 'keys-project-statuses');
+    await expectListFits(page);
     expectNoConsoleErrors(adminErrors);
   });
 
@@ -782,6 +807,7 @@ test.describe('API key pages', () => {
     );
     await expectAccessible(page, 'the organisation page', hydrated);
     await saveScreenshots(page, testInfo, 'keys-org');
+    await expectListFits(page);
     expectNoConsoleErrors(adminErrors, [/status of 422\b.*\/_sf\/create_api_key\)$/]);
   });
 
