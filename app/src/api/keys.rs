@@ -164,9 +164,10 @@ pub async fn revoke_api_key(key_id: String) -> Result<(), AppError> {
     let actor = super::signed_in_actor().await?;
     let key = services.revoke_key(&actor, &KeyId(key_id)).await?;
     if super::is_plain_form_post() {
-        leptos_axum::redirect(&keys_page(
-            &key.org_id.0,
-            key.project_id.as_ref().map(|p| p.as_str()),
+        leptos_axum::redirect(&format!(
+            "{}{}",
+            keys_page(&key.org_id.0, key.project_id.as_ref().map(|p| p.as_str()),),
+            list_query_from_referer()
         ));
     }
     Ok(())
@@ -206,6 +207,47 @@ pub fn keys_page(org_id: &str, project_id: Option<&str>) -> String {
     }
 }
 
+/// The list's filters and order (`type`, `status`, `sort`, `dir`) from the page the form
+/// was posted from, as a query string (`?…` or empty), so a plain form post lands back on
+/// the same view of the list without the dialog.
+#[cfg(feature = "ssr")]
+fn list_query_from_referer() -> String {
+    const KEPT: [&str; 4] = ["type", "status", "sort", "dir"];
+    let referer = leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
+        parts
+            .headers
+            .get(http::header::REFERER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    });
+    let Some(query) = referer
+        .as_deref()
+        .and_then(|r| r.split_once('?'))
+        .map(|(_, q)| q)
+    else {
+        return String::new();
+    };
+    let kept: Vec<&str> = query
+        .split('#')
+        .next()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            KEPT.contains(&key)
+                && !value.is_empty()
+                && value
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        })
+        .collect();
+    if kept.is_empty() {
+        String::new()
+    } else {
+        format!("?{}", kept.join("&"))
+    }
+}
+
 /// Hands a new key to the browser once: in this response for JavaScript, or through the
 /// reveal store and a redirect for a plain form post.
 #[cfg(feature = "ssr")]
@@ -227,7 +269,9 @@ async fn reveal(
             record.name
         );
         let id = services.stash_reveal(&session_id, secrecy::SecretString::from(stashed));
-        leptos_axum::redirect(&format!("{page}?reveal={id}&{what}=1"));
+        let back = list_query_from_referer();
+        let sep = if back.is_empty() { '?' } else { '&' };
+        leptos_axum::redirect(&format!("{page}{back}{sep}reveal={id}&{what}=1"));
         return Ok(None);
     }
     Ok(Some(RevealedKey {

@@ -53,11 +53,22 @@ async fn create_project_key(
 
 /// A plain HTML form post (no JavaScript), as the browser sends it.
 async fn form_post(app: &TestApp, name: &str, session: &str, fields: &[(&str, &str)]) -> Reply {
+    form_post_from(app, "http://localhost/", name, session, fields).await
+}
+
+/// A plain form post from the page at `referer`.
+async fn form_post_from(
+    app: &TestApp,
+    referer: &str,
+    name: &str,
+    session: &str,
+    fields: &[(&str, &str)],
+) -> Reply {
     app.send(
         Request::post(format!("/_sf/{name}"))
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .header(header::ACCEPT, "text/html,application/xhtml+xml")
-            .header(header::REFERER, "http://localhost/")
+            .header(header::REFERER, referer)
             .header(header::COOKIE, cookie(session))
             .header("sec-fetch-site", "same-origin")
             .body(Body::from(form(fields)))
@@ -381,6 +392,33 @@ async fn revoke_api_key_marks_it_revoked_and_a_second_revoke_conflicts(app: &Tes
     assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
 }
 
+async fn revoke_api_key_form_post_keeps_the_list_filters(app: &TestApp) {
+    let (org, project, admin) = world(app).await;
+    create_project_key(app, &org, &project, &admin, "CI deploy").await;
+    let key = keys::list_for_project(app.services.db().pool(), &org, &project)
+        .await
+        .expect("keys")
+        .remove(0);
+    let page = key_page(&org, &project);
+    let referer = format!(
+        "http://localhost{page}?status=active&sort=name&dir=asc&revoke={}&bogus=%3Cx%3E",
+        key.id
+    );
+    let reply = form_post_from(
+        app,
+        &referer,
+        "revoke_api_key",
+        &admin,
+        &[("key_id", key.id.as_str())],
+    )
+    .await;
+    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("{page}?status=active&sort=name&dir=asc").as_str())
+    );
+}
+
 async fn plaintext_keys_stay_out_of_database_logs_and_other_responses(app: &TestApp) {
     let (org, project, admin) = world(app).await;
     let (_, project_key) = create_project_key(app, &org, &project, &admin, "Deploy").await;
@@ -461,5 +499,6 @@ on_both_backends!(
     create_api_key_with_bad_input_is_a_field_error,
     rotate_api_key_reveals_the_replacement_and_keeps_the_old_for_the_grace,
     revoke_api_key_marks_it_revoked_and_a_second_revoke_conflicts,
+    revoke_api_key_form_post_keeps_the_list_filters,
     plaintext_keys_stay_out_of_database_logs_and_other_responses,
 );
