@@ -1,9 +1,11 @@
 //! Connecting, migrating, and transactions.
 
+use secrecy::SecretString;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A transaction on either backend.
@@ -61,6 +63,9 @@ pub enum DbError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The PostgreSQL URL, for the connection that LISTENs for key changes (it holds a
+    /// password: `SecretString` keeps it out of `Debug`).
+    pg_url: Option<Arc<SecretString>>,
 }
 
 /// The SQLite database file inside the data directory.
@@ -110,6 +115,7 @@ impl Db {
         Ok(Self {
             pool,
             backend: Backend::Sqlite,
+            pg_url: None,
         })
     }
 
@@ -154,6 +160,7 @@ impl Db {
         Ok(Self {
             pool,
             backend: Backend::Postgres,
+            pg_url: Some(Arc::new(SecretString::from(url.to_owned()))),
         })
     }
 
@@ -177,6 +184,11 @@ impl Db {
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The PostgreSQL URL (for a dedicated listening connection), when on PostgreSQL.
+    pub fn postgres_url(&self) -> Option<&SecretString> {
+        self.pg_url.as_deref()
     }
 
     /// The pool, for single-statement reads.

@@ -13,4 +13,4 @@ mod conn;
 pub mod models;
 pub mod repo;
 
-pub use conn::{Backend, Db, DbError, Tx};
+pub use conn::{Backend, Db, DbError, SQLITE_FILE, Tx};
