@@ -249,6 +249,7 @@ impl Services {
             .await?
             .ok_or(CoreError::NotFound { what: "key" })?;
         tx.commit().await?;
+        self.key_changed(&record.id).await;
         tracing::info!(org_id = %record.org_id, key_id = %record.id, "key revoked");
         Ok(record)
     }
