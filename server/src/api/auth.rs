@@ -15,6 +15,14 @@ use std::sync::Arc;
 pub const PROJECT_HEADER: &str = "gt-project-id";
 /// Longest accepted `gt-project-id` (ids are 36-character UUIDs).
 const MAX_PROJECT_ID: usize = 128;
+/// What a `gt-project-id` may look like, as the OpenAPI document states it.
+pub const PROJECT_ID_PATTERN: &str = "^[0-9A-Za-z-]{1,128}$";
+
+/// Whether `v` matches [`PROJECT_ID_PATTERN`].
+fn is_project_id(v: &str) -> bool {
+    (1..=MAX_PROJECT_ID).contains(&v.len())
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
 
 /// A request authenticated by a live API key. When `gt-project-id` was sent, the key
 /// reaches that project (else the request was refused with 403).
@@ -144,9 +152,7 @@ fn project_header(headers: &HeaderMap) -> Result<Option<ProjectId>, ApiError> {
         return Ok(None);
     };
     match value.to_str() {
-        Ok(v) if !v.trim().is_empty() && v.len() <= MAX_PROJECT_ID => {
-            Ok(Some(ProjectId(v.trim().to_owned())))
-        }
+        Ok(v) if is_project_id(v) => Ok(Some(ProjectId(v.to_owned()))),
         _ => Err(ApiError::new(
             axum::http::StatusCode::BAD_REQUEST,
             "invalid_project_header",

@@ -155,19 +155,64 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// `Json`, with its rejections (bad JSON, wrong content type, oversized body) answered
-/// as JSON errors instead of axum's plain text.
+/// `Json` for the API: its rejections (bad JSON, wrong content type, oversized body)
+/// answered as JSON errors instead of axum's plain text, and only a JSON object accepted
+/// as a body (serde would otherwise read `[]` as a struct whose fields are all optional).
 pub struct ApiJson<T>(pub T);
 
 impl<S, T> axum::extract::FromRequest<S> for ApiJson<T>
 where
     S: Send + Sync,
-    Json<T>: axum::extract::FromRequest<S, Rejection = JsonRejection>,
+    T: serde::de::DeserializeOwned,
 {
     type Rejection = ApiError;
 
     async fn from_request(req: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
-        let Json(value) = Json::<T>::from_request(req, state).await?;
+        if !is_json(req.headers()) {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "Send the body as JSON, with `Content-Type: application/json`.",
+            ));
+        }
+        let bytes = axum::body::Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| {
+                ApiError::new(
+                    rejection.status(),
+                    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                        "payload_too_large"
+                    } else {
+                        "bad_request"
+                    },
+                    rejection.body_text(),
+                )
+            })?;
+        let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+        if first.is_some_and(|b| *b != b'{') {
+            return Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_body",
+                "The body must be a JSON object.",
+            ));
+        }
+        let Json(value) = Json::<T>::from_bytes(&bytes)?;
         Ok(Self(value))
     }
+}
+
+/// Whether the request says its body is JSON (`application/json` or `application/*+json`).
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or_default().trim();
+    let Some((kind, subtype)) = essence.split_once('/') else {
+        return false;
+    };
+    kind.eq_ignore_ascii_case("application")
+        && (subtype.eq_ignore_ascii_case("json") || subtype.to_ascii_lowercase().ends_with("+json"))
 }

@@ -60,7 +60,7 @@ pub async fn verify(
     path = "/api/v1/whoami",
     tag = "platform",
     security(("bearer" = [])),
-    params(("gt-project-id" = Option<String>, Header, description = "Project the call is for; must be one the key reaches")),
+    params(("gt-project-id" = Option<String>, Header, description = "Project the call is for; must be one the key reaches", pattern = "^[0-9A-Za-z-]{1,128}$")),
     responses(
         (status = 200, description = "The key", body = KeyInfo),
         (status = 400, description = "Bad gt-project-id header", body = ErrorBody),
@@ -81,7 +81,7 @@ pub async fn whoami(auth: ApiKeyAuth) -> Json<KeyInfo> {
     security(("bearer" = [])),
     params(
         ("project_id" = String, Path, description = "The project's id"),
-        ("gt-project-id" = Option<String>, Header, description = "Must equal project_id when sent"),
+        ("gt-project-id" = Option<String>, Header, description = "Must equal project_id when sent", pattern = "^[0-9A-Za-z-]{1,128}$"),
     ),
     responses(
         (status = 200, description = "The project", body = ProjectInfo),
@@ -115,7 +115,7 @@ pub async fn get_project(
     security(("bearer" = [])),
     params(
         ("project_id" = String, Path, description = "The project's id"),
-        ("gt-project-id" = Option<String>, Header, description = "Must equal project_id when sent"),
+        ("gt-project-id" = Option<String>, Header, description = "Must equal project_id when sent", pattern = "^[0-9A-Za-z-]{1,128}$"),
     ),
     request_body = ProjectChanges,
     responses(
@@ -139,6 +139,8 @@ pub async fn update_project(
     let project_id = ProjectId(project_id);
     auth.require_project(&project_id)?;
     auth.require(Permission::ProjectSettings)?;
+    untrimmed("name", changes.name.as_deref())?;
+    untrimmed("default_locale", changes.default_locale.as_deref())?;
     let actor = auth.actor();
     let org_id = &auth.key.org_id;
     let current = state
@@ -186,6 +188,8 @@ pub async fn create_project(
     ApiJson(new): ApiJson<NewProject>,
 ) -> Result<(StatusCode, Json<ProjectInfo>), ApiError> {
     auth.require(Permission::ProjectCreation)?;
+    untrimmed("name", Some(&new.name))?;
+    untrimmed("default_locale", new.default_locale.as_deref())?;
     let project = state
         .services
         .create_project(
@@ -208,4 +212,17 @@ pub async fn create_project(
 )]
 pub async fn ping() -> &'static str {
     "pong"
+}
+
+/// The API takes names and locales exactly as the OpenAPI document describes them: the
+/// services trim what the dashboard's forms send, but here surrounding whitespace is an
+/// error rather than something silently changed.
+fn untrimmed(field: &str, value: Option<&str>) -> Result<(), ApiError> {
+    match value {
+        Some(v) if v.trim() != v => Err(ApiError::invalid_field(
+            field,
+            "Remove the spaces at the start and end.",
+        )),
+        _ => Ok(()),
+    }
 }

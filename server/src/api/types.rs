@@ -200,20 +200,40 @@ impl From<Project> for ProjectInfo {
 /// `POST /api/v1/projects`.
 #[derive(Deserialize, ToSchema)]
 pub struct NewProject {
-    /// Name.
+    /// Name: 1 to 100 characters, no control characters, no surrounding whitespace.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f])\S(?:[\s\S]*\S)?$"
+    )]
     pub name: String,
-    /// Default locale (BCP 47); `en` when omitted.
+    /// Default locale (BCP 47, e.g. `en`, `en-US`, `zh-Hant`); `en` when omitted.
     #[serde(default)]
+    #[schema(
+        min_length = 2,
+        max_length = 35,
+        pattern = r"^(?![\s\S]*\s)[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$"
+    )]
     pub default_locale: Option<String>,
 }
 
 /// `PATCH /api/v1/projects/{project_id}`: the fields to change.
 #[derive(Deserialize, ToSchema)]
 pub struct ProjectChanges {
-    /// New name.
+    /// New name: 1 to 100 characters, no control characters, no surrounding whitespace.
     #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f])\S(?:[\s\S]*\S)?$"
+    )]
     pub name: Option<String>,
-    /// New default locale (BCP 47).
+    /// New default locale (BCP 47, e.g. `en`, `en-US`, `zh-Hant`).
     #[serde(default)]
+    #[schema(
+        min_length = 2,
+        max_length = 35,
+        pattern = r"^(?![\s\S]*\s)[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$"
+    )]
     pub default_locale: Option<String>,
 }
