@@ -131,7 +131,8 @@ impl Services {
     /// Checks `key`: that it exists and is live, that it reaches `project_id` (when
     /// given), and that it holds every permission in `required`. Codes are decided in the
     /// order of [`VerifyCode::ALL`]. Records the key's use (to the minute) when it is live.
-    #[tracing::instrument(skip_all)]
+    // Debug level: at info this span would cost every verify a little, for nothing.
+    #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_key(
         &self,
         key: &str,
