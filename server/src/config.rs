@@ -81,6 +81,19 @@ pub enum Command {
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Benchmark data: bulk keys for `bench/run` (hidden; bypasses audit).
+    #[command(hide = true)]
+    BenchSeed {
+        /// The project.
+        #[arg(long = "project")]
+        project_id: String,
+        /// Working keys to create.
+        #[arg(long, default_value_t = 1_000)]
+        live: usize,
+        /// Revoked keys to create.
+        #[arg(long, default_value_t = 0)]
+        revoked: usize,
+    },
 }
 
 /// A member's role.

@@ -3,6 +3,7 @@
 //! `main.rs` only parses arguments and calls [`run`]; tests drive [`router`] directly.
 
 pub mod api;
+mod bench_seed;
 pub mod boot;
 pub mod cli;
 pub mod config;
