@@ -83,3 +83,39 @@ async fn cli_revoke_reaches_a_running_sqlite_server_within_two_seconds() {
     assert_eq!(code_of(&app, &w.dev.text, None, &[]).await, "VALID");
     app.close().await;
 }
+
+#[tokio::test]
+async fn lost_listener_connection_flushes_the_cache() {
+    let Some((a, b)) = TestApp::postgres_pair("lost_listener").await else {
+        return;
+    };
+    let w = World::build(&a).await;
+    assert_eq!(code_of(&b, &w.org_full.text, None, &[]).await, "VALID");
+    // Revoked behind every cache's back (no NOTIFY): b's cache still answers VALID.
+    let now = a.services.now();
+    let revoked = gtx_core::db::repo::keys::revoke(
+        a.services.db().pool(),
+        &w.org,
+        &w.org_full.id,
+        now,
+        "test",
+    )
+    .await
+    .expect("revoke");
+    assert!(revoked);
+    assert_eq!(code_of(&b, &w.org_full.text, None, &[]).await, "VALID");
+    // Cut the listeners' connections (notifications sent meanwhile would be lost): once
+    // b listens again it must start from an empty cache.
+    sqlx::query(
+        "SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity \
+         WHERE datname = current_database() AND query LIKE 'LISTEN %' AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(a.services.db().pool())
+    .await
+    .expect("terminate listeners");
+    let took = time_until_revoked(&b, &w.org_full.text).await;
+    assert!(took < Duration::from_secs(2), "took {took:?}");
+    b.services.db().close().await;
+    drop(b);
+    a.close().await;
+}
