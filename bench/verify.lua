@@ -9,7 +9,7 @@ local index = 1
 local threads = {}
 local counter = 0
 
-if keys_file then
+if keys_file and keys_file ~= "" then
   for line in io.lines(keys_file) do
     bodies[#bodies + 1] = '{"key":"' .. line .. '"}'
   end
