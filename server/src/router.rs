@@ -46,7 +46,7 @@ pub fn router(state: AppState) -> Router {
     // pages' session, same-origin and body-limit layers (it enforces the same limit
     // itself) and shares only the headers and tracing below.
     Router::new()
-        .nest("/api/v1", crate::api::router())
+        .nest("/api/v1", crate::api::router(state.services.clone()))
         .merge(pages)
         // Pages set their own nonce-bearing policy; everything else (JSON, files) gets
         // one that allows nothing to run.

@@ -2,12 +2,11 @@
 //! for project-scoped calls, `gt-project-id` (the shape of General Translation's API).
 
 use super::error::ApiError;
-use crate::state::AppState;
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use gtx_core::domain::{Permission, PermissionSet, ProjectId};
-use gtx_core::services::{Actor, KeyFacts, VerifyCode};
+use gtx_core::services::{Actor, KeyFacts, Services, VerifyCode};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -74,14 +73,16 @@ impl ApiKeyAuth {
     }
 }
 
-impl FromRequestParts<AppState> for ApiKeyAuth {
+impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        services: &Arc<Services>,
+    ) -> Result<Self, ApiError> {
         let key = bearer_key(&parts.headers)?;
         let project = project_header(&parts.headers)?;
-        let verdict = state
-            .services
+        let verdict = services
             .verify_key(key, project.as_ref(), PermissionSet::empty())
             .await
             .map_err(ApiError::from)?;

@@ -5,11 +5,12 @@ use super::error::{ApiError, ApiJson, ErrorBody};
 use super::types::{
     KeyInfo, NewProject, ProjectChanges, ProjectInfo, VerifyRequest, VerifyResponse,
 };
-use crate::state::AppState;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use gtx_core::domain::{Permission, PermissionSet, ProjectId};
+use gtx_core::services::Services;
+use std::sync::Arc;
 
 /// Checks a key: is it real, live, for this project, and allowed to do this?
 ///
@@ -30,7 +31,7 @@ use gtx_core::domain::{Permission, PermissionSet, ProjectId};
     )
 )]
 pub async fn verify(
-    State(state): State<AppState>,
+    State(services): State<Arc<Services>>,
     ApiJson(request): ApiJson<VerifyRequest>,
 ) -> Result<Json<VerifyResponse>, ApiError> {
     let required = match request.permissions {
@@ -39,8 +40,7 @@ pub async fn verify(
         None => PermissionSet::empty(),
     };
     let project_id = request.project_id.map(ProjectId);
-    let verdict = state
-        .services
+    let verdict = services
         .verify_key(&request.key, project_id.as_ref(), required)
         .await?;
     let valid = verdict.is_valid();
@@ -93,14 +93,13 @@ pub async fn whoami(auth: ApiKeyAuth) -> Json<KeyInfo> {
     )
 )]
 pub async fn get_project(
-    State(state): State<AppState>,
+    State(services): State<Arc<Services>>,
     auth: ApiKeyAuth,
     Path(project_id): Path<String>,
 ) -> Result<Json<ProjectInfo>, ApiError> {
     let project_id = ProjectId(project_id);
     auth.require_project(&project_id)?;
-    let project = state
-        .services
+    let project = services
         .get_project(&auth.actor(), &auth.key.org_id, &project_id)
         .await?;
     Ok(Json(project.into()))
@@ -131,7 +130,7 @@ pub async fn get_project(
     )
 )]
 pub async fn update_project(
-    State(state): State<AppState>,
+    State(services): State<Arc<Services>>,
     auth: ApiKeyAuth,
     Path(project_id): Path<String>,
     ApiJson(changes): ApiJson<ProjectChanges>,
@@ -143,12 +142,8 @@ pub async fn update_project(
     untrimmed("default_locale", changes.default_locale.as_deref())?;
     let actor = auth.actor();
     let org_id = &auth.key.org_id;
-    let current = state
-        .services
-        .get_project(&actor, org_id, &project_id)
-        .await?;
-    let project = state
-        .services
+    let current = services.get_project(&actor, org_id, &project_id).await?;
+    let project = services
         .update_project(
             &actor,
             org_id,
@@ -183,15 +178,14 @@ pub async fn update_project(
     )
 )]
 pub async fn create_project(
-    State(state): State<AppState>,
+    State(services): State<Arc<Services>>,
     auth: ApiKeyAuth,
     ApiJson(new): ApiJson<NewProject>,
 ) -> Result<(StatusCode, Json<ProjectInfo>), ApiError> {
     auth.require(Permission::ProjectCreation)?;
     untrimmed("name", Some(&new.name))?;
     untrimmed("default_locale", new.default_locale.as_deref())?;
-    let project = state
-        .services
+    let project = services
         .create_project(
             &auth.actor(),
             &auth.key.org_id,

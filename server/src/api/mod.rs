@@ -19,6 +19,8 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::routing::{get, post};
 use error::ApiError;
+use gtx_core::services::Services;
+use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
@@ -56,8 +58,10 @@ impl utoipa::Modify for BearerScheme {
     }
 }
 
-/// The routes, to be nested at `/api/v1`.
-pub fn router() -> Router<AppState> {
+/// The routes, to be nested at `/api/v1`. Their state is the services alone, behind one
+/// `Arc`: extracting it costs one reference count, not a clone of every field of
+/// [`AppState`] (the Leptos options among them) on every verify.
+pub fn router(services: Services) -> Router<AppState> {
     Router::new()
         .route("/keys/verify", post(handlers::verify))
         .route("/whoami", get(handlers::whoami))
@@ -75,6 +79,7 @@ pub fn router() -> Router<AppState> {
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
         ))
+        .with_state(Arc::new(services))
 }
 
 async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
