@@ -15,6 +15,7 @@ use crate::db::Backend;
 use crate::db::repo::key_changes;
 use crate::error::CoreResult;
 use std::time::Duration;
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 /// The NOTIFY channel of key changes; the payload is the key's id.
@@ -32,6 +33,16 @@ const RETRY: Duration = Duration::from_secs(1);
 #[derive(Debug)]
 pub struct KeySync {
     tasks: Vec<JoinHandle<()>>,
+    ready: watch::Receiver<bool>,
+}
+
+impl KeySync {
+    /// Resolves once changes from other processes are being followed (the LISTEN is in
+    /// place, or the poller has its starting point). The cache is flushed just before,
+    /// so entries cached earlier do not survive it; tests wait for this first.
+    pub async fn ready(&mut self) {
+        let _ = self.ready.wait_for(|ready| *ready).await;
+    }
 }
 
 impl Drop for KeySync {
@@ -48,9 +59,14 @@ impl Services {
     /// Call [`Services::flush_last_used`] once more at shutdown.
     pub fn start_key_sync(&self) -> KeySync {
         let watcher = self.clone();
+        let (ready_tx, ready) = watch::channel(false);
         let watch = match self.db.backend() {
-            Backend::Postgres => tokio::spawn(async move { watcher.listen_for_changes().await }),
-            Backend::Sqlite => tokio::spawn(async move { watcher.poll_for_changes().await }),
+            Backend::Postgres => {
+                tokio::spawn(async move { watcher.listen_for_changes(ready_tx).await })
+            }
+            Backend::Sqlite => {
+                tokio::spawn(async move { watcher.poll_for_changes(ready_tx).await })
+            }
         };
         let flusher = self.clone();
         let flush = tokio::spawn(async move {
@@ -69,10 +85,11 @@ impl Services {
         });
         KeySync {
             tasks: vec![watch, flush],
+            ready,
         }
     }
 
-    async fn listen_for_changes(&self) {
+    async fn listen_for_changes(&self, ready: watch::Sender<bool>) {
         use secrecy::ExposeSecret;
         let Some(url) = self.db.postgres_url().map(|u| u.expose_secret().to_owned()) else {
             return;
@@ -93,6 +110,7 @@ impl Services {
             }
             // Changes made while nobody listened are unknown: start from an empty cache.
             self.key_cache.flush();
+            ready.send_replace(true);
             tracing::debug!("listening for key changes");
             loop {
                 match listener.try_recv().await {
@@ -116,9 +134,9 @@ impl Services {
         }
     }
 
-    async fn poll_for_changes(&self) {
+    async fn poll_for_changes(&self, ready: watch::Sender<bool>) {
         loop {
-            if let Err(e) = self.poll_session().await {
+            if let Err(e) = self.poll_session(&ready).await {
                 tracing::warn!(error = %e, "key-change poller failed; restarting");
             }
             self.key_cache.flush();
@@ -128,12 +146,13 @@ impl Services {
 
     /// Polls on one connection of its own (taken out of the pool for good, so the pool's
     /// size and shutdown are unaffected) until an error.
-    async fn poll_session(&self) -> CoreResult<()> {
+    async fn poll_session(&self, ready: &watch::Sender<bool>) -> CoreResult<()> {
         use sqlx::Row;
         let mut conn = self.db.pool().acquire().await?.detach();
         let mut seen = key_changes::latest_seq(&mut conn).await?;
         // Whatever changed before `seen` is unknown to the cache: start it afresh.
         self.key_cache.flush();
+        ready.send_replace(true);
         let mut version: i64 = -1;
         let mut every = tokio::time::interval(SQLITE_POLL);
         every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);

@@ -265,7 +265,12 @@ impl TestApp {
             leptos_options,
             services: services.clone(),
         });
-        let key_sync = services.start_key_sync();
+        let mut key_sync = services.start_key_sync();
+        // The sync flushes the key cache when it starts following changes: wait for it,
+        // so nothing a test caches is dropped behind its back.
+        tokio::time::timeout(std::time::Duration::from_secs(10), key_sync.ready())
+            .await
+            .expect("key sync ready");
         Self {
             services,
             clock,
