@@ -66,6 +66,8 @@ pub struct Db {
     /// The PostgreSQL URL, for the connection that LISTENs for key changes (it holds a
     /// password: `SecretString` keeps it out of `Debug`).
     pg_url: Option<Arc<SecretString>>,
+    /// The SQLite file, for the in-place key lookup (`sqlite_read`).
+    sqlite_path: Option<Arc<Path>>,
 }
 
 /// The SQLite database file inside the data directory.
@@ -116,6 +118,7 @@ impl Db {
             pool,
             backend: Backend::Sqlite,
             pg_url: None,
+            sqlite_path: Some(Arc::from(path)),
         })
     }
 
@@ -161,6 +164,7 @@ impl Db {
             pool,
             backend: Backend::Postgres,
             pg_url: Some(Arc::new(SecretString::from(url.to_owned()))),
+            sqlite_path: None,
         })
     }
 
@@ -189,6 +193,24 @@ impl Db {
     /// The PostgreSQL URL (for a dedicated listening connection), when on PostgreSQL.
     pub fn postgres_url(&self) -> Option<&SecretString> {
         self.pg_url.as_deref()
+    }
+
+    /// The key with this digest, with its stored digest (for the constant-time check).
+    /// On SQLite the read runs in place on this thread (see `sqlite_read`), falling back
+    /// to the pool on any error; on PostgreSQL it goes through the pool.
+    pub async fn find_key_by_digest(
+        &self,
+        digest: &[u8; 32],
+    ) -> Result<Option<(super::models::ApiKeyRecord, Vec<u8>)>, DbError> {
+        if let Some(path) = &self.sqlite_path
+            && !self.pool.is_closed()
+        {
+            match super::sqlite_read::find_by_digest(path, digest) {
+                Ok(found) => return Ok(found),
+                Err(e) => tracing::debug!(error = %e, "in-place key lookup failed; using the pool"),
+            }
+        }
+        super::repo::keys::find_by_digest(&self.pool, digest).await
     }
 
     /// The pool, for single-statement reads.

@@ -182,7 +182,7 @@ impl Services {
         // Read the generation before the database: an invalidation after this point
         // stops the insert below.
         let generation = self.key_cache.generation();
-        let found = keys::find_by_digest(self.db.pool(), &digest.0).await?;
+        let found = self.db.find_key_by_digest(&digest.0).await?;
         let record = found.and_then(|(record, stored)| {
             // The index matched on equality; confirm in constant time all the same.
             KeyDigest::from_slice(&stored)
