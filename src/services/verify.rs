@@ -240,12 +240,20 @@ impl Services {
     /// Notes a live key's use, once per key and minute.
     fn record_use(&self, key: &KeyFacts, now: i64) {
         let minute = now - now.rem_euclid(MINUTE_MS);
-        if key.last_used_minute.fetch_max(minute, Ordering::Relaxed) >= minute {
+        // A plain load first: the common case (already noted this minute) writes nothing
+        // to memory that other threads share.
+        if key.last_used_minute.load(Ordering::Relaxed) >= minute
+            || key.last_used_minute.fetch_max(minute, Ordering::Relaxed) >= minute
+        {
             return;
         }
         let mut pending = self.usage.pending.lock().unwrap_or_else(|e| e.into_inner());
-        let slot = pending.entry(key.id.clone()).or_insert(minute);
-        *slot = (*slot).max(minute);
+        match pending.get_mut(&key.id) {
+            Some(slot) => *slot = (*slot).max(minute),
+            None => {
+                pending.insert(key.id.clone(), minute);
+            }
+        }
     }
 
     /// Writes the gathered last-used times (in transactions of a few hundred keys).
