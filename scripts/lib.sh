@@ -238,6 +238,26 @@ release_postgres() {
 }
 
 # ---------------------------------------------------------------------------
+# schemathesis (PyPI) in a virtualenv under target/, for the key API's OpenAPI check
+# ---------------------------------------------------------------------------
+GTX_SCHEMATHESIS_VERSION=4.32.5
+GTX_VENV="${GTX_ROOT}/target/venv"
+ensure_schemathesis() {
+  local have=""
+  have="$("${GTX_VENV}/bin/st" --version 2>/dev/null || true)"
+  if [[ "${have}" == *" ${GTX_SCHEMATHESIS_VERSION}" ]]; then
+    gtx_log "schemathesis: ${GTX_SCHEMATHESIS_VERSION} already installed in target/venv (skipped)"
+    return 0
+  fi
+  command -v python3 >/dev/null || gtx_die "python3 is not installed (needed for schemathesis)"
+  local start=${SECONDS}
+  [[ -x "${GTX_VENV}/bin/pip" ]] || python3 -m venv "${GTX_VENV}" >&2
+  "${GTX_VENV}/bin/pip" install --quiet --disable-pip-version-check \
+    "schemathesis==${GTX_SCHEMATHESIS_VERSION}" </dev/null >&2
+  gtx_log "schemathesis: installed ${GTX_SCHEMATHESIS_VERSION} into target/venv in $((SECONDS - start))s (was: ${have:-none})"
+}
+
+# ---------------------------------------------------------------------------
 # npm packages in end2end/ (Playwright, axe-core, binaryen's wasm-opt)
 # ---------------------------------------------------------------------------
 GTX_E2E_DIR="${GTX_ROOT}/end2end"

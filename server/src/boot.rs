@@ -7,6 +7,7 @@ use gtx_core::db::{Backend, Db, DbError};
 use gtx_core::error::CoreError;
 use gtx_core::keys::{SecretError, ServerSecret};
 use gtx_core::services::Services;
+use gtx_core::services::key_cache::KeyCache;
 use std::sync::Arc;
 
 /// Why start-up failed. Each message says what to do.
@@ -59,7 +60,11 @@ pub async fn services(args: &GlobalArgs) -> Result<Services, BootError> {
     let db = Db::open(args.database_url.as_deref(), &args.data_dir).await?;
     db.migrate().await?;
     let secret = load_secret(args, db.backend())?;
-    let services = Services::new(db, Arc::new(secret), Arc::new(SystemClock));
+    let cache = KeyCache::new(
+        args.key_cache_capacity,
+        std::time::Duration::from_secs(args.key_cache_ttl),
+    );
+    let services = Services::new(db, Arc::new(secret), Arc::new(SystemClock)).with_key_cache(cache);
     services.check_server_secret().await?;
     Ok(services)
 }

@@ -72,6 +72,16 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
     let actor = Actor::operator();
     match command {
         Command::Serve => Err(Failure::Usage("serve is not an operator command".into())),
+        Command::BenchSeed {
+            project_id,
+            live,
+            revoked,
+        } => {
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            crate::bench_seed::seed(services, &ProjectId(project_id), live, revoked, &mut stdout)
+                .await?;
+            Ok(())
+        }
         Command::Org(OrgCommand::Create { name }) => {
             let org = services.create_org(&actor, &name).await?;
             eprintln!("Created organisation “{}”.", org.name);

@@ -42,6 +42,14 @@ pub struct GlobalArgs {
     /// GTX_SERVER_SECRET environment variable (never from a flag: argv is visible to other users).
     #[arg(long, env = "GTX_SERVER_SECRET_FILE", global = true)]
     pub server_secret_file: Option<PathBuf>,
+    /// Keys kept in the in-process verification cache (0 turns the cache off, e.g. to
+    /// benchmark the database path).
+    #[arg(long, env = "GTX_KEY_CACHE_CAPACITY", default_value_t = gtx_core::services::key_cache::DEFAULT_CAPACITY, global = true)]
+    pub key_cache_capacity: usize,
+    /// Seconds a cached key lookup lives: the bound on staleness should a change
+    /// notification ever be lost (changes normally reach every instance at once).
+    #[arg(long, env = "GTX_KEY_CACHE_TTL", default_value_t = gtx_core::services::key_cache::DEFAULT_TTL.as_secs(), global = true)]
+    pub key_cache_ttl: u64,
     /// Log format on stderr.
     #[arg(long, env = "GTX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -73,6 +81,19 @@ pub enum Command {
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Benchmark data: bulk keys for `bench/run` (hidden; bypasses audit).
+    #[command(hide = true)]
+    BenchSeed {
+        /// The project.
+        #[arg(long = "project")]
+        project_id: String,
+        /// Working keys to create.
+        #[arg(long, default_value_t = 1_000)]
+        live: usize,
+        /// Revoked keys to create.
+        #[arg(long, default_value_t = 0)]
+        revoked: usize,
+    },
 }
 
 /// A member's role.

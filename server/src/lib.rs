@@ -2,6 +2,8 @@
 //!
 //! `main.rs` only parses arguments and calls [`run`]; tests drive [`router`] directly.
 
+pub mod api;
+mod bench_seed;
 pub mod boot;
 pub mod cli;
 pub mod config;
@@ -95,6 +97,9 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
             }
         }
     });
+    // Keeps the key cache in step with other instances and processes, and writes
+    // last-used times in batches; stopped when dropped at the end of this function.
+    let key_sync = services.start_key_sync();
     let state = AppState {
         leptos_options,
         services: services.clone(),
@@ -118,6 +123,11 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await;
+    drop(key_sync);
+    match services.flush_last_used().await {
+        Ok(n) => tracing::debug!(keys = n, "wrote last-used times"),
+        Err(e) => tracing::warn!(error = %e, "could not write last-used times at shutdown"),
+    }
     services.db().close().await;
     match served {
         Ok(()) => {

@@ -1,4 +1,5 @@
-//! The HTTP surface: dashboard pages, server functions, static files, health.
+//! The HTTP surface: dashboard pages, server functions, static files, health, and the
+//! key API under `/api/v1`.
 
 use crate::state::AppState;
 use axum::extract::State;
@@ -22,7 +23,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let services = state.services.clone();
     let services_for_errors = state.services.clone();
-    Router::new()
+    let pages = Router::new()
         .route("/healthz", get(healthz))
         .leptos_routes_with_context(&state, routes, move || provide_context(services.clone()), {
             let options = state.leptos_options.clone();
@@ -40,7 +41,13 @@ pub fn router(state: AppState) -> Router {
             crate::middleware::request_context,
         ))
         .layer(axum::middleware::from_fn(crate::middleware::same_origin))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+    // The key API has no session and answers every error in JSON, so it sits beside the
+    // pages' session, same-origin and body-limit layers (it enforces the same limit
+    // itself) and shares only the headers and tracing below.
+    Router::new()
+        .nest("/api/v1", crate::api::router(state.services.clone()))
+        .merge(pages)
         // Pages set their own nonce-bearing policy; everything else (JSON, files) gets
         // one that allows nothing to run.
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -1,9 +1,11 @@
 //! Connecting, migrating, and transactions.
 
+use secrecy::SecretString;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 /// A transaction on either backend.
@@ -61,6 +63,11 @@ pub enum DbError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
+    /// The PostgreSQL URL, for the connection that LISTENs for key changes (it holds a
+    /// password: `SecretString` keeps it out of `Debug`).
+    pg_url: Option<Arc<SecretString>>,
+    /// The SQLite file, for the in-place key lookup (`sqlite_read`).
+    sqlite_path: Option<Arc<Path>>,
 }
 
 /// The SQLite database file inside the data directory.
@@ -110,6 +117,8 @@ impl Db {
         Ok(Self {
             pool,
             backend: Backend::Sqlite,
+            pg_url: None,
+            sqlite_path: Some(Arc::from(path)),
         })
     }
 
@@ -154,6 +163,8 @@ impl Db {
         Ok(Self {
             pool,
             backend: Backend::Postgres,
+            pg_url: Some(Arc::new(SecretString::from(url.to_owned()))),
+            sqlite_path: None,
         })
     }
 
@@ -177,6 +188,29 @@ impl Db {
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend
+    }
+
+    /// The PostgreSQL URL (for a dedicated listening connection), when on PostgreSQL.
+    pub fn postgres_url(&self) -> Option<&SecretString> {
+        self.pg_url.as_deref()
+    }
+
+    /// The key with this digest, with its stored digest (for the constant-time check).
+    /// On SQLite the read runs in place on this thread (see `sqlite_read`), falling back
+    /// to the pool on any error; on PostgreSQL it goes through the pool.
+    pub async fn find_key_by_digest(
+        &self,
+        digest: &[u8; 32],
+    ) -> Result<Option<(super::models::ApiKeyRecord, Vec<u8>)>, DbError> {
+        if let Some(path) = &self.sqlite_path
+            && !self.pool.is_closed()
+        {
+            match super::sqlite_read::find_by_digest(path, digest) {
+                Ok(found) => return Ok(found),
+                Err(e) => tracing::debug!(error = %e, "in-place key lookup failed; using the pool"),
+            }
+        }
+        super::repo::keys::find_by_digest(&self.pool, digest).await
     }
 
     /// The pool, for single-statement reads.

@@ -12,5 +12,6 @@
 mod conn;
 pub mod models;
 pub mod repo;
+mod sqlite_read;
 
-pub use conn::{Backend, Db, DbError, Tx};
+pub use conn::{Backend, Db, DbError, SQLITE_FILE, Tx};

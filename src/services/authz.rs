@@ -6,7 +6,7 @@ use super::{Actor, ActorKind, Services};
 use crate::db::Tx;
 use crate::db::models::Project;
 use crate::db::repo::{orgs, projects};
-use crate::domain::{OrgId, ProjectId, Role};
+use crate::domain::{OrgId, Permission, ProjectId, Role};
 use crate::error::{CoreError, CoreResult};
 
 /// What the actor is in an organisation.
@@ -18,6 +18,9 @@ pub(crate) enum OrgAccess {
     Admin,
     /// A member: their own projects.
     Member,
+    /// An API key of the organisation: its own project (project keys) or every project
+    /// (organisation keys), within its permissions.
+    Key,
 }
 
 impl OrgAccess {
@@ -54,6 +57,13 @@ impl Services {
                 })
             }
             ActorKind::Anonymous => Err(ORG),
+            ActorKind::ApiKey(key) => {
+                if &key.org_id != org_id {
+                    return Err(ORG);
+                }
+                orgs::get(&mut **tx, org_id).await?.ok_or(ORG)?;
+                Ok(OrgAccess::Key)
+            }
         }
     }
 
@@ -91,6 +101,11 @@ impl Services {
         let project = projects::get(&mut **tx, org_id, project_id)
             .await?
             .ok_or(CoreError::NotFound { what: "project" })?;
+        if let ActorKind::ApiKey(key) = &actor.kind
+            && key.project_id.as_ref().is_some_and(|own| own != project_id)
+        {
+            return Err(CoreError::NotFound { what: "project" });
+        }
         if access == OrgAccess::Member {
             let user_id = actor
                 .user_id()
@@ -100,5 +115,16 @@ impl Services {
             }
         }
         Ok((project, access))
+    }
+}
+
+/// Requires `permission` of an API-key actor (`Forbidden` without it). Other actors are
+/// authorised by their role, elsewhere; for them this passes.
+pub(crate) fn require_key_permission(actor: &Actor, permission: Permission) -> CoreResult<()> {
+    match &actor.kind {
+        ActorKind::ApiKey(key) if !key.permissions.contains(permission) => {
+            Err(CoreError::Forbidden)
+        }
+        _ => Ok(()),
     }
 }

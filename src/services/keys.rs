@@ -3,7 +3,7 @@
 use super::audit::event;
 use super::{Actor, Services};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
-use crate::db::repo::{audit, keys, new_id, projects};
+use crate::db::repo::{audit, key_changes, keys, new_id, projects};
 use crate::domain::duration::MAX_EXPIRY_MS;
 use crate::domain::lifetime::GracePeriod;
 use crate::domain::validation::{self, FieldError};
@@ -327,7 +327,10 @@ impl Services {
         let old = keys::get(&mut *tx, &old.org_id, &old.id)
             .await?
             .ok_or(CoreError::NotFound { what: "key" })?;
+        // The old key's expiry moved: every cache must learn it.
+        self.record_key_change(&mut tx, &old.id, now).await?;
         tx.commit().await?;
+        self.key_cache.invalidate(&old.id);
         tracing::info!(org_id = %old.org_id, old_key_id = %old.id, key_id = %record.id, grace = %grace, "key rotated");
         Ok(RotatedKey {
             created: CreatedKey { record, key },
@@ -361,8 +364,33 @@ impl Services {
         let record = keys::get(&mut *tx, &key.org_id, &key.id)
             .await?
             .ok_or(CoreError::NotFound { what: "key" })?;
+        self.record_key_change(&mut tx, &record.id, now).await?;
         tx.commit().await?;
+        self.key_cache.invalidate(&record.id);
         tracing::info!(org_id = %record.org_id, key_id = %record.id, "key revoked");
         Ok(record)
+    }
+
+    /// Records, inside the change's own transaction, that a key changed: the
+    /// `key_changes` row that other processes on SQLite poll for, and on PostgreSQL a
+    /// NOTIFY that the database delivers to every listening instance when (and only if)
+    /// the transaction commits. The caller drops the key from this instance's cache
+    /// after the commit, before its request returns.
+    pub(super) async fn record_key_change(
+        &self,
+        tx: &mut crate::db::Tx,
+        key_id: &KeyId,
+        now: i64,
+    ) -> CoreResult<()> {
+        key_changes::insert(&mut **tx, key_id, now).await?;
+        if self.db.backend() == crate::db::Backend::Postgres {
+            // Wrapped so the row has an integer column: `sqlx::Any` cannot decode `void`.
+            sqlx::query("SELECT 1 AS sent FROM (SELECT pg_notify($1, $2)) AS n")
+                .bind(super::key_sync::CHANNEL)
+                .bind(key_id.as_str())
+                .execute(&mut **tx)
+                .await?;
+        }
+        Ok(())
     }
 }

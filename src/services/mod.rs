@@ -6,6 +6,8 @@ mod audit;
 mod audit_log;
 mod auth;
 mod authz;
+pub mod key_cache;
+mod key_sync;
 mod keys;
 mod members;
 mod orgs;
@@ -13,14 +15,18 @@ mod projects;
 mod reveal;
 mod startup;
 mod throttle;
+mod verify;
 
 pub use audit_log::AUDIT_PAGE_SIZE;
 pub use auth::{ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, SessionUser, SetupInput, SignedIn};
+pub use key_cache::KeyFacts;
+pub use key_sync::KeySync;
 pub use keys::{CreatedKey, KeyListScope, KeyScope, NewKey, RotatedKey};
 pub use members::{CreatedInvite, INVITE_LIFETIME_MS, MemberView};
 pub use orgs::OrgWithProjects;
 pub use projects::DEFAULT_LOCALE;
 pub use reveal::REVEAL_TTL_MS;
+pub use verify::{Verification, VerifyCode};
 
 use crate::clock::Clock;
 use crate::db::Db;
@@ -37,7 +43,7 @@ pub struct Actor {
     pub user_agent: Option<String>,
 }
 
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 enum ActorKind {
     /// The operator running `gtx-keys` commands on the server: full authority, like
     /// anyone with the database file.
@@ -49,6 +55,20 @@ enum ActorKind {
     },
     /// Nobody yet: first-run setup, sign-in and invite acceptance, before a session exists.
     Anonymous,
+    /// A client of the REST API, authenticated by an API key: confined to the key's
+    /// organisation (and project) and permissions.
+    ApiKey(Arc<KeyFacts>),
+}
+
+impl PartialEq for ActorKind {
+    fn eq(&self, other: &Self) -> bool {
+        match (self, other) {
+            (Self::Operator, Self::Operator) | (Self::Anonymous, Self::Anonymous) => true,
+            (Self::User { id: a, .. }, Self::User { id: b, .. }) => a == b,
+            (Self::ApiKey(a), Self::ApiKey(b)) => a.id == b.id,
+            _ => false,
+        }
+    }
 }
 
 impl Actor {
@@ -82,12 +102,22 @@ impl Actor {
         }
     }
 
+    /// A REST API client authenticated by a live API key.
+    pub fn api_key(key: Arc<KeyFacts>, ip: Option<String>, user_agent: Option<String>) -> Self {
+        Self {
+            kind: ActorKind::ApiKey(key),
+            ip,
+            user_agent,
+        }
+    }
+
     /// The label shown in lists and the audit log.
     pub fn label(&self) -> String {
         match &self.kind {
             ActorKind::Operator => "operator CLI".to_owned(),
             ActorKind::User { email, .. } => email.clone(),
             ActorKind::Anonymous => "anonymous".to_owned(),
+            ActorKind::ApiKey(key) => format!("API key {} ({})", key.name, key.hint),
         }
     }
 
@@ -95,7 +125,7 @@ impl Actor {
     pub fn user_id(&self) -> Option<crate::domain::UserId> {
         match &self.kind {
             ActorKind::User { id, .. } => Some(id.clone()),
-            ActorKind::Operator | ActorKind::Anonymous => None,
+            ActorKind::Operator | ActorKind::Anonymous | ActorKind::ApiKey(_) => None,
         }
     }
 }
@@ -110,6 +140,9 @@ pub struct Services {
     throttle: Arc<throttle::Throttle>,
     hashing: Arc<tokio::sync::Semaphore>,
     reveals: Arc<reveal::RevealStore>,
+    key_cache: Arc<key_cache::KeyCache>,
+    usage: Arc<verify::UsageBuffer>,
+    project_orgs: Arc<verify::ProjectOrgs>,
 }
 
 impl Services {
@@ -125,7 +158,16 @@ impl Services {
             // two at a time, whatever the number of sign-in attempts.
             hashing: Arc::new(tokio::sync::Semaphore::new(2)),
             reveals: Arc::new(reveal::RevealStore::default()),
+            key_cache: Arc::new(key_cache::KeyCache::default()),
+            usage: Arc::new(verify::UsageBuffer::default()),
+            project_orgs: Arc::new(verify::ProjectOrgs::default()),
         }
+    }
+
+    /// Replaces the key cache (size and TTL from configuration; capacity 0 turns it off).
+    pub fn with_key_cache(mut self, cache: key_cache::KeyCache) -> Self {
+        self.key_cache = Arc::new(cache);
+        self
     }
 
     /// Sets the one-time token that first-run setup requires.

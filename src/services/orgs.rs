@@ -56,7 +56,7 @@ impl Services {
         match &actor.kind {
             ActorKind::Operator => Ok(orgs::list_all(self.db.pool()).await?),
             ActorKind::User { id, .. } => Ok(orgs::list_for_user(self.db.pool(), id).await?),
-            ActorKind::Anonymous => Ok(Vec::new()),
+            ActorKind::Anonymous | ActorKind::ApiKey(_) => Ok(Vec::new()),
         }
     }
 
@@ -84,7 +84,7 @@ impl Services {
             (OrgAccess::Member, Some(user_id)) => {
                 projects::list_for_member(&mut *tx, org_id, &user_id).await?
             }
-            (OrgAccess::Member, None) => Vec::new(),
+            (OrgAccess::Member, None) | (OrgAccess::Key, _) => Vec::new(),
             _ => projects::list(&mut *tx, org_id).await?,
         };
         tx.commit().await?;

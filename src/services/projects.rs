@@ -1,10 +1,11 @@
 //! Projects.
 
 use super::audit::event;
+use super::authz::require_key_permission;
 use super::{Actor, ActorKind, Services};
 use crate::db::models::Project;
 use crate::db::repo::{audit, new_id, projects};
-use crate::domain::{OrgId, ProjectId, validation};
+use crate::domain::{OrgId, Permission, ProjectId, validation};
 use crate::error::{CoreError, CoreResult};
 use serde_json::json;
 
@@ -12,7 +13,8 @@ use serde_json::json;
 pub const DEFAULT_LOCALE: &str = "en";
 
 impl Services {
-    /// Creates a project in an organisation (admins).
+    /// Creates a project in an organisation (admins, and organisation keys with
+    /// `project_creation`).
     pub async fn create_project(
         &self,
         actor: &Actor,
@@ -25,7 +27,13 @@ impl Services {
             validation::locale("default_locale", default_locale.unwrap_or(DEFAULT_LOCALE))?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        self.require_admin(&mut tx, actor, org_id).await?;
+        if let ActorKind::ApiKey(_) = &actor.kind {
+            // An organisation key with `project_creation`; never a project key.
+            self.org_access(&mut tx, actor, org_id).await?;
+            require_key_permission(actor, Permission::ProjectCreation)?;
+        } else {
+            self.require_admin(&mut tx, actor, org_id).await?;
+        }
         let project = Project {
             id: ProjectId(new_id()),
             org_id: org_id.clone(),
@@ -71,7 +79,8 @@ impl Services {
         Ok(project)
     }
 
-    /// Renames a project and sets its default locale (admins, and members of the project).
+    /// Renames a project and sets its default locale (admins, members of the project,
+    /// its project keys, and organisation keys with `project_settings`).
     pub async fn update_project(
         &self,
         actor: &Actor,
@@ -87,6 +96,7 @@ impl Services {
         let (before, _) = self
             .require_project(&mut tx, actor, org_id, project_id)
             .await?;
+        require_key_permission(actor, Permission::ProjectSettings)?;
         projects::update(&mut *tx, org_id, project_id, &name, &default_locale).await?;
         audit::insert(
             &mut *tx,

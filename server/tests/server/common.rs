@@ -20,6 +20,11 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, Once};
 use tower::ServiceExt;
 
+/// The server secret of instances that share a database with another instance or the
+/// CLI.
+pub const TEST_SECRET_HEX: &str =
+    "4242424242424242424242424242424242424242424242424242424242424242";
+
 /// A password that passes validation.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -137,6 +142,7 @@ pub struct TestApp {
     /// The one-time first-run setup token, when one is configured.
     pub setup_token: Option<String>,
     router: Router,
+    _key_sync: gtx_core::services::KeySync,
     _dir: tempfile::TempDir,
     pg: Option<PgSchema>,
 }
@@ -153,12 +159,60 @@ impl TestApp {
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("test.sqlite3");
         let db = Db::open_sqlite(&file).await.expect("open sqlite");
-        Self::build(db, dir, Some(file), None, setup_token).await
+        Self::build(
+            db,
+            dir,
+            Some(file),
+            None,
+            setup_token,
+            ServerSecret::generate(),
+        )
+        .await
+    }
+
+    /// On a fresh SQLite data directory that the `gtx-keys` binary can open too: the
+    /// database file where the CLI looks for it, digesting under [`TEST_SECRET_HEX`]
+    /// (pass it to the CLI as `GTX_SERVER_SECRET`).
+    pub async fn sqlite_shared_with_cli() -> Self {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join(gtx_core::db::SQLITE_FILE);
+        let db = Db::open_sqlite(&file).await.expect("open sqlite");
+        let secret = ServerSecret::from_hex(TEST_SECRET_HEX).expect("secret");
+        Self::build(db, dir, Some(file), None, None, secret).await
+    }
+
+    /// The data directory (SQLite file, when on SQLite).
+    pub fn data_dir(&self) -> &std::path::Path {
+        self._dir.path()
+    }
+
+    /// Two instances on one fresh PostgreSQL schema (as two servers behind a load
+    /// balancer): separate pools, caches and listeners; one secret. `None` as for
+    /// [`TestApp::postgres`].
+    pub async fn postgres_pair(test: &str) -> Option<(Self, Self)> {
+        let first = Self::postgres_with_secret(test, TEST_SECRET_HEX).await?;
+        let base = std::env::var("GTX_TEST_DATABASE_URL").ok()?;
+        let schema = first.pg.as_ref().map(|pg| pg.schema.clone())?;
+        let db = Db::connect_postgres(&base, Some(&schema))
+            .await
+            .expect("connect postgres");
+        let secret = ServerSecret::from_hex(TEST_SECRET_HEX).expect("secret");
+        let dir = tempfile::tempdir().expect("tempdir");
+        let second = Self::build(db, dir, None, None, None, secret).await;
+        Some((first, second))
     }
 
     /// On a fresh PostgreSQL schema named after the test, or `None` (with a note) when
     /// `GTX_TEST_DATABASE_URL` is not set outside CI. In CI a missing server fails.
     pub async fn postgres(test: &str) -> Option<Self> {
+        let secret_hex: String = gtx_core::keys::random_bytes::<32>()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Self::postgres_with_secret(test, &secret_hex).await
+    }
+
+    async fn postgres_with_secret(test: &str, secret_hex: &str) -> Option<Self> {
         let Ok(base) = std::env::var("GTX_TEST_DATABASE_URL") else {
             assert!(
                 std::env::var_os("CI").is_none(),
@@ -183,7 +237,8 @@ impl TestApp {
             .await
             .expect("connect postgres");
         let dir = tempfile::tempdir().expect("tempdir");
-        Some(Self::build(db, dir, None, Some(guard), Some(random_token(24))).await)
+        let secret = ServerSecret::from_hex(secret_hex).expect("secret");
+        Some(Self::build(db, dir, None, Some(guard), Some(random_token(24)), secret).await)
     }
 
     async fn build(
@@ -192,15 +247,12 @@ impl TestApp {
         sqlite_file: Option<PathBuf>,
         pg: Option<PgSchema>,
         setup_token: Option<String>,
+        secret: ServerSecret,
     ) -> Self {
         capture_logs();
         db.migrate().await.expect("migrate");
         let clock = ManualClock::new(1_800_000_000_000);
-        let mut services = Services::new(
-            db,
-            Arc::new(ServerSecret::generate()),
-            Arc::new(clock.clone()),
-        );
+        let mut services = Services::new(db, Arc::new(secret), Arc::new(clock.clone()));
         if let Some(token) = &setup_token {
             services = services.with_setup_token(secrecy::SecretString::from(token.clone()));
         }
@@ -213,12 +265,19 @@ impl TestApp {
             leptos_options,
             services: services.clone(),
         });
+        let mut key_sync = services.start_key_sync();
+        // The sync flushes the key cache when it starts following changes: wait for it,
+        // so nothing a test caches is dropped behind its back.
+        tokio::time::timeout(std::time::Duration::from_secs(10), key_sync.ready())
+            .await
+            .expect("key sync ready");
         Self {
             services,
             clock,
             sqlite_file,
             setup_token,
             router,
+            _key_sync: key_sync,
             _dir: dir,
             pg,
         }

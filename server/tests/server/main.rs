@@ -11,6 +11,7 @@
 #[macro_use]
 mod common;
 
+mod api;
 mod authz;
 mod cli;
 mod dashboard;

@@ -7,7 +7,7 @@ use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-const COLUMNS: &str = "id, org_id, project_id, key_type, name, hash_version, hint, permissions, \
+pub(crate) const COLUMNS: &str = "id, org_id, project_id, key_type, name, hash_version, hint, permissions, \
     created_by, created_by_label, created_at, expires_at, revoked_at, revoked_by_label, \
     rotated_from, replaced_by, last_used_at";
 

@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod invites;
+pub mod key_changes;
 pub mod keys;
 pub mod orgs;
 pub mod projects;

@@ -1,0 +1,163 @@
+//! Bearer-key authentication for the platform API: `Authorization: Bearer <key>` and,
+//! for project-scoped calls, `gt-project-id` (the shape of General Translation's API).
+
+use super::error::ApiError;
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
+use gtx_core::domain::{Permission, PermissionSet, ProjectId};
+use gtx_core::services::{Actor, KeyFacts, Services, VerifyCode};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// The project header of the platform API.
+pub const PROJECT_HEADER: &str = "gt-project-id";
+/// Longest accepted `gt-project-id` (ids are 36-character UUIDs).
+const MAX_PROJECT_ID: usize = 128;
+/// What a `gt-project-id` may look like, as the OpenAPI document states it.
+pub const PROJECT_ID_PATTERN: &str = "^[0-9A-Za-z-]{1,128}$";
+
+/// Whether `v` matches [`PROJECT_ID_PATTERN`].
+fn is_project_id(v: &str) -> bool {
+    (1..=MAX_PROJECT_ID).contains(&v.len())
+        && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+}
+
+/// A request authenticated by a live API key. When `gt-project-id` was sent, the key
+/// reaches that project (else the request was refused with 403).
+pub struct ApiKeyAuth {
+    /// The key.
+    pub key: Arc<KeyFacts>,
+    /// The `gt-project-id` header, when sent.
+    pub project: Option<ProjectId>,
+    ip: Option<String>,
+    user_agent: Option<String>,
+}
+
+impl ApiKeyAuth {
+    /// Requires `permission`: 403 naming it otherwise.
+    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
+        let needed: PermissionSet = std::iter::once(permission).collect();
+        let missing = self.key.permissions.missing(&needed);
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(ApiError::missing_permissions(missing))
+        }
+    }
+
+    /// Requires that the key reaches `project_id` (and that `gt-project-id`, if sent,
+    /// names it). Project keys reach their own project; organisation keys are checked
+    /// against the project's organisation by the service, which answers 404 for
+    /// another organisation's project.
+    pub fn require_project(&self, project_id: &ProjectId) -> Result<(), ApiError> {
+        let header_differs = self.project.as_ref().is_some_and(|p| p != project_id);
+        let other_project = self
+            .key
+            .project_id
+            .as_ref()
+            .is_some_and(|p| p != project_id);
+        if header_differs || other_project {
+            return Err(ApiError::wrong_project());
+        }
+        Ok(())
+    }
+
+    /// The actor for service calls (recorded in the audit log as the key's name and hint).
+    pub fn actor(&self) -> Actor {
+        Actor::api_key(
+            Arc::clone(&self.key),
+            self.ip.clone(),
+            self.user_agent.clone(),
+        )
+    }
+}
+
+impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        services: &Arc<Services>,
+    ) -> Result<Self, ApiError> {
+        let key = bearer_key(&parts.headers)?;
+        let project = project_header(&parts.headers)?;
+        let verdict = services
+            .verify_key(key, project.as_ref(), PermissionSet::empty())
+            .await
+            .map_err(ApiError::from)?;
+        let rejected = |code, message: &str| Err(ApiError::unauthorized(code, message));
+        match verdict.code {
+            VerifyCode::Valid => {}
+            VerifyCode::Malformed => {
+                return rejected(
+                    "malformed_key",
+                    "The bearer token is not a GT API key (wrong prefix, length or checksum).",
+                );
+            }
+            VerifyCode::NotFound => return rejected("unknown_key", "The API key does not exist."),
+            VerifyCode::Revoked => return rejected("revoked_key", "The API key was revoked."),
+            VerifyCode::Expired => return rejected("expired_key", "The API key has expired."),
+            VerifyCode::WrongProject => return Err(ApiError::wrong_project()),
+            // No permission was asked for above.
+            VerifyCode::InsufficientPermissions => {
+                return Err(ApiError::missing_permissions(verdict.missing));
+            }
+        }
+        let Some(key) = verdict.key else {
+            return Err(ApiError::internal(&"a valid verdict without its key"));
+        };
+        Ok(Self {
+            key,
+            project,
+            ip: parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|ConnectInfo(addr)| addr.ip().to_string()),
+            user_agent: parts
+                .headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok())
+                .map(|s| s.chars().take(256).collect()),
+        })
+    }
+}
+
+/// The key from `Authorization: Bearer <key>`.
+fn bearer_key(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let Some(value) = headers.get(header::AUTHORIZATION) else {
+        return Err(ApiError::unauthorized(
+            "missing_credentials",
+            "Send the API key as `Authorization: Bearer <key>`.",
+        ));
+    };
+    let token = value
+        .to_str()
+        .ok()
+        .and_then(|v| {
+            let (scheme, token) = v.split_once(' ')?;
+            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+        })
+        .filter(|t| !t.is_empty());
+    token.ok_or_else(|| {
+        ApiError::unauthorized(
+            "invalid_authorization",
+            "The Authorization header must be `Bearer <key>`.",
+        )
+    })
+}
+
+/// The `gt-project-id` header, if sent.
+fn project_header(headers: &HeaderMap) -> Result<Option<ProjectId>, ApiError> {
+    let Some(value) = headers.get(PROJECT_HEADER) else {
+        return Ok(None);
+    };
+    match value.to_str() {
+        Ok(v) if is_project_id(v) => Ok(Some(ProjectId(v.to_owned()))),
+        _ => Err(ApiError::new(
+            axum::http::StatusCode::BAD_REQUEST,
+            "invalid_project_header",
+            "The gt-project-id header must hold a project id.",
+        )),
+    }
+}

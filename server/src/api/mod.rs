@@ -1,0 +1,99 @@
+//! The key API under `/api/v1`: key verification for platform services, and the
+//! platform endpoints that authenticate with `Authorization: Bearer <key>`. Described by
+//! the OpenAPI document at `/api/v1/openapi.json`, generated from the handlers.
+//!
+//! Every answer is JSON (errors included: bad JSON, a wrong content type, an oversized
+//! body, an unknown path) and `Cache-Control: no-store`. The API carries no cookie, so it
+//! skips the session lookup and the same-origin check of the dashboard.
+
+pub mod auth;
+pub mod error;
+mod handlers;
+pub mod types;
+
+use crate::router::MAX_BODY_BYTES;
+use crate::state::AppState;
+use axum::Json;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::routing::{get, post};
+use error::ApiError;
+use gtx_core::services::Services;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+/// The OpenAPI document.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "GT Keys API", description = "Verify API keys and manage projects with them."),
+    paths(
+        handlers::verify,
+        handlers::whoami,
+        handlers::get_project,
+        handlers::update_project,
+        handlers::create_project,
+        handlers::ping,
+    ),
+    modifiers(&BearerScheme),
+)]
+pub struct ApiDoc;
+
+struct BearerScheme;
+
+impl utoipa::Modify for BearerScheme {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A GT API key: gtx-api-…, gtx-dev-… or gtx-org-…"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The routes, to be nested at `/api/v1`. Their state is the services alone, behind one
+/// `Arc`: extracting it costs one reference count, not a clone of every field of
+/// [`AppState`] (the Leptos options among them) on every verify.
+pub fn router(services: Services) -> Router<AppState> {
+    Router::new()
+        .route("/keys/verify", post(handlers::verify))
+        .route("/whoami", get(handlers::whoami))
+        .route("/projects", post(handlers::create_project))
+        .route(
+            "/projects/{project_id}",
+            get(handlers::get_project).patch(handlers::update_project),
+        )
+        .route("/openapi.json", get(openapi_json))
+        .route("/ping", get(handlers::ping))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .with_state(Arc::new(services))
+}
+
+async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> ApiError {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "No such endpoint.")
+}
+
+async fn method_not_allowed() -> ApiError {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "This endpoint does not take that method.",
+    )
+}

@@ -1,0 +1,239 @@
+//! Request and response bodies of the key API, with their OpenAPI schemas.
+
+use gtx_core::db::models::Project;
+use gtx_core::domain::KeyType;
+use gtx_core::services::{KeyFacts, VerifyCode};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// `POST /api/v1/keys/verify`. No `Debug`: it holds a key.
+#[derive(Deserialize, ToSchema)]
+pub struct VerifyRequest {
+    /// The presented key.
+    #[schema(example = "gtx-api-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg1a2B3c")]
+    pub key: String,
+    /// The project the key is being used for (optional).
+    #[serde(default)]
+    pub project_id: Option<String>,
+    /// Permissions the action needs (optional), e.g. `["files:write"]`.
+    #[serde(default)]
+    #[schema(value_type = Option<Vec<PermissionName>>)]
+    pub permissions: Option<Vec<String>>,
+}
+
+/// A permission string.
+#[derive(ToSchema)]
+#[schema(as = PermissionName)]
+#[allow(dead_code)] // only its schema is used
+pub enum PermissionName {
+    /// `files:read`
+    #[schema(rename = "files:read")]
+    FilesRead,
+    /// `files:write` (includes `files:read`)
+    #[schema(rename = "files:write")]
+    FilesWrite,
+    /// `context:read`
+    #[schema(rename = "context:read")]
+    ContextRead,
+    /// `context:write` (includes `context:read`)
+    #[schema(rename = "context:write")]
+    ContextWrite,
+    /// `runtime_translation`
+    #[schema(rename = "runtime_translation")]
+    RuntimeTranslation,
+    /// `translation_queue`
+    #[schema(rename = "translation_queue")]
+    TranslationQueue,
+    /// `project_settings`
+    #[schema(rename = "project_settings")]
+    ProjectSettings,
+    /// `project_creation`
+    #[schema(rename = "project_creation")]
+    ProjectCreation,
+}
+
+/// The verdict of a check.
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Code {
+    /// The key passed every check.
+    Valid,
+    /// Not a well-formed GT key: no database work was done.
+    Malformed,
+    /// No such key.
+    NotFound,
+    /// The key was revoked.
+    Revoked,
+    /// The key expired (or its rotation grace period ended).
+    Expired,
+    /// The key does not reach `project_id`.
+    WrongProject,
+    /// The key lacks some of `permissions` (see `missing_permissions`).
+    InsufficientPermissions,
+}
+
+impl From<VerifyCode> for Code {
+    fn from(code: VerifyCode) -> Self {
+        match code {
+            VerifyCode::Valid => Self::Valid,
+            VerifyCode::Malformed => Self::Malformed,
+            VerifyCode::NotFound => Self::NotFound,
+            VerifyCode::Revoked => Self::Revoked,
+            VerifyCode::Expired => Self::Expired,
+            VerifyCode::WrongProject => Self::WrongProject,
+            VerifyCode::InsufficientPermissions => Self::InsufficientPermissions,
+        }
+    }
+}
+
+/// The answer of `POST /api/v1/keys/verify` (always 200 for a well-formed request).
+#[derive(Serialize, ToSchema)]
+pub struct VerifyResponse {
+    /// Whether the key passed (`code` is `VALID`).
+    pub valid: bool,
+    /// The verdict.
+    pub code: Code,
+    /// The key, when valid.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key: Option<KeyInfo>,
+    /// The requested permissions the key lacks (`INSUFFICIENT_PERMISSIONS`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<PermissionName>>)]
+    pub missing_permissions: Option<Vec<&'static str>>,
+    /// Why the key is malformed (`MALFORMED`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// Scope of a key.
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    /// One project (`gtx-api-`, `gtx-dev-`).
+    Project,
+    /// Every project of the organisation (`gtx-org-`).
+    Organisation,
+}
+
+/// Environment of a project key.
+#[derive(Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Environment {
+    /// `gtx-api-`
+    Production,
+    /// `gtx-dev-`
+    Development,
+}
+
+/// A key's metadata (never the key).
+#[derive(Serialize, ToSchema)]
+pub struct KeyInfo {
+    /// The key's id.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Masked form: prefix, first 4 and last 4 characters.
+    pub hint: String,
+    /// Project or organisation key.
+    pub kind: Kind,
+    /// Production or development (project keys); null for organisation keys.
+    pub environment: Option<Environment>,
+    /// The organisation.
+    pub organisation_id: String,
+    /// The project (project keys); null for organisation keys.
+    pub project_id: Option<String>,
+    /// Effective permissions (`write` includes `read`).
+    #[schema(value_type = Vec<PermissionName>)]
+    pub permissions: Vec<&'static str>,
+    /// Expiry in unix milliseconds; null for never.
+    pub expires_at: Option<i64>,
+}
+
+impl From<&KeyFacts> for KeyInfo {
+    fn from(key: &KeyFacts) -> Self {
+        let (kind, environment) = match key.key_type {
+            KeyType::Production => (Kind::Project, Some(Environment::Production)),
+            KeyType::Development => (Kind::Project, Some(Environment::Development)),
+            KeyType::Organisation => (Kind::Organisation, None),
+        };
+        Self {
+            id: key.id.to_string(),
+            name: key.name.clone(),
+            hint: key.hint.clone(),
+            kind,
+            environment,
+            organisation_id: key.org_id.to_string(),
+            project_id: key.project_id.as_ref().map(ToString::to_string),
+            permissions: key.permissions.iter().map(|p| p.as_str()).collect(),
+            expires_at: key.expires_at,
+        }
+    }
+}
+
+/// A project.
+#[derive(Serialize, ToSchema)]
+pub struct ProjectInfo {
+    /// Id (the `GT_PROJECT_ID`).
+    pub id: String,
+    /// The organisation.
+    pub organisation_id: String,
+    /// Name.
+    pub name: String,
+    /// Default locale (BCP 47).
+    pub default_locale: String,
+    /// Creation time, unix milliseconds.
+    pub created_at: i64,
+}
+
+impl From<Project> for ProjectInfo {
+    fn from(p: Project) -> Self {
+        Self {
+            id: p.id.0,
+            organisation_id: p.org_id.0,
+            name: p.name,
+            default_locale: p.default_locale,
+            created_at: p.created_at,
+        }
+    }
+}
+
+/// `POST /api/v1/projects`.
+#[derive(Deserialize, ToSchema)]
+pub struct NewProject {
+    /// Name: 1 to 100 characters, no control characters, no surrounding whitespace.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f])\S(?:[\s\S]*\S)?$"
+    )]
+    pub name: String,
+    /// Default locale (BCP 47, e.g. `en`, `en-US`, `zh-Hant`); `en` when omitted.
+    #[serde(default)]
+    #[schema(
+        min_length = 2,
+        max_length = 35,
+        pattern = r"^(?![\s\S]*\s)[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$"
+    )]
+    pub default_locale: Option<String>,
+}
+
+/// `PATCH /api/v1/projects/{project_id}`: the fields to change.
+#[derive(Deserialize, ToSchema)]
+pub struct ProjectChanges {
+    /// New name: 1 to 100 characters, no control characters, no surrounding whitespace.
+    #[serde(default)]
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f])\S(?:[\s\S]*\S)?$"
+    )]
+    pub name: Option<String>,
+    /// New default locale (BCP 47, e.g. `en`, `en-US`, `zh-Hant`).
+    #[serde(default)]
+    #[schema(
+        min_length = 2,
+        max_length = 35,
+        pattern = r"^(?![\s\S]*\s)[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$"
+    )]
+    pub default_locale: Option<String>,
+}

@@ -1,0 +1,92 @@
+//! The key lookup on SQLite, done in place.
+//!
+//! sqlx runs every SQLite statement on a worker thread of the connection and hands the
+//! rows back through a channel: two thread switches per query, which cost more than the
+//! query when the key cache misses (a point read by the unique digest index, from the
+//! page cache). This reads on the calling thread instead, with one connection per thread
+//! and file, kept for reuse, and a prepared statement.
+//!
+//! It blocks the async worker for that read, which is why it is only used for this one
+//! query: it never waits for a writer (WAL readers do not, and the busy timeout is zero:
+//! any SQLITE_BUSY falls back to the pool), and it takes microseconds when the pages are
+//! cached. Any error falls back to the ordinary path through the pool.
+
+use super::models::ApiKeyRecord;
+use super::repo::keys::COLUMNS;
+use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
+use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use std::cell::RefCell;
+use std::path::{Path, PathBuf};
+use std::sync::LazyLock;
+use std::time::Duration;
+
+/// Connections a thread keeps (one per database file; tests open many files).
+const PER_THREAD: usize = 4;
+
+static SQL: LazyLock<String> =
+    LazyLock::new(|| format!("SELECT {COLUMNS}, digest FROM api_keys WHERE digest = ?1"));
+
+thread_local! {
+    static CONNECTIONS: RefCell<Vec<(PathBuf, Connection)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The key with this digest and its stored digest, read on this thread.
+pub(crate) fn find_by_digest(
+    path: &Path,
+    digest: &[u8; 32],
+) -> rusqlite::Result<Option<(ApiKeyRecord, Vec<u8>)>> {
+    CONNECTIONS.with(|cell| {
+        let mut connections = cell.borrow_mut();
+        let index = match connections.iter().position(|(p, _)| p == path) {
+            Some(i) => i,
+            None => {
+                let conn = Connection::open_with_flags(
+                    path,
+                    OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+                )?;
+                conn.busy_timeout(Duration::ZERO)?;
+                if connections.len() >= PER_THREAD {
+                    connections.remove(0);
+                }
+                connections.push((path.to_owned(), conn));
+                connections.len() - 1
+            }
+        };
+        let conn = &connections[index].1;
+        let mut statement = conn.prepare_cached(&SQL)?;
+        statement
+            .query_row([digest.as_slice()], |row| {
+                let corrupt = |column: usize| {
+                    rusqlite::Error::FromSqlConversionFailure(
+                        column,
+                        rusqlite::types::Type::Text,
+                        "unreadable value".into(),
+                    )
+                };
+                let key_type: KeyType = row.get::<_, String>(3)?.parse().map_err(|_| corrupt(3))?;
+                let permissions =
+                    PermissionSet::from_bits(row.get(7)?).ok_or_else(|| corrupt(7))?;
+                let record = ApiKeyRecord {
+                    id: KeyId(row.get(0)?),
+                    org_id: OrgId(row.get(1)?),
+                    project_id: row.get::<_, Option<String>>(2)?.map(ProjectId),
+                    key_type,
+                    name: row.get(4)?,
+                    hash_version: row.get(5)?,
+                    hint: row.get(6)?,
+                    permissions,
+                    created_by: row.get::<_, Option<String>>(8)?.map(UserId),
+                    created_by_label: row.get(9)?,
+                    created_at: row.get(10)?,
+                    expires_at: row.get(11)?,
+                    revoked_at: row.get(12)?,
+                    revoked_by_label: row.get(13)?,
+                    rotated_from: row.get::<_, Option<String>>(14)?.map(KeyId),
+                    replaced_by: row.get::<_, Option<String>>(15)?.map(KeyId),
+                    last_used_at: row.get(16)?,
+                };
+                Ok((record, row.get(17)?))
+            })
+            .optional()
+    })
+}

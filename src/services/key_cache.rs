@@ -1,0 +1,284 @@
+//! The in-process cache of key lookups, so a hot verify does no database work.
+//!
+//! Entries are keyed by the key's digest (never the key). Positive entries hold what a
+//! check needs, including `expires_at` and `revoked_at`, so expiry and the end of a
+//! rotation's grace period are decided at each check against the services' clock, cache
+//! or not. Negative entries (digests of checksum-valid keys that do not exist) are kept
+//! in a separate, smaller map, because anyone can mint those.
+//!
+//! Staleness: a change to a key (revoke, rotation) calls [`KeyCache::invalidate`] on the
+//! instance that made it before the change's request returns; other instances hear of it
+//! through NOTIFY (PostgreSQL) or by polling `key_changes` (SQLite). Every entry also
+//! dies after a TTL, the backstop if a notification is ever lost.
+//!
+//! A lookup that misses reads the database and then inserts; an invalidation between the
+//! read and the insert must win, or a revoke could be masked by a stale entry. Every
+//! invalidation bumps a generation number, and an insert is dropped when the generation
+//! moved since the caller read it (both under the write lock).
+
+use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::time::{Duration, Instant};
+
+/// Default number of positive entries.
+pub const DEFAULT_CAPACITY: usize = 200_000;
+/// Default time to live of an entry: the bound on staleness if a notification is lost.
+pub const DEFAULT_TTL: Duration = Duration::from_secs(30);
+
+/// What a check needs to know about a key. No secret: not the key, not its digest.
+#[derive(Debug)]
+pub struct KeyFacts {
+    /// Id.
+    pub id: KeyId,
+    /// Name.
+    pub name: String,
+    /// Production, development or organisation.
+    pub key_type: KeyType,
+    /// Masked form.
+    pub hint: String,
+    /// Organisation.
+    pub org_id: OrgId,
+    /// Project, for project keys.
+    pub project_id: Option<ProjectId>,
+    /// Effective permissions (normalised: write carries read).
+    pub permissions: PermissionSet,
+    /// Expiry (unix ms), if any; rotation shortens it to the grace period's end.
+    pub expires_at: Option<i64>,
+    /// Revocation time, if revoked.
+    pub revoked_at: Option<i64>,
+    /// The last minute (unix ms, floored) recorded as this key's last use, so a hot key
+    /// records its use once a minute rather than on every request.
+    pub(crate) last_used_minute: AtomicI64,
+}
+
+/// The outcome of a cache lookup.
+pub(crate) enum Lookup {
+    /// A live entry for this digest.
+    Hit(Arc<KeyFacts>),
+    /// Known not to exist.
+    Absent,
+    /// Not cached: ask the database.
+    Miss,
+}
+
+#[derive(Default)]
+struct State {
+    positive: HashMap<[u8; 32], (Arc<KeyFacts>, Instant)>,
+    by_id: HashMap<KeyId, [u8; 32]>,
+    negative: HashMap<[u8; 32], Instant>,
+}
+
+/// The cache. Cheap to share behind an `Arc`.
+pub struct KeyCache {
+    state: RwLock<State>,
+    generation: AtomicU64,
+    capacity: usize,
+    negative_capacity: usize,
+    ttl: Duration,
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyCache")
+            .field("capacity", &self.capacity)
+            .field("ttl", &self.ttl)
+            .field("len", &self.len())
+            .finish()
+    }
+}
+
+impl Default for KeyCache {
+    fn default() -> Self {
+        Self::new(DEFAULT_CAPACITY, DEFAULT_TTL)
+    }
+}
+
+impl KeyCache {
+    /// A cache of at most `capacity` keys (0 turns caching off), each kept at most `ttl`.
+    /// Negative entries are bounded separately, at a tenth of that (at least 1,000).
+    pub fn new(capacity: usize, ttl: Duration) -> Self {
+        Self {
+            state: RwLock::default(),
+            generation: AtomicU64::new(0),
+            capacity,
+            negative_capacity: if capacity == 0 {
+                0
+            } else {
+                (capacity / 10).max(1_000)
+            },
+            ttl,
+        }
+    }
+
+    fn read(&self) -> RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> RwLockWriteGuard<'_, State> {
+        self.state.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Looks a digest up.
+    pub(crate) fn lookup(&self, digest: &[u8; 32]) -> Lookup {
+        if self.capacity == 0 {
+            return Lookup::Miss;
+        }
+        let state = self.read();
+        if let Some((facts, at)) = state.positive.get(digest) {
+            if at.elapsed() < self.ttl {
+                return Lookup::Hit(Arc::clone(facts));
+            }
+        } else if let Some(at) = state.negative.get(digest)
+            && at.elapsed() < self.ttl
+        {
+            return Lookup::Absent;
+        }
+        Lookup::Miss
+    }
+
+    /// The current generation: read it before the database, pass it to the insert.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// Caches a key read from the database at `generation`, unless an invalidation
+    /// came in between.
+    pub(crate) fn insert(&self, generation: u64, digest: [u8; 32], facts: &Arc<KeyFacts>) {
+        if self.capacity == 0 {
+            return;
+        }
+        let mut state = self.write();
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if state.positive.len() >= self.capacity && !state.positive.contains_key(&digest) {
+            evict_one(&mut state);
+        }
+        state.negative.remove(&digest);
+        state.by_id.insert(facts.id.clone(), digest);
+        state
+            .positive
+            .insert(digest, (Arc::clone(facts), Instant::now()));
+    }
+
+    /// Remembers that no key has this digest.
+    pub(crate) fn insert_absent(&self, generation: u64, digest: [u8; 32]) {
+        if self.negative_capacity == 0 {
+            return;
+        }
+        let mut state = self.write();
+        if self.generation.load(Ordering::Acquire) != generation {
+            return;
+        }
+        if state.negative.len() >= self.negative_capacity {
+            // Anyone can mint checksum-valid keys: the map is bounded, and when full it
+            // starts over rather than tracking an order.
+            state.negative.clear();
+        }
+        state.negative.insert(digest, Instant::now());
+    }
+
+    /// Drops a key's entry. Every lookup after this returns reads the database.
+    pub fn invalidate(&self, key_id: &KeyId) {
+        let mut state = self.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        if let Some(digest) = state.by_id.remove(key_id) {
+            state.positive.remove(&digest);
+        }
+    }
+
+    /// Drops every entry (after a lost notification channel, when anything may have
+    /// changed unseen).
+    pub fn flush(&self) {
+        let mut state = self.write();
+        self.generation.fetch_add(1, Ordering::AcqRel);
+        state.positive.clear();
+        state.by_id.clear();
+        state.negative.clear();
+    }
+
+    /// Number of cached keys (positive entries).
+    pub fn len(&self) -> usize {
+        self.read().positive.len()
+    }
+
+    /// Whether no key is cached.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// Makes room for one entry: an expired one would be best, but any will do; the TTL
+/// bounds how long anything stays anyway.
+fn evict_one(state: &mut State) {
+    if let Some(digest) = state.positive.keys().next().copied()
+        && let Some((facts, _)) = state.positive.remove(&digest)
+    {
+        state.by_id.remove(&facts.id);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn facts(id: &str) -> Arc<KeyFacts> {
+        Arc::new(KeyFacts {
+            id: KeyId(id.to_owned()),
+            name: "k".to_owned(),
+            key_type: KeyType::Organisation,
+            hint: "gtx-org-aaaa…bbbb".to_owned(),
+            org_id: OrgId("o".to_owned()),
+            project_id: None,
+            permissions: PermissionSet::read_only(),
+            expires_at: None,
+            revoked_at: None,
+            last_used_minute: AtomicI64::new(0),
+        })
+    }
+
+    #[test]
+    fn invalidate_between_read_and_insert_drops_the_insert() {
+        let cache = KeyCache::default();
+        let generation = cache.generation();
+        cache.invalidate(&KeyId("a".to_owned()));
+        cache.insert(generation, [1; 32], &facts("a"));
+        assert!(matches!(cache.lookup(&[1; 32]), Lookup::Miss));
+        cache.insert(cache.generation(), [1; 32], &facts("a"));
+        assert!(matches!(cache.lookup(&[1; 32]), Lookup::Hit(_)));
+        cache.invalidate(&KeyId("a".to_owned()));
+        assert!(matches!(cache.lookup(&[1; 32]), Lookup::Miss));
+    }
+
+    #[test]
+    fn capacity_bounds_both_maps() {
+        let cache = KeyCache::new(2, DEFAULT_TTL);
+        for i in 0..5u8 {
+            cache.insert(cache.generation(), [i; 32], &facts(&i.to_string()));
+        }
+        assert_eq!(cache.len(), 2);
+        for i in 0..=255u8 {
+            for j in 0..5u8 {
+                let mut digest = [0u8; 32];
+                digest[0] = i;
+                digest[1] = j;
+                cache.insert_absent(cache.generation(), digest);
+            }
+        }
+        assert!(cache.read().negative.len() <= 1_000);
+        let off = KeyCache::new(0, DEFAULT_TTL);
+        off.insert(off.generation(), [1; 32], &facts("a"));
+        assert!(matches!(off.lookup(&[1; 32]), Lookup::Miss));
+    }
+
+    #[test]
+    fn entries_die_after_the_ttl() {
+        let cache = KeyCache::new(10, Duration::ZERO);
+        cache.insert(cache.generation(), [1; 32], &facts("a"));
+        cache.insert_absent(cache.generation(), [2; 32]);
+        assert!(matches!(cache.lookup(&[1; 32]), Lookup::Miss));
+        assert!(matches!(cache.lookup(&[2; 32]), Lookup::Miss));
+    }
+}

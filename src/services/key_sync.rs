@@ -1,0 +1,181 @@
+//! Keeping a server's key cache in step with other processes, and writing last-used
+//! times in batches.
+//!
+//! - PostgreSQL: a dedicated connection LISTENs on [`CHANNEL`]; each notification names a
+//!   changed key, which is dropped from the cache. When the connection is lost, the cache
+//!   is flushed once the listener is back (notifications sent meanwhile are gone).
+//! - SQLite: the operator CLI is another process on the same file. A dedicated connection
+//!   polls `PRAGMA data_version` every [`SQLITE_POLL`] (a counter in shared memory that
+//!   moves when another connection commits: no table read), and only when it moved reads
+//!   the new rows of `key_changes`.
+//! - Both: the cache's TTL bounds staleness if anything above fails.
+
+use super::Services;
+use crate::db::Backend;
+use crate::db::repo::key_changes;
+use crate::error::CoreResult;
+use std::time::Duration;
+use tokio::sync::watch;
+use tokio::task::JoinHandle;
+
+/// The NOTIFY channel of key changes; the payload is the key's id.
+pub const CHANNEL: &str = "gtx_key_changed";
+/// How often a SQLite server looks for changes made by other processes.
+pub const SQLITE_POLL: Duration = Duration::from_millis(250);
+/// How often gathered last-used times are written.
+pub const USAGE_FLUSH: Duration = Duration::from_secs(30);
+/// How long `key_changes` rows are kept.
+const CHANGES_KEPT_MS: i64 = 24 * 60 * 60 * 1000;
+/// Wait before reconnecting a lost listener or poller.
+const RETRY: Duration = Duration::from_secs(1);
+
+/// The background tasks of a serving instance. Dropping this stops them.
+#[derive(Debug)]
+pub struct KeySync {
+    tasks: Vec<JoinHandle<()>>,
+    ready: watch::Receiver<bool>,
+}
+
+impl KeySync {
+    /// Resolves once changes from other processes are being followed (the LISTEN is in
+    /// place, or the poller has its starting point). The cache is flushed just before,
+    /// so entries cached earlier do not survive it; tests wait for this first.
+    pub async fn ready(&mut self) {
+        let _ = self.ready.wait_for(|ready| *ready).await;
+    }
+}
+
+impl Drop for KeySync {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl Services {
+    /// Starts the tasks that keep this instance's key cache in step with other
+    /// processes and write last-used times every [`USAGE_FLUSH`]. Needs a Tokio runtime.
+    /// Call [`Services::flush_last_used`] once more at shutdown.
+    pub fn start_key_sync(&self) -> KeySync {
+        let watcher = self.clone();
+        let (ready_tx, ready) = watch::channel(false);
+        let watch = match self.db.backend() {
+            Backend::Postgres => {
+                tokio::spawn(async move { watcher.listen_for_changes(ready_tx).await })
+            }
+            Backend::Sqlite => {
+                tokio::spawn(async move { watcher.poll_for_changes(ready_tx).await })
+            }
+        };
+        let flusher = self.clone();
+        let flush = tokio::spawn(async move {
+            let mut every = tokio::time::interval(USAGE_FLUSH);
+            every.tick().await;
+            loop {
+                every.tick().await;
+                if let Err(e) = flusher.flush_last_used().await {
+                    tracing::warn!(error = %e, "could not write last-used times");
+                }
+                let before = flusher.now() - CHANGES_KEPT_MS;
+                if let Err(e) = key_changes::prune(flusher.db.pool(), before).await {
+                    tracing::warn!(error = %e, "could not prune key changes");
+                }
+            }
+        });
+        KeySync {
+            tasks: vec![watch, flush],
+            ready,
+        }
+    }
+
+    async fn listen_for_changes(&self, ready: watch::Sender<bool>) {
+        use secrecy::ExposeSecret;
+        let Some(url) = self.db.postgres_url().map(|u| u.expose_secret().to_owned()) else {
+            return;
+        };
+        loop {
+            let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
+                Ok(l) => l,
+                Err(e) => {
+                    tracing::warn!(error = %e, "key-change listener cannot connect; retrying");
+                    tokio::time::sleep(RETRY).await;
+                    continue;
+                }
+            };
+            if let Err(e) = listener.listen(CHANNEL).await {
+                tracing::warn!(error = %e, "key-change listener cannot LISTEN; retrying");
+                tokio::time::sleep(RETRY).await;
+                continue;
+            }
+            // Changes made while nobody listened are unknown: start from an empty cache.
+            self.key_cache.flush();
+            ready.send_replace(true);
+            tracing::debug!("listening for key changes");
+            loop {
+                match listener.try_recv().await {
+                    Ok(Some(note)) => {
+                        self.key_cache
+                            .invalidate(&crate::domain::KeyId(note.payload().to_owned()));
+                    }
+                    Ok(None) => {
+                        // The connection dropped and was re-established (LISTEN included).
+                        tracing::warn!("key-change listener reconnected; flushing the key cache");
+                        self.key_cache.flush();
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "key-change listener failed; reconnecting");
+                        self.key_cache.flush();
+                        tokio::time::sleep(RETRY).await;
+                        break;
+                    }
+                }
+            }
+        }
+    }
+
+    async fn poll_for_changes(&self, ready: watch::Sender<bool>) {
+        loop {
+            if let Err(e) = self.poll_session(&ready).await {
+                tracing::warn!(error = %e, "key-change poller failed; restarting");
+            }
+            self.key_cache.flush();
+            tokio::time::sleep(RETRY).await;
+        }
+    }
+
+    /// Polls on one connection of its own (taken out of the pool for good, so the pool's
+    /// size and shutdown are unaffected) until an error.
+    async fn poll_session(&self, ready: &watch::Sender<bool>) -> CoreResult<()> {
+        use sqlx::Row;
+        let mut conn = self.db.pool().acquire().await?.detach();
+        let mut seen = key_changes::latest_seq(&mut conn).await?;
+        // Whatever changed before `seen` is unknown to the cache: start it afresh.
+        self.key_cache.flush();
+        ready.send_replace(true);
+        let mut version: i64 = -1;
+        let mut every = tokio::time::interval(SQLITE_POLL);
+        every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            every.tick().await;
+            let now: i64 = sqlx::query("PRAGMA data_version")
+                .fetch_one(&mut conn)
+                .await?
+                .try_get(0)?;
+            if now == version {
+                continue;
+            }
+            version = now;
+            loop {
+                let changes = key_changes::since(&mut conn, seen, 1_000).await?;
+                let Some((last, _)) = changes.last() else {
+                    break;
+                };
+                seen = *last;
+                for (_, key_id) in &changes {
+                    self.key_cache.invalidate(key_id);
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,314 @@
+//! Checking a presented key: is it real, live, for this project, and allowed to do this?
+//!
+//! The format check (prefix, length, alphabet, CRC32) runs first and alone decides a
+//! malformed key: no digest, no cache, no database. A well-formed key is digested
+//! (HMAC-SHA256) and looked up in the [`KeyCache`](super::key_cache::KeyCache), then the
+//! database. Status is decided at every check against the services' clock, so an expiry
+//! or the end of a rotation's grace period takes effect on time from the cache too.
+
+use super::Services;
+use super::key_cache::{KeyFacts, Lookup};
+use crate::db::models::ApiKeyRecord;
+use crate::db::repo::{keys, projects};
+use crate::domain::{KeyFormatError, KeyId, KeyStatus, OrgId, ParsedKey, PermissionSet, ProjectId};
+use crate::error::CoreResult;
+use crate::keys::KeyDigest;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// The verdict of a check, in the order they are decided.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VerifyCode {
+    /// The key is live, reaches the project, and holds every required permission.
+    Valid,
+    /// Not a well-formed GT key (prefix, length, alphabet or checksum).
+    Malformed,
+    /// Well-formed, but no such key.
+    NotFound,
+    /// The key was revoked.
+    Revoked,
+    /// The key's expiry (or its rotation's grace period) has passed.
+    Expired,
+    /// The key does not reach the named project.
+    WrongProject,
+    /// The key lacks a required permission.
+    InsufficientPermissions,
+}
+
+impl VerifyCode {
+    /// Every code, in precedence order.
+    pub const ALL: [VerifyCode; 7] = [
+        Self::Valid,
+        Self::Malformed,
+        Self::NotFound,
+        Self::Revoked,
+        Self::Expired,
+        Self::WrongProject,
+        Self::InsufficientPermissions,
+    ];
+
+    /// The code as the API spells it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Valid => "VALID",
+            Self::Malformed => "MALFORMED",
+            Self::NotFound => "NOT_FOUND",
+            Self::Revoked => "REVOKED",
+            Self::Expired => "EXPIRED",
+            Self::WrongProject => "WRONG_PROJECT",
+            Self::InsufficientPermissions => "INSUFFICIENT_PERMISSIONS",
+        }
+    }
+}
+
+/// The result of a check.
+#[derive(Debug)]
+pub struct Verification {
+    /// The verdict.
+    pub code: VerifyCode,
+    /// The key, once it was found (every code after `NotFound`).
+    pub key: Option<Arc<KeyFacts>>,
+    /// Why the key is malformed, for `Malformed`.
+    pub malformed: Option<KeyFormatError>,
+    /// The required permissions the key lacks, for `InsufficientPermissions`.
+    pub missing: PermissionSet,
+}
+
+impl Verification {
+    fn code(code: VerifyCode, key: Option<Arc<KeyFacts>>) -> Self {
+        Self {
+            code,
+            key,
+            malformed: None,
+            missing: PermissionSet::empty(),
+        }
+    }
+
+    /// Whether the key passed.
+    pub fn is_valid(&self) -> bool {
+        self.code == VerifyCode::Valid
+    }
+}
+
+/// Last-used times gathered in memory (key → minute), written in batches.
+#[derive(Debug, Default)]
+pub(crate) struct UsageBuffer {
+    pending: Mutex<HashMap<KeyId, i64>>,
+}
+
+/// Projects never move between organisations: which organisation a project belongs to
+/// can be cached without invalidation. Bounded: cleared when full.
+#[derive(Debug, Default)]
+pub(crate) struct ProjectOrgs {
+    map: RwLock<HashMap<ProjectId, OrgId>>,
+}
+
+const PROJECT_ORGS_CAPACITY: usize = 100_000;
+/// Last-used writes per transaction, so a large batch never holds SQLite's write lock long.
+const USAGE_CHUNK: usize = 500;
+/// One minute in ms: last-used precision.
+const MINUTE_MS: i64 = 60_000;
+
+impl KeyFacts {
+    fn from_record(record: &ApiKeyRecord) -> Self {
+        Self {
+            id: record.id.clone(),
+            name: record.name.clone(),
+            key_type: record.key_type,
+            hint: record.hint.clone(),
+            org_id: record.org_id.clone(),
+            project_id: record.project_id.clone(),
+            permissions: record.permissions,
+            expires_at: record.expires_at,
+            revoked_at: record.revoked_at,
+            last_used_minute: AtomicI64::new(record.last_used_at.unwrap_or(0)),
+        }
+    }
+}
+
+impl Services {
+    /// Checks `key`: that it exists and is live, that it reaches `project_id` (when
+    /// given), and that it holds every permission in `required`. Codes are decided in the
+    /// order of [`VerifyCode::ALL`]. Records the key's use (to the minute) when it is live.
+    // Debug level: at info this span would cost every verify a little, for nothing.
+    #[tracing::instrument(level = "debug", skip_all)]
+    pub async fn verify_key(
+        &self,
+        key: &str,
+        project_id: Option<&ProjectId>,
+        required: PermissionSet,
+    ) -> CoreResult<Verification> {
+        let parsed = match ParsedKey::parse(key) {
+            Ok(parsed) => parsed,
+            Err(reason) => {
+                let mut verdict = Verification::code(VerifyCode::Malformed, None);
+                verdict.malformed = Some(reason);
+                return Ok(verdict);
+            }
+        };
+        let digest = self.secret.digest(parsed.expose());
+        let Some(facts) = self.find_key(&digest).await? else {
+            return Ok(Verification::code(VerifyCode::NotFound, None));
+        };
+        let now = self.now();
+        match KeyStatus::at(now, facts.expires_at, facts.revoked_at) {
+            KeyStatus::Revoked => return Ok(Verification::code(VerifyCode::Revoked, Some(facts))),
+            KeyStatus::Expired => return Ok(Verification::code(VerifyCode::Expired, Some(facts))),
+            KeyStatus::Active | KeyStatus::Expiring => {}
+        }
+        self.record_use(&facts, now);
+        if let Some(project_id) = project_id
+            && !self.reaches_project(&facts, project_id).await?
+        {
+            return Ok(Verification::code(VerifyCode::WrongProject, Some(facts)));
+        }
+        let missing = facts.permissions.missing(&required);
+        if !missing.is_empty() {
+            let mut verdict = Verification::code(VerifyCode::InsufficientPermissions, Some(facts));
+            verdict.missing = missing;
+            return Ok(verdict);
+        }
+        Ok(Verification::code(VerifyCode::Valid, Some(facts)))
+    }
+
+    /// The key with this digest: from the cache, else from the database (then cached).
+    async fn find_key(&self, digest: &KeyDigest) -> CoreResult<Option<Arc<KeyFacts>>> {
+        match self.key_cache.lookup(&digest.0) {
+            Lookup::Hit(facts) => return Ok(Some(facts)),
+            Lookup::Absent => return Ok(None),
+            Lookup::Miss => {}
+        }
+        // Read the generation before the database: an invalidation after this point
+        // stops the insert below.
+        let generation = self.key_cache.generation();
+        let found = self.db.find_key_by_digest(&digest.0).await?;
+        let record = found.and_then(|(record, stored)| {
+            // The index matched on equality; confirm in constant time all the same.
+            KeyDigest::from_slice(&stored)
+                .is_some_and(|stored| stored.ct_eq(digest))
+                .then_some(record)
+        });
+        match record {
+            Some(record) => {
+                let facts = Arc::new(KeyFacts::from_record(&record));
+                self.key_cache.insert(generation, digest.0, &facts);
+                Ok(Some(facts))
+            }
+            None => {
+                self.key_cache.insert_absent(generation, digest.0);
+                Ok(None)
+            }
+        }
+    }
+
+    /// Whether a key reaches a project: a project key only its own project, an
+    /// organisation key every project of its organisation.
+    async fn reaches_project(&self, key: &KeyFacts, project_id: &ProjectId) -> CoreResult<bool> {
+        if let Some(own) = &key.project_id {
+            return Ok(own == project_id);
+        }
+        Ok(self.project_org(project_id).await?.as_ref() == Some(&key.org_id))
+    }
+
+    /// The organisation a project belongs to (cached: it never changes).
+    pub(crate) async fn project_org(&self, project_id: &ProjectId) -> CoreResult<Option<OrgId>> {
+        if let Some(org) = self
+            .project_orgs
+            .map
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(project_id)
+        {
+            return Ok(Some(org.clone()));
+        }
+        let Some(project) = projects::get_unscoped(self.db.pool(), project_id).await? else {
+            return Ok(None);
+        };
+        let mut map = self
+            .project_orgs
+            .map
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if map.len() >= PROJECT_ORGS_CAPACITY {
+            map.clear();
+        }
+        map.insert(project.id, project.org_id.clone());
+        Ok(Some(project.org_id))
+    }
+
+    /// Notes a live key's use, once per key and minute.
+    fn record_use(&self, key: &KeyFacts, now: i64) {
+        let minute = now - now.rem_euclid(MINUTE_MS);
+        // A plain load first: the common case (already noted this minute) writes nothing
+        // to memory that other threads share.
+        if key.last_used_minute.load(Ordering::Relaxed) >= minute
+            || key.last_used_minute.fetch_max(minute, Ordering::Relaxed) >= minute
+        {
+            return;
+        }
+        let mut pending = self.usage.pending.lock().unwrap_or_else(|e| e.into_inner());
+        match pending.get_mut(&key.id) {
+            Some(slot) => *slot = (*slot).max(minute),
+            None => {
+                pending.insert(key.id.clone(), minute);
+            }
+        }
+    }
+
+    /// Writes the gathered last-used times (in transactions of a few hundred keys).
+    /// Returns how many keys were written. The server calls this every 30 seconds and
+    /// at shutdown; tests call it directly.
+    pub async fn flush_last_used(&self) -> CoreResult<usize> {
+        let batch: Vec<(KeyId, i64)> = {
+            let mut pending = self.usage.pending.lock().unwrap_or_else(|e| e.into_inner());
+            pending.drain().collect()
+        };
+        for chunk in batch.chunks(USAGE_CHUNK) {
+            let written = async {
+                let mut tx = self.db.begin().await?;
+                for (id, minute) in chunk {
+                    keys::touch_last_used(&mut *tx, id, *minute).await?;
+                }
+                tx.commit().await?;
+                CoreResult::Ok(())
+            }
+            .await;
+            if let Err(e) = written {
+                // Put the unwritten times back for the next round.
+                let mut pending = self.usage.pending.lock().unwrap_or_else(|e| e.into_inner());
+                for (id, minute) in chunk {
+                    let slot = pending.entry(id.clone()).or_insert(*minute);
+                    *slot = (*slot).max(*minute);
+                }
+                return Err(e);
+            }
+        }
+        Ok(batch.len())
+    }
+
+    /// Tells every cache that a key changed (revoked, rotated, permissions changed).
+    /// Call it after the change's transaction committed and before the request returns:
+    /// this instance's cache forgets the key at once; other processes on SQLite see the
+    /// `key_changes` row within their poll interval; other instances on PostgreSQL get a
+    /// NOTIFY. If recording the change fails, it is logged: this instance is still right,
+    /// and the others' TTL bounds their staleness.
+    pub async fn key_changed(&self, key_id: &KeyId) {
+        self.key_cache.invalidate(key_id);
+        if let Err(e) = self.announce_key_change(key_id).await {
+            tracing::error!(key_id = %key_id, error = %e, "could not announce a key change to other instances");
+        }
+    }
+
+    async fn announce_key_change(&self, key_id: &KeyId) -> CoreResult<()> {
+        let mut tx = self.db.begin().await?;
+        self.record_key_change(&mut tx, key_id, self.now()).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The key cache (for the server's background sync and for tests).
+    pub fn key_cache(&self) -> &super::key_cache::KeyCache {
+        &self.key_cache
+    }
+}
