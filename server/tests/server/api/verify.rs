@@ -3,6 +3,7 @@
 use super::{World, code_of, org_key, project_key, verify};
 use crate::common::{TestApp, captured_logs, contains_bytes};
 use gtx_core::db::repo::keys;
+use gtx_core::domain::lifetime::GracePeriod;
 use gtx_core::domain::{KeyType, PermissionSet};
 use gtx_core::services::Actor;
 use serde_json::json;
@@ -271,28 +272,31 @@ async fn expiry_ends_on_time_from_the_cache(app: &TestApp) {
 
 async fn rotation_grace_period_ends_on_time(app: &TestApp) {
     let w = World::build(app).await;
+    // Cached as valid, with no expiry.
     assert_eq!(code_of(app, &w.prod.text, None, &[]).await, "VALID");
-    // A rotation as `Services::rotate_key` makes it: the replacement, then the old key
-    // marked as replaced with its expiry cut to the end of the grace period.
-    let replacement = project_key(app, &w.project, KeyType::Production, "prod 2", None).await;
-    let grace_end = app.services.now() + HOUR_MS;
-    let marked = keys::mark_replaced(
-        app.services.db().pool(),
-        &w.org,
-        &w.prod.id,
-        &replacement.id,
-        grace_end,
-    )
-    .await
-    .expect("mark replaced");
-    assert!(marked);
-    app.services.key_changed(&w.prod.id).await;
+    let rotated = app
+        .services
+        .rotate_key(&Actor::operator(), &w.prod.id, GracePeriod::OneHour)
+        .await
+        .expect("rotate");
+    let replacement = rotated.created.key.expose().to_owned();
     assert_eq!(code_of(app, &w.prod.text, None, &[]).await, "VALID");
+    assert_eq!(code_of(app, &replacement, None, &[]).await, "VALID");
     app.clock.advance(HOUR_MS - 1);
     assert_eq!(code_of(app, &w.prod.text, None, &[]).await, "VALID");
     app.clock.advance(1);
     assert_eq!(code_of(app, &w.prod.text, None, &[]).await, "EXPIRED");
-    assert_eq!(code_of(app, &replacement.text, None, &[]).await, "VALID");
+    assert_eq!(code_of(app, &replacement, None, &[]).await, "VALID");
+}
+
+async fn rotation_with_no_grace_ends_the_cached_key_at_once(app: &TestApp) {
+    let w = World::build(app).await;
+    assert_eq!(code_of(app, &w.dev.text, None, &[]).await, "VALID");
+    app.services
+        .rotate_key(&Actor::operator(), &w.dev.id, GracePeriod::Now)
+        .await
+        .expect("rotate");
+    assert_eq!(code_of(app, &w.dev.text, None, &[]).await, "EXPIRED");
 }
 
 async fn malformed_keys_and_cache_hits_touch_no_database(app: &TestApp) {
@@ -354,6 +358,7 @@ on_both_backends!(
     revoke_fails_the_very_next_request,
     expiry_ends_on_time_from_the_cache,
     rotation_grace_period_ends_on_time,
+    rotation_with_no_grace_ends_the_cached_key_at_once,
     malformed_keys_and_cache_hits_touch_no_database,
     last_used_is_written_in_batches_to_the_minute,
 );
