@@ -13,6 +13,7 @@ mod common;
 
 mod storage {
     mod audit;
+    mod key_changes;
     mod keys;
     mod migrations;
     mod orgs;
