@@ -208,6 +208,43 @@ pub async fn ping() -> &'static str {
     "pong"
 }
 
+/// The same plaintext answer to a POST, after reading its body (up to the API's body
+/// limit): the benchmark's baseline for requests shaped like a verify (same method,
+/// headers and body size), so a ratio against it measures what verifying costs and not
+/// the difference between a GET and a POST on the client and the server.
+#[utoipa::path(
+    post,
+    path = "/api/v1/ping",
+    tag = "meta",
+    request_body(content = serde_json::Value, description = "Anything (ignored)", content_type = "application/json"),
+    responses(
+        (status = 200, description = "`pong`", body = String, content_type = "text/plain"),
+        (status = 400, description = "No body", body = ErrorBody),
+        (status = 413, description = "Over 64 KiB", body = ErrorBody),
+    )
+)]
+pub async fn ping_post(
+    body: Result<axum::body::Bytes, axum::extract::rejection::BytesRejection>,
+) -> Result<&'static str, ApiError> {
+    // Read, then ignored: the point is to pay for receiving it.
+    let body = body.map_err(|e| {
+        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "body_too_large"
+        } else {
+            "unreadable_body"
+        };
+        ApiError::new(e.status(), code, e.body_text())
+    })?;
+    if body.is_empty() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "empty_body",
+            "Send a body: this endpoint reads it and answers pong.",
+        ));
+    }
+    Ok("pong")
+}
+
 /// The API takes names and locales exactly as the OpenAPI document describes them: the
 /// services trim what the dashboard's forms send, but here surrounding whitespace is an
 /// error rather than something silently changed.

@@ -36,6 +36,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         handlers::update_project,
         handlers::create_project,
         handlers::ping,
+        handlers::ping_post,
     ),
     modifiers(&BearerScheme),
 )]
@@ -71,7 +72,7 @@ pub fn router(services: Services) -> Router<AppState> {
             get(handlers::get_project).patch(handlers::update_project),
         )
         .route("/openapi.json", get(openapi_json))
-        .route("/ping", get(handlers::ping))
+        .route("/ping", get(handlers::ping).post(handlers::ping_post))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -90,4 +90,22 @@ async fn verify_rejects_bad_bodies_with_json_errors(app: &TestApp) {
     assert_eq!(reply.header("cache-control"), Some("no-store"));
 }
 
+#[tokio::test]
+async fn ping_post_reads_the_body_and_refuses_none_or_too_much() {
+    let app = TestApp::sqlite().await;
+    let post = |body: Body| {
+        Request::post("/api/v1/ping")
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(body)
+            .expect("request")
+    };
+    let reply = app.send(post(Body::from("{\"key\":\"x\"}"))).await;
+    assert_eq!(reply.status, 200, "{}", reply.body);
+    assert_eq!(reply.body, "pong");
+    assert_error(&app.send(post(Body::empty())).await, 400, "empty_body");
+    let reply = app.send(post(Body::from(vec![b'x'; 70 * 1024]))).await;
+    assert_error(&reply, 413, "body_too_large");
+    app.close().await;
+}
+
 on_both_backends!(verify_rejects_bad_bodies_with_json_errors);
