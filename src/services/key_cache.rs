@@ -51,6 +51,10 @@ pub struct KeyFacts {
     /// The last minute (unix ms, floored) recorded as this key's last use, so a hot key
     /// records its use once a minute rather than on every request.
     pub(crate) last_used_minute: AtomicI64,
+    /// This key's metadata as the API answers it (JSON), made once by the API on the
+    /// first valid check and kept as long as these facts are: a hot verify then copies
+    /// bytes instead of building and serialising the same object again. Never the key.
+    pub answer_json: std::sync::OnceLock<Box<str>>,
 }
 
 /// The outcome of a cache lookup.
@@ -236,6 +240,7 @@ mod tests {
             expires_at: None,
             revoked_at: None,
             last_used_minute: AtomicI64::new(0),
+            answer_json: std::sync::OnceLock::new(),
         })
     }
 

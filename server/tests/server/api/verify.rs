@@ -270,6 +270,35 @@ async fn expiry_ends_on_time_from_the_cache(app: &TestApp) {
     assert_eq!(code_of(app, &key.text, None, &[]).await, "EXPIRED");
 }
 
+async fn verify_valid_answer_is_the_documented_object_every_time(app: &TestApp) {
+    let w = World::build(app).await;
+    let record = keys::get(app.services.db().pool(), &w.org, &w.prod.id)
+        .await
+        .expect("get")
+        .expect("key");
+    let expected = json!({
+        "valid": true,
+        "code": "VALID",
+        "key": {
+            "id": w.prod.id.as_str(),
+            "name": "prod",
+            "hint": record.hint,
+            "kind": "project",
+            "environment": "production",
+            "organisation_id": w.org.as_str(),
+            "project_id": w.project.as_str(),
+            "permissions": PermissionSet::project_key().to_strings(),
+            "expires_at": null,
+        }
+    });
+    // The first answer makes the key's part, the next ones copy it: the same object.
+    let first = verify(app, json!({ "key": w.prod.text })).await;
+    let second = verify(app, json!({ "key": w.prod.text })).await;
+    assert_eq!(first.header("content-type"), Some("application/json"));
+    assert_eq!(first.json(), expected);
+    assert_eq!(second.body, first.body);
+}
+
 async fn rotation_grace_period_ends_on_time(app: &TestApp) {
     let w = World::build(app).await;
     // Cached as valid, with no expiry.
@@ -357,6 +386,7 @@ on_both_backends!(
     verify_project_key_reaches_only_its_own_project,
     revoke_fails_the_very_next_request,
     expiry_ends_on_time_from_the_cache,
+    verify_valid_answer_is_the_documented_object_every_time,
     rotation_grace_period_ends_on_time,
     rotation_with_no_grace_ends_the_cached_key_at_once,
     malformed_keys_and_cache_hits_touch_no_database,
