@@ -381,23 +381,29 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
     );
     let database = database_bytes(app).await;
     for (what, secret) in secrets {
-        assert!(
-            !contains_bytes(&logs, secret.as_bytes()),
-            "the {what} was logged"
-        );
-        assert!(
-            !contains_bytes(&database, secret.as_bytes()),
-            "the {what} was stored"
-        );
-        let hex = hex_lower(secret.as_bytes());
-        assert!(
-            !contains_bytes(&database, hex.as_bytes()),
-            "the {what} was stored (as bytes)"
-        );
+        assert_secret_absent(what, secret, &logs, &database);
     }
 }
 
-pub fn hex_lower(bytes: &[u8]) -> String {
+/// Asserts that `secret` is neither in the logs nor in the database, as text or as the
+/// hex of its bytes.
+pub fn assert_secret_absent(what: &str, secret: &str, logs: &[u8], database: &[u8]) {
+    assert!(
+        !contains_bytes(logs, secret.as_bytes()),
+        "the {what} was logged"
+    );
+    assert!(
+        !contains_bytes(database, secret.as_bytes()),
+        "the {what} was stored"
+    );
+    let hex = hex_lower(secret.as_bytes());
+    assert!(
+        !contains_bytes(database, hex.as_bytes()),
+        "the {what} was stored (as bytes)"
+    );
+}
+
+fn hex_lower(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
