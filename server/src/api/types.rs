@@ -9,8 +9,9 @@ use utoipa::ToSchema;
 /// `POST /api/v1/keys/verify`. No `Debug`: it holds a key.
 #[derive(Deserialize, ToSchema)]
 pub struct VerifyRequest {
-    /// The presented key.
-    #[schema(example = "gtx-api-AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg1a2B3c")]
+    /// The presented key: `gtx-api-`, `gtx-dev-` or `gtx-org-` and 49 base62 characters
+    /// (43 random, 6 of checksum).
+    #[schema(example = "gtx-api-<49 base62 characters>")]
     pub key: String,
     /// The project the key is being used for (optional).
     #[serde(default)]
