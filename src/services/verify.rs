@@ -288,26 +288,6 @@ impl Services {
         Ok(batch.len())
     }
 
-    /// Tells every cache that a key changed (revoked, rotated, permissions changed).
-    /// Call it after the change's transaction committed and before the request returns:
-    /// this instance's cache forgets the key at once; other processes on SQLite see the
-    /// `key_changes` row within their poll interval; other instances on PostgreSQL get a
-    /// NOTIFY. If recording the change fails, it is logged: this instance is still right,
-    /// and the others' TTL bounds their staleness.
-    pub async fn key_changed(&self, key_id: &KeyId) {
-        self.key_cache.invalidate(key_id);
-        if let Err(e) = self.announce_key_change(key_id).await {
-            tracing::error!(key_id = %key_id, error = %e, "could not announce a key change to other instances");
-        }
-    }
-
-    async fn announce_key_change(&self, key_id: &KeyId) -> CoreResult<()> {
-        let mut tx = self.db.begin().await?;
-        self.record_key_change(&mut tx, key_id, self.now()).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The key cache (for the server's background sync and for tests).
     pub fn key_cache(&self) -> &super::key_cache::KeyCache {
         &self.key_cache
