@@ -1,16 +1,15 @@
 //! Rotation: the replacement keeps name, type, scope and permissions; the old key lives
 //! on for the grace period (never past its own expiry) and then stops by itself.
 
+use super::services::setup;
 use crate::common::{T0, TestDb, audit_of, operator};
-use gtx_core::clock::ManualClock;
-use gtx_core::db::models::{Organisation, Project};
+use gtx_core::db::models::Project;
 use gtx_core::db::repo::keys;
 use gtx_core::domain::lifetime::GracePeriod;
 use gtx_core::domain::status::DAY_MS;
 use gtx_core::domain::time::HOUR_MS;
 use gtx_core::domain::{KeyId, KeyStatus, KeyType, ParsedKey, Permission, PermissionSet};
 use gtx_core::error::CoreError;
-use gtx_core::keys::ServerSecret;
 use gtx_core::services::{CreatedKey, KeyScope, NewKey, Services};
 
 both_backends!(
@@ -25,16 +24,6 @@ both_backends!(
     rotate_key_with_unknown_id_is_not_found,
     rotate_key_writes_its_audit_event_without_the_keys,
 );
-
-async fn setup(t: &TestDb) -> (Services, ManualClock, Organisation, Project) {
-    let (svc, clock) = t.services(ServerSecret::generate());
-    let org = svc.create_org(&operator(), "Acme").await.unwrap();
-    let project = svc
-        .create_project(&operator(), &org.id, "Website", None)
-        .await
-        .unwrap();
-    (svc, clock, org, project)
-}
 
 async fn project_key(svc: &Services, project: &Project, expires_at: Option<i64>) -> CreatedKey {
     named_key(svc, project, "CI deploy", expires_at).await

@@ -69,7 +69,7 @@ fn new_key(scope: KeyScope, name: &str) -> NewKey {
 }
 
 /// Services with an organisation "Acme" and its project "Website".
-async fn setup(
+pub(crate) async fn setup(
     t: &TestDb,
 ) -> (
     Services,
