@@ -35,6 +35,21 @@ pub enum KeyFormatError {
     ChecksumMismatch,
 }
 
+impl KeyFormatError {
+    /// Every reason, in the order the format check finds them.
+    pub const ALL: [Self; 4] = [
+        Self::UnknownPrefix,
+        Self::WrongLength,
+        Self::InvalidCharacter,
+        Self::ChecksumMismatch,
+    ];
+
+    /// The reason's place in [`Self::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+}
+
 /// A key that passed the format check. It borrows the presented text: holding it does
 /// not copy the secret anywhere.
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -119,6 +134,13 @@ fn encode_checksum(mut crc: u32) -> [u8; CHECKSUM_LEN] {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn index_matches_place_in_all() {
+        for (i, reason) in KeyFormatError::ALL.into_iter().enumerate() {
+            assert_eq!(reason.index(), i, "{reason:?}");
+        }
+    }
 
     fn key_from(key_type: KeyType, secret: &str) -> String {
         with_checksum(&format!("{}{secret}", key_type.prefix()))

@@ -48,6 +48,11 @@ impl VerifyCode {
         Self::InsufficientPermissions,
     ];
 
+    /// The code's place in [`Self::ALL`].
+    pub const fn index(self) -> usize {
+        self as usize
+    }
+
     /// The code as the API spells it.
     pub const fn as_str(self) -> &'static str {
         match self {
@@ -291,5 +296,17 @@ impl Services {
     /// The key cache (for the server's background sync and for tests).
     pub fn key_cache(&self) -> &super::key_cache::KeyCache {
         &self.key_cache
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::VerifyCode;
+
+    #[test]
+    fn index_matches_place_in_all() {
+        for (i, code) in VerifyCode::ALL.into_iter().enumerate() {
+            assert_eq!(code.index(), i, "{code:?}");
+        }
     }
 }

@@ -3,15 +3,17 @@
 use super::auth::ApiKeyAuth;
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::types::{
-    KeyInfo, NewProject, ProjectChanges, ProjectInfo, VerifyRequest, VerifyResponse,
+    Code, KeyInfo, NewProject, ProjectChanges, ProjectInfo, VerifyRequest, VerifyResponse,
 };
 use axum::Json;
+use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
-use gtx_core::domain::{Permission, PermissionSet, ProjectId};
-use gtx_core::services::Services;
-use std::sync::Arc;
+use gtx_core::domain::{KeyFormatError, Permission, PermissionSet, ProjectId};
+use gtx_core::services::{KeyFacts, Services, Verification, VerifyCode};
+use std::sync::{Arc, LazyLock};
 
 /// Checks a key: is it real, live, for this project, and allowed to do this?
 ///
@@ -44,39 +46,102 @@ pub async fn verify(
     let verdict = services
         .verify_key(&request.key, project_id.as_ref(), required)
         .await?;
-    let valid = verdict.is_valid();
-    // The hot path: a valid key whose answer was made before (see `valid_answer`).
-    if valid && let Some(key) = verdict.key.as_deref() {
-        return Ok(valid_answer(key));
-    }
-    Ok(Json(VerifyResponse {
-        valid,
-        code: verdict.code.into(),
-        key: verdict.key.as_deref().filter(|_| valid).map(KeyInfo::from),
-        missing_permissions: (!verdict.missing.is_empty())
-            .then(|| verdict.missing.iter().map(Permission::as_str).collect()),
-        reason: verdict.malformed.map(|reason| reason.to_string()),
-    })
-    .into_response())
+    Ok(answer(&verdict))
 }
 
-/// The answer for a valid key: the same JSON as serialising a [`VerifyResponse`], with the
-/// key's part made once per cached key and then copied.
-fn valid_answer(key: &gtx_core::services::KeyFacts) -> Response {
-    let info = key.answer_json.get_or_init(|| {
-        serde_json::to_string(&KeyInfo::from(key))
-            .unwrap_or_else(|_| "null".to_owned())
-            .into_boxed_str()
-    });
-    let body = format!(r#"{{"valid":true,"code":"VALID","key":{info}}}"#);
+/// The verdict as the API answers it. Every answer but INSUFFICIENT_PERMISSIONS (which
+/// names what is missing) is one of a few fixed bodies per key: a valid key's is made on
+/// its first check and kept with its cached facts, the others once per process. They are
+/// serialised from [`VerifyResponse`] like any other answer, so they cannot drift from it;
+/// a hot verify only copies a reference.
+fn answer(verdict: &Verification) -> Response {
+    let body = match (verdict.code, verdict.key.as_ref()) {
+        (VerifyCode::Valid, Some(key)) => {
+            key.answer_json.get_or_init(|| {
+                serialise(&VerifyResponse {
+                    valid: true,
+                    code: Code::Valid,
+                    key: Some(KeyInfo::from(&**key)),
+                    missing_permissions: None,
+                    reason: None,
+                })
+                .into_boxed_str()
+            });
+            // The body borrows the cached answer through the key's `Arc`: no copy.
+            Body::from(Bytes::from_owner(ValidAnswer(Arc::clone(key))))
+        }
+        (VerifyCode::InsufficientPermissions, _) => Body::from(serialise(&VerifyResponse {
+            valid: false,
+            code: Code::InsufficientPermissions,
+            key: None,
+            missing_permissions: Some(verdict.missing.iter().map(Permission::as_str).collect()),
+            reason: None,
+        })),
+        (code, _) => Body::from(Bytes::from_static(
+            FixedAnswers::get().of(code, verdict.malformed).as_bytes(),
+        )),
+    };
     (
         [(
-            axum::http::header::CONTENT_TYPE,
-            axum::http::HeaderValue::from_static("application/json"),
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
         )],
         body,
     )
         .into_response()
+}
+
+fn serialise(response: &VerifyResponse) -> String {
+    // Serialising these types cannot fail (string keys, no maps, no floats).
+    serde_json::to_string(response).unwrap_or_else(|_| r#"{"valid":false}"#.to_owned())
+}
+
+/// A valid key's cached answer, as a response body that keeps the key's facts alive.
+struct ValidAnswer(Arc<KeyFacts>);
+
+impl AsRef<[u8]> for ValidAnswer {
+    fn as_ref(&self) -> &[u8] {
+        self.0
+            .answer_json
+            .get()
+            .map_or(&[], |answer| answer.as_bytes())
+    }
+}
+
+/// The answers that never vary: one per code that carries nothing else, one per reason a
+/// key can be malformed. Made on first use and kept for the life of the process.
+struct FixedAnswers {
+    by_code: [&'static str; VerifyCode::ALL.len()],
+    malformed: [&'static str; KeyFormatError::ALL.len()],
+}
+
+impl FixedAnswers {
+    fn get() -> &'static Self {
+        static ANSWERS: LazyLock<FixedAnswers> = LazyLock::new(|| {
+            let fixed = |code: VerifyCode, reason: Option<KeyFormatError>| -> &'static str {
+                serialise(&VerifyResponse {
+                    valid: code == VerifyCode::Valid,
+                    code: code.into(),
+                    key: None,
+                    missing_permissions: None,
+                    reason: reason.map(|r| r.to_string()),
+                })
+                .leak()
+            };
+            FixedAnswers {
+                by_code: VerifyCode::ALL.map(|code| fixed(code, None)),
+                malformed: KeyFormatError::ALL.map(|r| fixed(VerifyCode::Malformed, Some(r))),
+            }
+        });
+        &ANSWERS
+    }
+
+    fn of(&self, code: VerifyCode, malformed: Option<KeyFormatError>) -> &'static str {
+        match (code, malformed) {
+            (VerifyCode::Malformed, Some(reason)) => self.malformed[reason.index()],
+            _ => self.by_code[code.index()],
+        }
+    }
 }
 
 /// The presented key's own metadata.
