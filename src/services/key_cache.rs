@@ -51,9 +51,10 @@ pub struct KeyFacts {
     /// The last minute (unix ms, floored) recorded as this key's last use, so a hot key
     /// records its use once a minute rather than on every request.
     pub(crate) last_used_minute: AtomicI64,
-    /// This key's metadata as the API answers it (JSON), made once by the API on the
-    /// first valid check and kept as long as these facts are: a hot verify then copies
-    /// bytes instead of building and serialising the same object again. Never the key.
+    /// The API's whole answer to a valid check of this key (JSON), made once by the API
+    /// on the first valid check and kept as long as these facts are: a hot verify then
+    /// sends these bytes instead of building and serialising the same object again.
+    /// Never the key.
     pub answer_json: std::sync::OnceLock<Box<str>>,
 }
 
@@ -67,11 +68,16 @@ pub(crate) enum Lookup {
     Miss,
 }
 
+/// Maps keyed by digest use FxHash instead of SipHash: SipHash is there to stop
+/// crafted keys from piling into one bucket, and nobody can craft a digest, which is an
+/// HMAC under the server secret. FxHash is several times cheaper on the hot path.
+type DigestMap<V> = HashMap<[u8; 32], V, rustc_hash::FxBuildHasher>;
+
 #[derive(Default)]
 struct State {
-    positive: HashMap<[u8; 32], (Arc<KeyFacts>, Instant)>,
+    positive: DigestMap<(Arc<KeyFacts>, Instant)>,
     by_id: HashMap<KeyId, [u8; 32]>,
-    negative: HashMap<[u8; 32], Instant>,
+    negative: DigestMap<Instant>,
 }
 
 /// The cache. Cheap to share behind an `Arc`.
