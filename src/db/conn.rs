@@ -70,6 +70,31 @@ pub struct Db {
     sqlite_path: Option<Arc<Path>>,
 }
 
+/// A pooled connection idle for longer than this is checked (a round trip) before use:
+/// it may have been cut while it sat (a restarted server, a firewall's idle timeout).
+const CHECK_IDLE_AFTER: Duration = Duration::from_secs(30);
+
+/// Pool settings shared by both backends. sqlx checks every connection it hands out
+/// with a round trip by default, which doubles the database work of a one-query
+/// request such as a key lookup that missed the cache; here only connections that sat
+/// idle for a while are checked, and a connection that breaks in use is dropped by sqlx
+/// all the same.
+fn pool_options(max_connections: u32) -> AnyPoolOptions {
+    AnyPoolOptions::new()
+        .max_connections(max_connections)
+        .acquire_timeout(Duration::from_secs(10))
+        .test_before_acquire(false)
+        .before_acquire(|conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for > CHECK_IDLE_AFTER {
+                    use sqlx::Connection;
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
 /// The SQLite database file inside the data directory.
 pub const SQLITE_FILE: &str = "gtx-keys.sqlite3";
 
@@ -98,10 +123,8 @@ impl Db {
         install_default_drivers();
         let url = format!("sqlite://{}?mode=rwc", path.display());
         let options = AnyConnectOptions::from_str(&url)?;
-        let pool = AnyPoolOptions::new()
-            .max_connections(8)
+        let pool = pool_options(8)
             .min_connections(1)
-            .acquire_timeout(Duration::from_secs(10))
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     conn.execute(
@@ -145,9 +168,7 @@ impl Db {
             conn.execute(sqlx::AssertSqlSafe(sql)).await?;
             conn.close().await?;
         }
-        let pool = AnyPoolOptions::new()
-            .max_connections(16)
-            .acquire_timeout(Duration::from_secs(10))
+        let pool = pool_options(16)
             .after_connect(move |conn, _meta| {
                 let schema = schema.clone();
                 Box::pin(async move {
