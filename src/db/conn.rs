@@ -68,6 +68,8 @@ pub struct Db {
     pg_url: Option<Arc<SecretString>>,
     /// The SQLite file, for the in-place key lookup (`sqlite_read`).
     sqlite_path: Option<Arc<Path>>,
+    /// The pipelined key lookup on PostgreSQL (`pg_read`).
+    pg_reader: Option<Arc<super::pg_read::PgKeyReader>>,
 }
 
 /// A pooled connection idle for longer than this is checked (a round trip) before use:
@@ -142,6 +144,7 @@ impl Db {
             backend: Backend::Sqlite,
             pg_url: None,
             sqlite_path: Some(Arc::from(path)),
+            pg_reader: None,
         })
     }
 
@@ -168,6 +171,7 @@ impl Db {
             conn.execute(sqlx::AssertSqlSafe(sql)).await?;
             conn.close().await?;
         }
+        let pg_reader = super::pg_read::PgKeyReader::new(url, schema.as_deref()).map(Arc::new);
         let pool = pool_options(16)
             .after_connect(move |conn, _meta| {
                 let schema = schema.clone();
@@ -186,6 +190,7 @@ impl Db {
             backend: Backend::Postgres,
             pg_url: Some(Arc::new(SecretString::from(url.to_owned()))),
             sqlite_path: None,
+            pg_reader,
         })
     }
 
@@ -217,8 +222,9 @@ impl Db {
     }
 
     /// The key with this digest, with its stored digest (for the constant-time check).
-    /// On SQLite the read runs in place on this thread (see `sqlite_read`), falling back
-    /// to the pool on any error; on PostgreSQL it goes through the pool.
+    /// On SQLite the read runs in place on this thread (see `sqlite_read`), on
+    /// PostgreSQL on pipelined connections (see `pg_read`); either falls back to the pool
+    /// on any error.
     pub async fn find_key_by_digest(
         &self,
         digest: &[u8; 32],
@@ -231,7 +237,33 @@ impl Db {
                 Err(e) => tracing::debug!(error = %e, "in-place key lookup failed; using the pool"),
             }
         }
+        if let Some(reader) = &self.pg_reader
+            && !self.pool.is_closed()
+        {
+            match reader.find_by_digest(digest).await {
+                Ok(found) => return Ok(found),
+                Err(e) => {
+                    tracing::debug!(error = %e, "pipelined key lookup failed; using the pool")
+                }
+            }
+        }
         super::repo::keys::find_by_digest(&self.pool, digest).await
+    }
+
+    /// The PostgreSQL key lookup alone, without the fallback to the pool (`None` on
+    /// SQLite): for tests that check that path itself.
+    #[doc(hidden)]
+    pub async fn find_key_by_digest_pipelined(
+        &self,
+        digest: &[u8; 32],
+    ) -> Option<Result<Option<(super::models::ApiKeyRecord, Vec<u8>)>, String>> {
+        let reader = self.pg_reader.as_ref()?;
+        Some(
+            reader
+                .find_by_digest(digest)
+                .await
+                .map_err(|e| e.to_string()),
+        )
     }
 
     /// The pool, for single-statement reads.
@@ -272,6 +304,9 @@ impl Db {
 
     /// Closes the pool, waiting for connections to be returned.
     pub async fn close(&self) {
+        if let Some(reader) = &self.pg_reader {
+            reader.close();
+        }
         self.pool.close().await;
     }
 }

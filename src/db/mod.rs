@@ -8,10 +8,15 @@
 //! queries serves both, and one repository test-suite runs unchanged against both. The
 //! cost is a value conversion per column, which is small next to the query itself. Only
 //! the migrations differ (type names), so there is one migration directory per backend.
+//!
+//! One query also runs outside sqlx: the key lookup by digest, which is all the database
+//! work of a verify that misses the key cache (`sqlite_read`, `pg_read`).
 
 mod conn;
 pub mod models;
+mod pg_read;
 pub mod repo;
+pub use pg_read::APPLICATION_NAME as PG_LOOKUP_APPLICATION_NAME;
 mod sqlite_read;
 
 pub use conn::{Backend, Db, DbError, SQLITE_FILE, Tx};

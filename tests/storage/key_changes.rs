@@ -1,5 +1,5 @@
 //! The record of key changes that servers follow, and the key lookup by digest that
-//! verification uses (in place on SQLite, through the pool on PostgreSQL).
+//! verification uses (in place on SQLite, pipelined on PostgreSQL, the pool as fallback).
 
 use crate::common::{T0, TestDb, insert_key, insert_org, insert_project, project_key};
 use gtx_core::db::repo::{key_changes, keys};
@@ -7,7 +7,8 @@ use gtx_core::domain::KeyId;
 
 both_backends!(
     key_changes_are_read_in_order_after_a_sequence_number,
-    find_key_by_digest_agrees_with_the_pool_lookup
+    find_key_by_digest_agrees_with_the_pool_lookup,
+    find_key_by_digest_survives_terminated_lookup_connections
 );
 
 async fn key_changes_are_read_in_order_after_a_sequence_number(t: TestDb) {
@@ -52,6 +53,10 @@ async fn find_key_by_digest_agrees_with_the_pool_lookup(t: TestDb) {
     let found = t.db.find_key_by_digest(&new.digest).await.unwrap();
     let pooled = keys::find_by_digest(t.pool(), &new.digest).await.unwrap();
     assert_eq!(found, pooled);
+    if let Some(pipelined) = t.db.find_key_by_digest_pipelined(&new.digest).await {
+        // PostgreSQL: the fast path itself answers, and alike (not through the fallback).
+        assert_eq!(pipelined.unwrap(), pooled);
+    }
     assert_eq!(found, Some((record, new.digest.to_vec())));
     assert_eq!(t.db.find_key_by_digest(&[7; 32]).await.unwrap(), None);
 
@@ -63,4 +68,48 @@ async fn find_key_by_digest_agrees_with_the_pool_lookup(t: TestDb) {
     );
     let (after, _) = t.db.find_key_by_digest(&new.digest).await.unwrap().unwrap();
     assert_eq!(after.revoked_at, Some(T0 + 5));
+}
+
+async fn find_key_by_digest_survives_terminated_lookup_connections(t: TestDb) {
+    let org = insert_org(&t, "Acme", T0).await;
+    let project = insert_project(&t, &org.id, "Web").await;
+    let new = project_key(&project, "prod", T0);
+    let record = insert_key(&t, &new).await;
+    let expected = Some((record, new.digest.to_vec()));
+    if t.db
+        .find_key_by_digest_pipelined(&new.digest)
+        .await
+        .is_none()
+    {
+        return; // SQLite: no lookup connections.
+    }
+    // Every connection of every reader opened (one per core at most, used in turn).
+    for _ in 0..8 {
+        assert_eq!(
+            t.db.find_key_by_digest(&new.digest).await.unwrap(),
+            expected
+        );
+    }
+    // Cut them, as a database restart or a proxy would.
+    let terminated: Vec<(bool,)> = sqlx::query_as(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(gtx_core::db::PG_LOOKUP_APPLICATION_NAME)
+    .fetch_all(t.pool())
+    .await
+    .unwrap();
+    assert!(!terminated.is_empty(), "no lookup connection was open");
+    // Every lookup still answers (through the pool while a connection is found broken),
+    // and the fast path is back once each connection was opened again.
+    for _ in 0..8 {
+        assert_eq!(
+            t.db.find_key_by_digest(&new.digest).await.unwrap(),
+            expected
+        );
+    }
+    let again =
+        t.db.find_key_by_digest_pipelined(&new.digest)
+            .await
+            .unwrap();
+    assert_eq!(again.unwrap(), expected);
 }

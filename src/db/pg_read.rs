@@ -1,0 +1,178 @@
+//! The key lookup on PostgreSQL, pipelined.
+//!
+//! Through sqlx's pool a lookup costs two round trips: the query, then the ping sqlx
+//! sends every connection it takes back (it cannot be turned off), each waking a
+//! PostgreSQL backend. When the key cache misses that is most of a verify's cost.
+//! `tokio-postgres` instead pipelines: every lookup in flight shares a few long-lived
+//! connections, each lookup is one exchange of messages, and lookups that arrive
+//! together reach PostgreSQL in one read. The statement is prepared once per connection.
+//!
+//! A broken connection is replaced on the next lookup. Any error makes the caller fall
+//! back to the ordinary path through the pool, so this path can only make a lookup
+//! faster, never fail one the pool would answer.
+
+use super::models::ApiKeyRecord;
+use super::repo::keys::COLUMNS;
+use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
+use std::str::FromStr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use tokio_postgres::{Client, NoTls, Statement};
+
+/// `application_name` of the lookup connections.
+pub const APPLICATION_NAME: &str = "gtx-keys key lookups";
+
+/// Why a pipelined lookup failed (the caller then uses the pool).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum PgReadError {
+    /// Connecting, preparing or querying failed.
+    #[error(transparent)]
+    Postgres(#[from] tokio_postgres::Error),
+    /// A stored value does not decode (a schema this code does not know).
+    #[error("unreadable value in column {0}")]
+    Corrupt(&'static str),
+}
+
+/// A connection and its prepared lookup.
+struct Conn {
+    client: Client,
+    lookup: Statement,
+}
+
+/// A few pipelined connections, used in turn.
+pub(crate) struct PgKeyReader {
+    config: tokio_postgres::Config,
+    /// `SET search_path TO "<schema>"` for the tests' schemas, run on each connection.
+    search_path: Option<String>,
+    slots: Box<[Mutex<Option<Arc<Conn>>>]>,
+    /// Serialises connecting, so a burst of lookups opens one connection per slot.
+    connecting: tokio::sync::Mutex<()>,
+    next: AtomicUsize,
+}
+
+impl std::fmt::Debug for PgKeyReader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The config holds the password: show only the shape.
+        f.debug_struct("PgKeyReader")
+            .field("connections", &self.slots.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl PgKeyReader {
+    /// A reader for the database at `url` (connections open on first use). `None` when
+    /// tokio-postgres does not understand the URL (the pool then does every lookup).
+    /// `schema` is already reduced to `[A-Za-z0-9_]`.
+    pub(crate) fn new(url: &str, schema: Option<&str>) -> Option<Self> {
+        let mut config = match tokio_postgres::Config::from_str(url) {
+            Ok(config) => config,
+            Err(e) => {
+                // The error names the part it could not read, never the password.
+                tracing::info!(error = %e, "pipelined key lookups off: the database URL has options only sqlx reads");
+                return None;
+            }
+        };
+        // Named, so an operator can tell these connections in `pg_stat_activity`.
+        config.application_name(APPLICATION_NAME);
+        if config.get_connect_timeout().is_none() {
+            // Lookups wait for a connection being opened: not for the OS's minutes.
+            config.connect_timeout(std::time::Duration::from_secs(5));
+        }
+        // About one connection per core: PostgreSQL runs each connection's queries one
+        // after another, on one core.
+        let connections = std::thread::available_parallelism()
+            .map_or(2, usize::from)
+            .clamp(1, 4);
+        Some(Self {
+            config,
+            search_path: schema.map(|s| format!("SET search_path TO \"{s}\"")),
+            slots: (0..connections).map(|_| Mutex::new(None)).collect(),
+            connecting: tokio::sync::Mutex::new(()),
+            next: AtomicUsize::new(0),
+        })
+    }
+
+    /// The key with this digest and its stored digest.
+    pub(crate) async fn find_by_digest(
+        &self,
+        digest: &[u8; 32],
+    ) -> Result<Option<(ApiKeyRecord, Vec<u8>)>, PgReadError> {
+        let slot = self.next.fetch_add(1, Ordering::Relaxed) % self.slots.len();
+        let conn = self.conn(slot).await?;
+        let row = conn
+            .client
+            .query_opt(&conn.lookup, &[&digest.as_slice()])
+            .await?;
+        row.map(|row| decode(&row)).transpose()
+    }
+
+    /// Closes the connections (the database is closing).
+    pub(crate) fn close(&self) {
+        for slot in &self.slots {
+            slot.lock().unwrap_or_else(|e| e.into_inner()).take();
+        }
+    }
+
+    fn live(&self, slot: usize) -> Option<Arc<Conn>> {
+        let guard = self.slots[slot].lock().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().filter(|c| !c.client.is_closed()).cloned()
+    }
+
+    /// The slot's connection, opened (again) if it has none or it broke.
+    async fn conn(&self, slot: usize) -> Result<Arc<Conn>, PgReadError> {
+        if let Some(conn) = self.live(slot) {
+            return Ok(conn);
+        }
+        let _connecting = self.connecting.lock().await;
+        if let Some(conn) = self.live(slot) {
+            return Ok(conn);
+        }
+        let (client, connection) = self.config.connect(NoTls).await?;
+        tokio::spawn(async move {
+            if let Err(e) = connection.await {
+                tracing::debug!(error = %e, "pipelined key lookup connection ended");
+            }
+        });
+        if let Some(sql) = &self.search_path {
+            client.batch_execute(sql).await?;
+        }
+        let lookup = client
+            .prepare(&format!(
+                "SELECT {COLUMNS}, digest FROM api_keys WHERE digest = $1"
+            ))
+            .await?;
+        let conn = Arc::new(Conn { client, lookup });
+        *self.slots[slot].lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&conn));
+        Ok(conn)
+    }
+}
+
+/// A row of `SELECT {COLUMNS}, digest`, in that order.
+fn decode(row: &tokio_postgres::Row) -> Result<(ApiKeyRecord, Vec<u8>), PgReadError> {
+    let key_type: KeyType = row
+        .try_get::<_, String>(3)?
+        .parse()
+        .map_err(|_| PgReadError::Corrupt("key_type"))?;
+    let permissions =
+        PermissionSet::from_bits(row.try_get(7)?).ok_or(PgReadError::Corrupt("permissions"))?;
+    let record = ApiKeyRecord {
+        id: KeyId(row.try_get(0)?),
+        org_id: OrgId(row.try_get(1)?),
+        project_id: row.try_get::<_, Option<String>>(2)?.map(ProjectId),
+        key_type,
+        name: row.try_get(4)?,
+        hash_version: row.try_get(5)?,
+        hint: row.try_get(6)?,
+        permissions,
+        created_by: row.try_get::<_, Option<String>>(8)?.map(UserId),
+        created_by_label: row.try_get(9)?,
+        created_at: row.try_get(10)?,
+        expires_at: row.try_get(11)?,
+        revoked_at: row.try_get(12)?,
+        revoked_by_label: row.try_get(13)?,
+        rotated_from: row.try_get::<_, Option<String>>(14)?.map(KeyId),
+        replaced_by: row.try_get::<_, Option<String>>(15)?.map(KeyId),
+        last_used_at: row.try_get(16)?,
+    };
+    Ok((record, row.try_get(17)?))
+}
