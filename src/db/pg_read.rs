@@ -17,6 +17,7 @@ use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
 use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 use tokio_postgres::{Client, NoTls, Statement};
 
 /// `application_name` of the lookup connections.
@@ -31,7 +32,13 @@ pub(crate) enum PgReadError {
     /// A stored value does not decode (a schema this code does not know).
     #[error("unreadable value in column {0}")]
     Corrupt(&'static str),
+    /// No connection yet: one is being opened, or opening one just failed.
+    #[error("no lookup connection at the moment")]
+    Unavailable,
 }
+
+/// After a failed connect, how long lookups leave this path to the pool.
+const RETRY_AFTER: Duration = Duration::from_secs(1);
 
 /// A connection and its prepared lookup.
 struct Conn {
@@ -45,8 +52,10 @@ pub(crate) struct PgKeyReader {
     /// `SET search_path TO "<schema>"` for the tests' schemas, run on each connection.
     search_path: Option<String>,
     slots: Box<[Mutex<Option<Arc<Conn>>>]>,
-    /// Serialises connecting, so a burst of lookups opens one connection per slot.
+    /// Held while a connection is being opened: one at a time.
     connecting: tokio::sync::Mutex<()>,
+    /// When opening a connection last failed.
+    failed_at: Mutex<Option<Instant>>,
     next: AtomicUsize,
 }
 
@@ -76,7 +85,7 @@ impl PgKeyReader {
         config.application_name(APPLICATION_NAME);
         if config.get_connect_timeout().is_none() {
             // Lookups wait for a connection being opened: not for the OS's minutes.
-            config.connect_timeout(std::time::Duration::from_secs(5));
+            config.connect_timeout(Duration::from_secs(5));
         }
         // About one connection per core: PostgreSQL runs each connection's queries one
         // after another, on one core.
@@ -88,6 +97,7 @@ impl PgKeyReader {
             search_path: schema.map(|s| format!("SET search_path TO \"{s}\"")),
             slots: (0..connections).map(|_| Mutex::new(None)).collect(),
             connecting: tokio::sync::Mutex::new(()),
+            failed_at: Mutex::new(None),
             next: AtomicUsize::new(0),
         })
     }
@@ -118,15 +128,40 @@ impl PgKeyReader {
         guard.as_ref().filter(|c| !c.client.is_closed()).cloned()
     }
 
-    /// The slot's connection, opened (again) if it has none or it broke.
+    /// The slot's connection, opened (again) if it has none or it broke. Lookups never
+    /// queue behind a connection being opened, nor retry a failing database on every
+    /// request: they go to the pool meanwhile ([`PgReadError::Unavailable`]).
     async fn conn(&self, slot: usize) -> Result<Arc<Conn>, PgReadError> {
         if let Some(conn) = self.live(slot) {
             return Ok(conn);
         }
-        let _connecting = self.connecting.lock().await;
+        let Ok(_connecting) = self.connecting.try_lock() else {
+            return Err(PgReadError::Unavailable);
+        };
         if let Some(conn) = self.live(slot) {
             return Ok(conn);
         }
+        if self.backing_off() {
+            return Err(PgReadError::Unavailable);
+        }
+        let conn = match self.open().await {
+            Ok(conn) => Arc::new(conn),
+            Err(e) => {
+                *self.failed_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
+                return Err(e);
+            }
+        };
+        *self.slots[slot].lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&conn));
+        Ok(conn)
+    }
+
+    /// Whether opening a connection failed less than [`RETRY_AFTER`] ago.
+    fn backing_off(&self) -> bool {
+        let failed_at = self.failed_at.lock().unwrap_or_else(|e| e.into_inner());
+        failed_at.is_some_and(|at| at.elapsed() < RETRY_AFTER)
+    }
+
+    async fn open(&self) -> Result<Conn, PgReadError> {
         let (client, connection) = self.config.connect(NoTls).await?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
@@ -141,9 +176,7 @@ impl PgKeyReader {
                 "SELECT {COLUMNS}, digest FROM api_keys WHERE digest = $1"
             ))
             .await?;
-        let conn = Arc::new(Conn { client, lookup });
-        *self.slots[slot].lock().unwrap_or_else(|e| e.into_inner()) = Some(Arc::clone(&conn));
-        Ok(conn)
+        Ok(Conn { client, lookup })
     }
 }
 
@@ -175,4 +208,34 @@ fn decode(row: &tokio_postgres::Row) -> Result<(ApiKeyRecord, Vec<u8>), PgReadEr
         last_used_at: row.try_get(16)?,
     };
     Ok((record, row.try_get(17)?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PgKeyReader, PgReadError};
+
+    #[tokio::test]
+    async fn find_by_digest_leaves_a_database_it_cannot_reach_to_the_pool_for_a_while() {
+        // Nothing listens on port 1: the connect is refused at once.
+        let reader = PgKeyReader::new("postgres://gtx:gtx@127.0.0.1:1/gtx", None).unwrap();
+        let first = reader.find_by_digest(&[0; 32]).await;
+        assert!(matches!(first, Err(PgReadError::Postgres(_))), "{first:?}");
+        // Within the back-off no lookup tries again (or waits): the pool answers them.
+        for _ in 0..4 {
+            let next = reader.find_by_digest(&[0; 32]).await;
+            assert!(matches!(next, Err(PgReadError::Unavailable)), "{next:?}");
+        }
+    }
+
+    #[test]
+    fn new_with_options_only_sqlx_reads_is_none() {
+        assert!(
+            PgKeyReader::new(
+                "postgres://gtx@127.0.0.1/gtx?statement-cache-capacity=10",
+                None
+            )
+            .is_none()
+        );
+        assert!(PgKeyReader::new("postgres://gtx@127.0.0.1/gtx?sslmode=disable", None).is_some());
+    }
 }
