@@ -13,11 +13,17 @@
 //!
 //! A lookup that misses reads the database and then inserts; an invalidation between the
 //! read and the insert must win, or a revoke could be masked by a stale entry. Every
-//! invalidation bumps a generation number, and an insert is dropped when the generation
-//! moved since the caller read it (both under the write lock).
+//! invalidation bumps a generation number and is remembered (the last
+//! [`RECENT_INVALIDATIONS`] of them), and an insert is dropped when that very key was
+//! invalidated since the caller read the generation, or the whole cache was flushed, or
+//! the record of invalidations no longer reaches back that far (all under the write
+//! lock). Invalidations of other keys leave it be: on PostgreSQL every instance hears of
+//! every change, and a busy deployment would otherwise drop most inserts made while keys
+//! elsewhere change. Negative entries are only dropped by a flush: a change to a key never
+//! makes an unknown digest known.
 
 use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
@@ -73,11 +79,36 @@ pub(crate) enum Lookup {
 /// HMAC under the server secret. FxHash is several times cheaper on the hot path.
 type DigestMap<V> = HashMap<[u8; 32], V, rustc_hash::FxBuildHasher>;
 
+/// How many invalidations the cache remembers, to tell whether an insert raced one.
+pub const RECENT_INVALIDATIONS: usize = 1024;
+
 #[derive(Default)]
 struct State {
     positive: DigestMap<(Arc<KeyFacts>, Instant)>,
     by_id: HashMap<KeyId, [u8; 32]>,
     negative: DigestMap<Instant>,
+    /// The last invalidations: the generation each made, and the key.
+    recent: VecDeque<(u64, KeyId)>,
+    /// The generation made by the last flush, or by the newest invalidation that
+    /// `recent` no longer holds: an insert read before it cannot be checked, so it drops.
+    horizon: u64,
+}
+
+impl State {
+    /// Whether an entry read from the database at generation `read_at` may be stale:
+    /// a flush came since, or the record does not reach back, or (for a positive entry,
+    /// `key`) that key was invalidated since.
+    fn stale(&self, read_at: u64, key: Option<&KeyId>) -> bool {
+        self.horizon > read_at
+            || key.is_some_and(|key| {
+                // Newest last: only the invalidations since the read are looked at.
+                self.recent
+                    .iter()
+                    .rev()
+                    .take_while(|(generation, _)| *generation > read_at)
+                    .any(|(_, id)| id == key)
+            })
+    }
 }
 
 /// The cache. Cheap to share behind an `Arc`.
@@ -160,7 +191,7 @@ impl KeyCache {
             return;
         }
         let mut state = self.write();
-        if self.generation.load(Ordering::Acquire) != generation {
+        if state.stale(generation, Some(&facts.id)) {
             return;
         }
         if state.positive.len() >= self.capacity && !state.positive.contains_key(&digest) {
@@ -179,7 +210,7 @@ impl KeyCache {
             return;
         }
         let mut state = self.write();
-        if self.generation.load(Ordering::Acquire) != generation {
+        if state.stale(generation, None) {
             return;
         }
         if state.negative.len() >= self.negative_capacity {
@@ -193,9 +224,15 @@ impl KeyCache {
     /// Drops a key's entry. Every lookup after this returns reads the database.
     pub fn invalidate(&self, key_id: &KeyId) {
         let mut state = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         if let Some(digest) = state.by_id.remove(key_id) {
             state.positive.remove(&digest);
+        }
+        state.recent.push_back((generation, key_id.clone()));
+        if state.recent.len() > RECENT_INVALIDATIONS
+            && let Some((forgotten, _)) = state.recent.pop_front()
+        {
+            state.horizon = state.horizon.max(forgotten);
         }
     }
 
@@ -203,10 +240,11 @@ impl KeyCache {
     /// changed unseen).
     pub fn flush(&self) {
         let mut state = self.write();
-        self.generation.fetch_add(1, Ordering::AcqRel);
+        state.horizon = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
         state.positive.clear();
         state.by_id.clear();
         state.negative.clear();
+        state.recent.clear();
     }
 
     /// Number of cached keys (positive entries).
@@ -261,6 +299,44 @@ mod tests {
         assert!(matches!(cache.lookup(&[1; 32]), Lookup::Hit(_)));
         cache.invalidate(&KeyId("a".to_owned()));
         assert!(matches!(cache.lookup(&[1; 32]), Lookup::Miss));
+    }
+
+    #[test]
+    fn invalidate_of_another_key_keeps_a_concurrent_insert() {
+        let cache = KeyCache::default();
+        let generation = cache.generation();
+        cache.invalidate(&KeyId("other".to_owned()));
+        cache.insert(generation, [1; 32], &facts("a"));
+        cache.insert_absent(generation, [2; 32]);
+        assert!(matches!(cache.lookup(&[1; 32]), Lookup::Hit(_)));
+        assert!(matches!(cache.lookup(&[2; 32]), Lookup::Absent));
+    }
+
+    #[test]
+    fn flush_between_read_and_insert_drops_both_kinds() {
+        let cache = KeyCache::default();
+        let generation = cache.generation();
+        cache.flush();
+        cache.insert(generation, [1; 32], &facts("a"));
+        cache.insert_absent(generation, [2; 32]);
+        assert!(matches!(cache.lookup(&[1; 32]), Lookup::Miss));
+        assert!(matches!(cache.lookup(&[2; 32]), Lookup::Miss));
+    }
+
+    #[test]
+    fn insert_older_than_the_remembered_invalidations_is_dropped() {
+        let cache = KeyCache::default();
+        let generation = cache.generation();
+        for i in 0..=RECENT_INVALIDATIONS {
+            cache.invalidate(&KeyId(format!("other{i}")));
+        }
+        // "a" may have been among the forgotten ones: the insert cannot be trusted.
+        cache.insert(generation, [1; 32], &facts("a"));
+        assert!(matches!(cache.lookup(&[1; 32]), Lookup::Miss));
+        // A read after the forgotten ones is checked against the remembered ones.
+        let later = cache.generation() - 1;
+        cache.insert(later, [1; 32], &facts("a"));
+        assert!(matches!(cache.lookup(&[1; 32]), Lookup::Hit(_)));
     }
 
     #[test]
