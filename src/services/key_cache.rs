@@ -184,8 +184,8 @@ impl KeyCache {
         self.generation.load(Ordering::Acquire)
     }
 
-    /// Caches a key read from the database at `generation`, unless an invalidation
-    /// came in between.
+    /// Caches a key read from the database at `generation`, unless that key was
+    /// invalidated since, or the cache flushed (see [`State::stale`]).
     pub(crate) fn insert(&self, generation: u64, digest: [u8; 32], facts: &Arc<KeyFacts>) {
         if self.capacity == 0 {
             return;
@@ -204,7 +204,8 @@ impl KeyCache {
             .insert(digest, (Arc::clone(facts), Instant::now()));
     }
 
-    /// Remembers that no key has this digest.
+    /// Remembers that no key has this digest (read at `generation`), unless the cache
+    /// was flushed since.
     pub(crate) fn insert_absent(&self, generation: u64, digest: [u8; 32]) {
         if self.negative_capacity == 0 {
             return;
