@@ -17,7 +17,7 @@ import type { FullConfig } from '@playwright/test';
 import { type E2EState, RESULTS_DIR, STATE_FILE, type ServerState, serverLog } from './e2e-state';
 
 const REPO_ROOT = path.resolve(__dirname, '..');
-const READY_TIMEOUT_MS = 60_000;
+const READY_TIMEOUT_MS = 180_000;
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -31,8 +31,11 @@ export default defineConfig({
   workers: 1, // 2-core machine; global setup starts one server per project
   forbidOnly: !!process.env.CI,
   retries: 0,
-  timeout: 30_000,
-  expect: { timeout: 15_000 }, // the debug WASM bundle is ~3.5 MB
+  // Timeouts catch a hung test; they are not speed checks. A debug build on a slow,
+  // shared 2-core machine can take several times as long as on a fast one, so each is
+  // generous: a passing test never comes near them, a failing one waits them out.
+  timeout: 180_000,
+  expect: { timeout: 30_000 }, // the debug WASM bundle is ~3.5 MB
   reporter: [['list'], ['./summary-reporter.ts']],
   use: {
     // baseURL comes from global setup (free port): see tests/fixtures.ts.

@@ -451,7 +451,6 @@ test.describe('API key pages', () => {
   test('the project page explains keys when empty, then creates a Production and a Development key, each shown once', async ({
     hydrated,
   }, testInfo) => {
-    test.setTimeout(90_000);
     const base = projectKeys(projectA);
     // The organisation page leads there through the project's name.
     await goto(page, `/orgs/${orgId}`, hydrated);
@@ -720,7 +719,6 @@ test.describe('API key pages', () => {
   test('the organisation page creates a key from a preset with one permission changed, and refuses a key with no permission', async ({
     hydrated,
   }, testInfo) => {
-    test.setTimeout(60_000);
     const base = orgKeys();
     await goto(page, `/orgs/${orgId}`, hydrated);
     await page.getByRole('main').getByRole('link', { name: 'API keys', exact: true }).click();
