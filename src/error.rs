@@ -2,7 +2,7 @@
 //! Storage details are logged where they happen and never shown to clients.
 
 use crate::db::DbError;
-use crate::domain::validation::FieldError;
+use crate::domain::validation::{FieldError, Problem};
 
 /// Why a service call failed.
 #[derive(Debug, thiserror::Error)]
@@ -16,13 +16,20 @@ pub enum CoreError {
         /// What was looked for: "organisation", "project", "key", …
         what: &'static str,
     },
-    /// The change conflicts with the current state (a duplicate name, an already-revoked key).
+    /// The change conflicts with the current state (an already-revoked key, the last admin).
     #[error("{0}")]
-    Conflict(String),
+    Conflict(Problem),
     /// Too many failed attempts; try again later.
     #[error("too many failed attempts; try again in {retry_after_secs} seconds")]
     TooManyAttempts {
         /// Seconds until the next attempt is allowed.
+        retry_after_secs: i64,
+    },
+    /// The server is at its limit of concurrent work of this kind (password hashing);
+    /// try again shortly.
+    #[error("the server is busy; try again in {retry_after_secs} seconds")]
+    Busy {
+        /// Seconds to wait before trying again.
         retry_after_secs: i64,
     },
     /// The credentials were wrong (one message for unknown email and wrong password).

@@ -617,8 +617,10 @@ test.describe('API key pages', () => {
     await dialog.getByRole('radio', { name: 'Development', exact: true }).check();
     await dialog.getByRole('button', { name: 'Create key', exact: true }).click();
     await expect(nameField.locator('.field-error')).toContainText('already exists');
+    // A fixed sentence (errors reach a page without JavaScript through a link, which
+    // must not be able to carry text of its own).
     await expect(nameField.locator('.field-error')).toHaveText(
-      'A key named “Local dev” already exists in this project. Choose another name.',
+      'An active key with this name already exists in this project. Choose another name.',
     );
     await expect(dialog.getByRole('textbox', { name: 'Name' })).toHaveAccessibleDescription(/already exists/);
     await expect(revealDialog(page)).toHaveCount(0);

@@ -27,7 +27,7 @@ impl From<CoreError> for Failure {
     fn from(e: CoreError) -> Self {
         match e {
             CoreError::Invalid(f) => {
-                Failure::Usage(format!("--{}: {}", f.field.replace('_', "-"), f.message))
+                Failure::Usage(format!("--{}: {}", f.field.replace('_', "-"), f.message()))
             }
             CoreError::Db(ref inner) => {
                 tracing::error!(error = ?inner, "storage error");
@@ -72,16 +72,6 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
     let actor = Actor::operator();
     match command {
         Command::Serve => Err(Failure::Usage("serve is not an operator command".into())),
-        Command::BenchSeed {
-            project_id,
-            live,
-            revoked,
-        } => {
-            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            crate::bench_seed::seed(services, &ProjectId(project_id), live, revoked, &mut stdout)
-                .await?;
-            Ok(())
-        }
         Command::Org(OrgCommand::Create { name }) => {
             let org = services.create_org(&actor, &name).await?;
             eprintln!("Created organisation “{}”.", org.name);
@@ -121,7 +111,7 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
             let expires_at = match expires_in {
                 Some(text) => {
                     let ms = parse_duration_ms("expires_in", &text)
-                        .map_err(|e| Failure::Usage(format!("--expires-in: {}", e.message)))?;
+                        .map_err(|e| Failure::Usage(format!("--expires-in: {}", e.message())))?;
                     Some(services.now() + ms)
                 }
                 None => None,

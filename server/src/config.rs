@@ -53,6 +53,73 @@ pub struct GlobalArgs {
     /// Log format on stderr.
     #[arg(long, env = "GTX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
+    /// How the server meets the network: proxies, public URL, timeouts, limits.
+    #[command(flatten)]
+    pub http: HttpArgs,
+}
+
+/// Settings of the HTTP server (used by `serve`).
+#[derive(Debug, Args, Clone)]
+pub struct HttpArgs {
+    /// The origin browsers use to reach the dashboard (`https://keys.example.com`), for
+    /// invite links and HSTS. Required when listening beyond loopback.
+    #[arg(long, env = "GTX_PUBLIC_URL", global = true, value_parser = parse_public_url)]
+    pub public_url: Option<String>,
+    /// Proxies whose `X-Forwarded-For` is believed, as comma-separated CIDRs (e.g.
+    /// `10.0.0.0/8,192.168.1.10/32`). Default: none, so the TCP peer is the client.
+    #[arg(
+        long,
+        env = "GTX_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_parser = parse_cidr,
+        global = true
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Seconds a client has to send a request's headers (from connecting, or from its
+    /// first byte on a kept-alive connection).
+    #[arg(long, env = "GTX_HEADER_READ_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub header_read_timeout: u64,
+    /// Seconds a request may take, body and handler included, before it is answered 408.
+    #[arg(long, env = "GTX_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), global = true)]
+    pub request_timeout: u64,
+    /// Seconds a kept-alive connection may sit without a request before it is closed.
+    #[arg(long, env = "GTX_IDLE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=86400), global = true)]
+    pub idle_timeout: u64,
+    /// Most connections open at once; more wait in the listen backlog.
+    #[arg(long, env = "GTX_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=1_000_000), global = true)]
+    pub max_connections: u64,
+}
+
+/// A CIDR (`10.0.0.0/8`, `2001:db8::/32`) or a single address (as /32 or /128).
+fn parse_cidr(text: &str) -> Result<ipnet::IpNet, String> {
+    let text = text.trim();
+    if let Ok(net) = text.parse::<ipnet::IpNet>() {
+        return Ok(net.trunc());
+    }
+    text.parse::<std::net::IpAddr>()
+        .map(ipnet::IpNet::from)
+        .map_err(|_| format!("`{text}` is not a CIDR such as 10.0.0.0/8 or an IP address"))
+}
+
+/// `http(s)://host[:port]`, without a path, query or fragment; a trailing `/` is dropped.
+fn parse_public_url(text: &str) -> Result<String, String> {
+    let trimmed = text.trim().trim_end_matches('/');
+    let bad = || {
+        format!(
+            "`{text}` is not an origin such as https://keys.example.com (scheme and host, no path)"
+        )
+    };
+    let uri: axum::http::Uri = trimmed.parse().map_err(|_| bad())?;
+    let scheme_ok = matches!(uri.scheme_str(), Some("http" | "https"));
+    let host_ok = uri.host().is_some_and(|h| !h.is_empty());
+    let path_ok = uri
+        .path_and_query()
+        .is_none_or(|p| p.as_str().is_empty() || p.as_str() == "/");
+    if scheme_ok && host_ok && path_ok && !trimmed.contains('@') {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(bad())
+    }
 }
 
 /// Log output format.
@@ -81,19 +148,6 @@ pub enum Command {
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
-    /// Benchmark data: bulk keys for `bench/run` (hidden; bypasses audit).
-    #[command(hide = true)]
-    BenchSeed {
-        /// The project.
-        #[arg(long = "project")]
-        project_id: String,
-        /// Working keys to create.
-        #[arg(long, default_value_t = 1_000)]
-        live: usize,
-        /// Revoked keys to create.
-        #[arg(long, default_value_t = 0)]
-        revoked: usize,
-    },
 }
 
 /// A member's role.

@@ -3,16 +3,17 @@
 //! `main.rs` only parses arguments and calls [`run`]; tests drive [`router`] directly.
 
 pub mod api;
-mod bench_seed;
 pub mod boot;
 pub mod cli;
+pub mod client_addr;
 pub mod config;
 pub mod middleware;
 pub mod router;
+pub mod serve;
 pub mod state;
 
 pub use router::router;
-pub use state::AppState;
+pub use state::{AppState, HttpSettings};
 
 use config::{Cli, Command, LogFormat};
 use std::process::ExitCode;
@@ -48,7 +49,74 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// Shortest `GTX_SETUP_TOKEN` accepted: whoever reaches a fresh instance first and
+/// guesses it owns the instance.
+pub const MIN_SETUP_TOKEN_CHARS: usize = 20;
+
+/// Why the server refuses to start with this configuration. Each message says what to do.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ConfigError {
+    /// Listening beyond loopback without a public URL.
+    #[error(
+        "listening on {0} reaches beyond this machine: set GTX_PUBLIC_URL (or --public-url) to \
+         the https:// address browsers use, served by a TLS proxy in front (see the README's \
+         deployment section)"
+    )]
+    PublicUrlRequired(std::net::SocketAddr),
+    /// A setup token that a stranger could guess.
+    #[error(
+        "GTX_SETUP_TOKEN has {0} characters: use at least {MIN_SETUP_TOKEN_CHARS} (e.g. from \
+         `openssl rand -hex 16`), or unset it to get a random one on the console"
+    )]
+    SetupTokenTooShort(usize),
+}
+
+/// The HTTP settings and limits of `serve`, checked.
+pub fn http_settings(
+    args: &config::GlobalArgs,
+) -> Result<(HttpSettings, serve::Limits), ConfigError> {
+    let http = &args.http;
+    if http.public_url.is_none() && !args.listen.ip().is_loopback() {
+        return Err(ConfigError::PublicUrlRequired(args.listen));
+    }
+    let settings = HttpSettings {
+        trusted_proxies: std::sync::Arc::new(client_addr::TrustedProxies::new(
+            http.trusted_proxies.clone(),
+        )),
+        public_url: http.public_url.as_deref().map(std::sync::Arc::from),
+    };
+    let limits = serve::Limits {
+        header_read: std::time::Duration::from_secs(http.header_read_timeout),
+        request: std::time::Duration::from_secs(http.request_timeout),
+        idle: std::time::Duration::from_secs(http.idle_timeout),
+        max_connections: usize::try_from(http.max_connections).unwrap_or(usize::MAX),
+    };
+    Ok((settings, limits))
+}
+
+/// The first-run setup token: `GTX_SETUP_TOKEN` when set (at least
+/// [`MIN_SETUP_TOKEN_CHARS`] long), else a random one.
+pub fn setup_token(configured: Option<String>) -> Result<String, ConfigError> {
+    match configured
+        .map(|t| t.trim().to_owned())
+        .filter(|t| !t.is_empty())
+    {
+        Some(token) if token.chars().count() < MIN_SETUP_TOKEN_CHARS => {
+            Err(ConfigError::SetupTokenTooShort(token.chars().count()))
+        }
+        Some(token) => Ok(token),
+        None => Ok(gtx_core::keys::random_token(24)),
+    }
+}
+
 async fn serve(args: &config::GlobalArgs) -> ExitCode {
+    let (http, limits) = match http_settings(args) {
+        Ok(settings) => settings,
+        Err(e) => {
+            tracing::error!("cannot start: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let services = match boot::services(args).await {
         Ok(s) => s,
         Err(e) => {
@@ -58,10 +126,13 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
     };
     let services = match services.setup_required().await {
         Ok(true) => {
-            let token = std::env::var("GTX_SETUP_TOKEN")
-                .ok()
-                .filter(|t| !t.trim().is_empty())
-                .unwrap_or_else(|| gtx_core::keys::random_token(24));
+            let token = match setup_token(std::env::var("GTX_SETUP_TOKEN").ok()) {
+                Ok(token) => token,
+                Err(e) => {
+                    tracing::error!("cannot start: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
             // Printed on the console, not logged: it must reach the operator, and only them.
             eprintln!(
                 "\n  First run: open /setup and enter this one-time setup token:\n\n      {token}\n"
@@ -103,6 +174,7 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
     let state = AppState {
         leptos_options,
         services: services.clone(),
+        http: std::sync::Arc::new(http),
     };
     let app = router(state);
     let listener = match tokio::net::TcpListener::bind(args.listen).await {
@@ -117,28 +189,15 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
         database = services.db().backend().as_str(),
         "GT Keys is listening on http://{addr}"
     );
-    let served = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await;
+    serve::serve(listener, app, limits, shutdown_signal()).await;
     drop(key_sync);
     match services.flush_last_used().await {
         Ok(n) => tracing::debug!(keys = n, "wrote last-used times"),
         Err(e) => tracing::warn!(error = %e, "could not write last-used times at shutdown"),
     }
     services.db().close().await;
-    match served {
-        Ok(()) => {
-            tracing::info!("stopped");
-            ExitCode::SUCCESS
-        }
-        Err(e) => {
-            tracing::error!("server error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    tracing::info!("stopped");
+    ExitCode::SUCCESS
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish and the database closes
@@ -163,4 +222,64 @@ async fn shutdown_signal() {
         () = terminate => {},
     }
     tracing::info!("shutting down");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    fn args(argv: &[&str]) -> config::GlobalArgs {
+        let mut full = vec!["gtx-keys"];
+        full.extend_from_slice(argv);
+        config::Cli::try_parse_from(full).expect("arguments").global
+    }
+
+    #[test]
+    fn http_settings_need_a_public_url_beyond_loopback() {
+        assert!(http_settings(&args(&["--listen", "127.0.0.1:3000"])).is_ok());
+        assert!(http_settings(&args(&["--listen", "[::1]:3000"])).is_ok());
+        assert_eq!(
+            http_settings(&args(&["--listen", "0.0.0.0:3000"])).err(),
+            Some(ConfigError::PublicUrlRequired(
+                "0.0.0.0:3000".parse().unwrap()
+            ))
+        );
+        let (settings, limits) = http_settings(&args(&[
+            "--listen",
+            "0.0.0.0:3000",
+            "--public-url",
+            "https://keys.example.com/",
+            "--trusted-proxies",
+            "10.0.0.0/8,192.168.1.10",
+            "--header-read-timeout",
+            "5",
+            "--max-connections",
+            "100",
+        ]))
+        .expect("settings");
+        assert_eq!(
+            settings.public_url.as_deref(),
+            Some("https://keys.example.com")
+        );
+        assert!(settings.is_https());
+        assert_eq!(limits.header_read, std::time::Duration::from_secs(5));
+        assert_eq!(limits.request, std::time::Duration::from_secs(30));
+        assert_eq!(limits.idle, std::time::Duration::from_secs(60));
+        assert_eq!(limits.max_connections, 100);
+    }
+
+    #[test]
+    fn setup_token_must_have_20_characters() {
+        assert_eq!(
+            setup_token(Some("short-token".into())),
+            Err(ConfigError::SetupTokenTooShort(11))
+        );
+        let long = "x".repeat(MIN_SETUP_TOKEN_CHARS);
+        assert_eq!(setup_token(Some(format!("  {long} "))), Ok(long));
+        // Unset (or blank): a random token long enough.
+        let random = setup_token(Some("  ".into())).expect("random");
+        assert!(random.chars().count() >= MIN_SETUP_TOKEN_CHARS, "{random}");
+        assert_ne!(setup_token(None).expect("random"), random);
+    }
 }

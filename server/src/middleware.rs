@@ -1,15 +1,16 @@
-//! Request hardening and the session: the same-origin check on state-changing requests,
-//! security headers, and resolving the session cookie into a [`RequestContext`].
+//! The dashboard's request middleware: the same-origin check on state-changing requests,
+//! and resolving the session and device cookies into a [`RequestContext`]. (The security
+//! headers are set in `router.rs`, for every route.)
 
+use crate::client_addr::ClientIp;
 use crate::state::AppState;
 use axum::Json;
-use axum::extract::{ConnectInfo, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use gtx_core::services::{RequestContext, SESSION_COOKIE};
+use gtx_core::services::{DEVICE_COOKIE, RequestContext, SESSION_COOKIE};
 use serde_json::json;
-use std::net::SocketAddr;
 
 /// Leptos server functions and plain form posts have no CSRF protection of their own:
 /// every state-changing request must come from this origin. Browsers send
@@ -56,8 +57,8 @@ pub async fn request_context(
 ) -> Response {
     let ip = req
         .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip().to_string());
+        .get::<ClientIp>()
+        .map(|ClientIp(ip)| ip.to_string());
     let user_agent = req
         .headers()
         .get(header::USER_AGENT)
@@ -80,10 +81,14 @@ pub async fn request_context(
         },
         None => None,
     };
+    let device = cookie_value(req.headers(), DEVICE_COOKIE)
+        .filter(|_| needs_session)
+        .map(str::to_owned);
     req.extensions_mut().insert(RequestContext {
         user,
         ip,
         user_agent,
+        device,
     });
     next.run(req).await
 }
@@ -95,13 +100,18 @@ fn is_static(path: &str) -> bool {
 
 /// The session token from the `Cookie` header, if present.
 pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    cookie_value(headers, SESSION_COOKIE)
+}
+
+/// The value of the cookie `name` from the `Cookie` header, if present.
+fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value)
 }
 

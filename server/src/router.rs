@@ -1,16 +1,21 @@
 //! The HTTP surface: dashboard pages, server functions, static files, health, and the
 //! key API under `/api/v1`.
 
-use crate::state::AppState;
+use crate::state::{AppState, HttpSettings};
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Response, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
+use gtx_app::api::PublicOrigin;
 use gtx_app::{App, shell};
+use http_body_util::Full;
 use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, generate_route_list};
 use serde_json::json;
+use std::sync::Arc;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -21,21 +26,24 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Builds the application router around `state`.
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
-    let services = state.services.clone();
-    let services_for_errors = state.services.clone();
+    let context = {
+        let services = state.services.clone();
+        let origin = PublicOrigin(state.http.public_url.clone());
+        move || {
+            provide_context(services.clone());
+            provide_context(origin.clone());
+        }
+    };
     let pages = Router::new()
         .route("/healthz", get(healthz))
-        .leptos_routes_with_context(&state, routes, move || provide_context(services.clone()), {
+        .leptos_routes_with_context(&state, routes, context.clone(), {
             let options = state.leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback(leptos_axum::file_and_error_handler_with_context::<
             AppState,
             _,
-        >(
-            move || provide_context(services_for_errors.clone()),
-            shell,
-        ))
+        >(context, shell))
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             crate::middleware::request_context,
@@ -45,9 +53,28 @@ pub fn router(state: AppState) -> Router {
     // The key API has no session and answers every error in JSON, so it sits beside the
     // pages' session, same-origin and body-limit layers (it enforces the same limit
     // itself) and shares only the headers and tracing below.
-    Router::new()
+    let http = Arc::clone(&state.http);
+    let app = Router::new()
         .nest("/api/v1", crate::api::router(state.services.clone()))
-        .merge(pages)
+        .merge(pages);
+    harden(app, &http).with_state(state)
+}
+
+/// The layers every route shares: a panic answered as a JSON 500, security headers,
+/// HSTS when served over HTTPS, tracing, and the client address (outermost, so every
+/// layer and handler sees it).
+fn harden<S: Clone + Send + Sync + 'static>(app: Router<S>, http: &HttpSettings) -> Router<S> {
+    let app = if http.is_https() {
+        // Only when the public URL is https: over plain HTTP on loopback it would make
+        // the browser refuse the dashboard on that host for a year.
+        app.layer(SetResponseHeaderLayer::if_not_present(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000"),
+        ))
+    } else {
+        app
+    };
+    app.layer(CatchPanicLayer::custom(panic_response))
         // Pages set their own nonce-bearing policy; everything else (JSON, files) gets
         // one that allows nothing to run.
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -79,7 +106,26 @@ pub fn router(state: AppState) -> Router {
         .layer(TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
             tracing::info_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()))
         }))
-        .with_state(state)
+        .layer(crate::client_addr::layer(Arc::clone(&http.trusted_proxies)))
+}
+
+/// A handler panicked: the client gets a JSON 500, the log gets the panic, the server
+/// lives on (the connection and every other request are unaffected).
+fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Response<Full<Bytes>> {
+    let detail = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("(no message)");
+    tracing::error!(panic = detail, "a request handler panicked");
+    let body = r#"{"error":{"code":"internal","message":"Something went wrong on our side. Please try again."}}"#;
+    let mut response = Response::new(Full::from(body));
+    *response.status_mut() = StatusCode::INTERNAL_SERVER_ERROR;
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// Liveness and readiness: answers 200 when the database answers.
@@ -115,6 +161,73 @@ pub fn loggable_path(path: &str) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use tower::ServiceExt;
+
+    fn https() -> HttpSettings {
+        HttpSettings {
+            public_url: Some(Arc::from("https://keys.example.com")),
+            ..HttpSettings::default()
+        }
+    }
+
+    async fn fetch(app: Router, path: &str) -> (StatusCode, axum::http::HeaderMap, String) {
+        let response = app
+            .oneshot(axum::http::Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let (parts, body) = response.into_parts();
+        let bytes = body.collect().await.unwrap().to_bytes();
+        (
+            parts.status,
+            parts.headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        )
+    }
+
+    async fn boom() -> &'static str {
+        panic!("the secret-free test panic")
+    }
+
+    #[tokio::test]
+    async fn panic_in_a_handler_is_a_json_500_and_the_router_lives_on() {
+        let app = harden(
+            Router::new()
+                .route("/boom", get(boom))
+                .route("/fine", get(|| async { "fine" })),
+            &HttpSettings::default(),
+        );
+        let (status, headers, body) = fetch(app.clone(), "/boom").await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert_eq!(headers[header::CONTENT_TYPE], "application/json");
+        let json: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(json["error"]["code"], "internal");
+        assert!(!body.contains("secret-free"), "{body}");
+        // Security headers are on the panic's answer too, and the next request is served.
+        assert_eq!(headers[header::X_CONTENT_TYPE_OPTIONS], "nosniff");
+        assert_eq!(fetch(app, "/fine").await.0, StatusCode::OK);
+    }
+
+    #[tokio::test]
+    async fn hsts_is_sent_only_when_the_public_url_is_https() {
+        let route = || Router::new().route("/x", get(|| async { "x" }));
+        let (_, headers, _) = fetch(harden(route(), &https()), "/x").await;
+        assert_eq!(
+            headers[header::STRICT_TRANSPORT_SECURITY],
+            "max-age=31536000"
+        );
+        let (_, headers, _) = fetch(harden(route(), &HttpSettings::default()), "/x").await;
+        assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+        let http = HttpSettings {
+            public_url: Some(Arc::from("http://localhost:3000")),
+            ..HttpSettings::default()
+        };
+        let (_, headers, _) = fetch(harden(route(), &http), "/x").await;
+        assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none());
+    }
+
     #[test]
     fn loggable_path_hides_invite_tokens() {
         assert_eq!(super::loggable_path("/invite/abc123"), "/invite/[redacted]");

@@ -1,6 +1,7 @@
 //! Connecting, migrating, and transactions.
 
-use secrecy::SecretString;
+use super::pg_url::PgUrl;
+use secrecy::ExposeSecret;
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, install_default_drivers};
 use sqlx::{Any, AnyPool, Executor};
 use std::path::Path;
@@ -48,6 +49,12 @@ pub enum DbError {
     /// The URL names a database this build does not speak.
     #[error("unsupported database URL: use postgres://… (or leave it unset for SQLite)")]
     UnsupportedUrl,
+    /// A PostgreSQL URL this server cannot honour in full.
+    #[error(transparent)]
+    Url(#[from] super::pg_url::PgUrlError),
+    /// TLS to PostgreSQL could not be set up (e.g. an unreadable `sslrootcert`).
+    #[error("database TLS: {0}")]
+    Tls(#[from] super::pg_tls::PgTlsError),
     /// The data directory could not be created.
     #[error("cannot create data directory {path}: {source}")]
     DataDir {
@@ -63,9 +70,9 @@ pub enum DbError {
 pub struct Db {
     pool: AnyPool,
     backend: Backend,
-    /// The PostgreSQL URL, for the connection that LISTENs for key changes (it holds a
-    /// password: `SecretString` keeps it out of `Debug`).
-    pg_url: Option<Arc<SecretString>>,
+    /// The PostgreSQL settings, for the connection that LISTENs for key changes (their
+    /// `Debug` leaves the password out).
+    pg_url: Option<Arc<PgUrl>>,
     /// The SQLite file, for the in-place key lookup (`sqlite_read`).
     sqlite_path: Option<Arc<Path>>,
     /// The pipelined key lookup on PostgreSQL (`pg_read`).
@@ -149,13 +156,17 @@ impl Db {
     }
 
     /// Connects to PostgreSQL. With `schema`, every connection works inside that schema
-    /// (created if missing): the tests use it to give each test its own namespace.
+    /// (created if missing): the tests use it to give each test its own namespace. The
+    /// URL is parsed once ([`PgUrl`]) and every connection (pool, lookups, listener)
+    /// honours its `sslmode` and `sslrootcert`. A certificate that does not verify fails
+    /// here, at start, since the pool opens its first connection at once.
     pub async fn connect_postgres(url: &str, schema: Option<&str>) -> Result<Self, DbError> {
         if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
             return Err(DbError::UnsupportedUrl);
         }
+        let pg = PgUrl::parse(url)?;
         install_default_drivers();
-        let options = AnyConnectOptions::from_str(url)?;
+        let options = AnyConnectOptions::from_str(pg.sqlx_url().expose_secret())?;
         let schema = schema.map(|s| {
             // Only the tests pass a schema; still, never splice arbitrary text into SQL.
             s.chars()
@@ -171,7 +182,7 @@ impl Db {
             conn.execute(sqlx::AssertSqlSafe(sql)).await?;
             conn.close().await?;
         }
-        let pg_reader = super::pg_read::PgKeyReader::new(url, schema.as_deref()).map(Arc::new);
+        let pg_reader = Arc::new(super::pg_read::PgKeyReader::new(&pg, schema.as_deref())?);
         let pool = pool_options(16)
             .after_connect(move |conn, _meta| {
                 let schema = schema.clone();
@@ -188,9 +199,9 @@ impl Db {
         Ok(Self {
             pool,
             backend: Backend::Postgres,
-            pg_url: Some(Arc::new(SecretString::from(url.to_owned()))),
+            pg_url: Some(Arc::new(pg)),
             sqlite_path: None,
-            pg_reader,
+            pg_reader: Some(pg_reader),
         })
     }
 
@@ -216,8 +227,9 @@ impl Db {
         self.backend
     }
 
-    /// The PostgreSQL URL (for a dedicated listening connection), when on PostgreSQL.
-    pub fn postgres_url(&self) -> Option<&SecretString> {
+    /// The PostgreSQL settings (for a dedicated listening connection), when on
+    /// PostgreSQL.
+    pub fn postgres_url(&self) -> Option<&PgUrl> {
         self.pg_url.as_deref()
     }
 

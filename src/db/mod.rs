@@ -10,13 +10,18 @@
 //! the migrations differ (type names), so there is one migration directory per backend.
 //!
 //! One query also runs outside sqlx: the key lookup by digest, which is all the database
-//! work of a verify that misses the key cache (`sqlite_read`, `pg_read`).
+//! work of a verify that misses the key cache (`sqlite_read`, `pg_read`). On PostgreSQL
+//! the URL is parsed once (`pg_url`) and every connection kind gets its TLS settings
+//! from it (`pg_tls` for tokio-postgres; sqlx's own rustls support for the rest).
 
 mod conn;
 pub mod models;
 mod pg_read;
+pub mod pg_tls;
+pub mod pg_url;
 pub mod repo;
 pub use pg_read::APPLICATION_NAME as PG_LOOKUP_APPLICATION_NAME;
+pub use pg_url::PgUrl;
 mod sqlite_read;
 
 pub use conn::{Backend, Db, DbError, SQLITE_FILE, Tx};

@@ -12,13 +12,14 @@
 //! faster, never fail one the pool would answer.
 
 use super::models::ApiKeyRecord;
+use super::pg_tls::PgTlsError;
+use super::pg_url::PgUrl;
 use super::repo::keys::COLUMNS;
 use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
-use std::str::FromStr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-use tokio_postgres::{Client, NoTls, Statement};
+use tokio_postgres::{Client, Statement};
 
 /// `application_name` of the lookup connections.
 pub const APPLICATION_NAME: &str = "gtx-keys key lookups";
@@ -49,6 +50,7 @@ struct Conn {
 /// A few pipelined connections, used in turn.
 pub(crate) struct PgKeyReader {
     config: tokio_postgres::Config,
+    tls: tokio_postgres_rustls::MakeRustlsConnect,
     /// `SET search_path TO "<schema>"` for the tests' schemas, run on each connection.
     search_path: Option<String>,
     slots: Box<[Mutex<Option<Arc<Conn>>>]>,
@@ -69,31 +71,20 @@ impl std::fmt::Debug for PgKeyReader {
 }
 
 impl PgKeyReader {
-    /// A reader for the database at `url` (connections open on first use). `None` when
-    /// tokio-postgres does not understand the URL (the pool then does every lookup).
-    /// `schema` is already reduced to `[A-Za-z0-9_]`.
-    pub(crate) fn new(url: &str, schema: Option<&str>) -> Option<Self> {
-        let mut config = match tokio_postgres::Config::from_str(url) {
-            Ok(config) => config,
-            Err(e) => {
-                // The error names the part it could not read, never the password.
-                tracing::info!(error = %e, "pipelined key lookups off: the database URL has options only sqlx reads");
-                return None;
-            }
-        };
+    /// A reader for the database at `url` (connections open on first use), over TLS as
+    /// `url`'s `sslmode` says. `schema` is already reduced to `[A-Za-z0-9_]`.
+    pub(crate) fn new(url: &PgUrl, schema: Option<&str>) -> Result<Self, PgTlsError> {
         // Named, so an operator can tell these connections in `pg_stat_activity`.
-        config.application_name(APPLICATION_NAME);
-        if config.get_connect_timeout().is_none() {
-            // Lookups wait for a connection being opened: not for the OS's minutes.
-            config.connect_timeout(Duration::from_secs(5));
-        }
+        let config = url.tokio_postgres_config(APPLICATION_NAME);
+        let tls = super::pg_tls::connector(url)?;
         // About one connection per core: PostgreSQL runs each connection's queries one
         // after another, on one core.
         let connections = std::thread::available_parallelism()
             .map_or(2, usize::from)
             .clamp(1, 4);
-        Some(Self {
+        Ok(Self {
             config,
+            tls,
             search_path: schema.map(|s| format!("SET search_path TO \"{s}\"")),
             slots: (0..connections).map(|_| Mutex::new(None)).collect(),
             connecting: tokio::sync::Mutex::new(()),
@@ -162,7 +153,7 @@ impl PgKeyReader {
     }
 
     async fn open(&self) -> Result<Conn, PgReadError> {
-        let (client, connection) = self.config.connect(NoTls).await?;
+        let (client, connection) = self.config.connect(self.tls.clone()).await?;
         tokio::spawn(async move {
             if let Err(e) = connection.await {
                 tracing::debug!(error = %e, "pipelined key lookup connection ended");
@@ -212,12 +203,13 @@ fn decode(row: &tokio_postgres::Row) -> Result<(ApiKeyRecord, Vec<u8>), PgReadEr
 
 #[cfg(test)]
 mod tests {
-    use super::{PgKeyReader, PgReadError};
+    use super::{PgKeyReader, PgReadError, PgUrl};
 
     #[tokio::test]
     async fn find_by_digest_leaves_a_database_it_cannot_reach_to_the_pool_for_a_while() {
         // Nothing listens on port 1: the connect is refused at once.
-        let reader = PgKeyReader::new("postgres://gtx:gtx@127.0.0.1:1/gtx", None).unwrap();
+        let url = PgUrl::parse("postgres://gtx:gtx@127.0.0.1:1/gtx").unwrap();
+        let reader = PgKeyReader::new(&url, None).unwrap();
         let first = reader.find_by_digest(&[0; 32]).await;
         assert!(matches!(first, Err(PgReadError::Postgres(_))), "{first:?}");
         // Within the back-off no lookup tries again (or waits): the pool answers them.
@@ -228,14 +220,11 @@ mod tests {
     }
 
     #[test]
-    fn new_with_options_only_sqlx_reads_is_none() {
-        assert!(
-            PgKeyReader::new(
-                "postgres://gtx@127.0.0.1/gtx?statement-cache-capacity=10",
-                None
-            )
-            .is_none()
-        );
-        assert!(PgKeyReader::new("postgres://gtx@127.0.0.1/gtx?sslmode=disable", None).is_some());
+    fn new_with_an_unreadable_root_certificate_is_an_error() {
+        let url = PgUrl::parse(
+            "postgres://gtx@127.0.0.1/gtx?sslmode=verify-full&sslrootcert=/nonexistent/ca.pem",
+        )
+        .unwrap();
+        assert!(PgKeyReader::new(&url, None).is_err());
     }
 }

@@ -1,6 +1,6 @@
 //! Durations as people type them: `90d`, `24h`, `1y`, `2w`.
 
-use super::validation::FieldError;
+use super::validation::{FieldError, Problem};
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
 
@@ -10,12 +10,7 @@ pub const MAX_EXPIRY_MS: i64 = 5 * 365 * 24 * HOUR_MS;
 /// Parses `<n><unit>` with unit `h` (hours), `d` (days), `w` (weeks) or `y` (365 days)
 /// into milliseconds; 1 hour to 5 years.
 pub fn parse_duration_ms(field: &str, text: &str) -> Result<i64, FieldError> {
-    let invalid = || {
-        FieldError::new(
-            field,
-            "Use a duration such as 24h, 30d, 90d or 1y (at most 5y).",
-        )
-    };
+    let invalid = || FieldError::new(field, Problem::Duration);
     let text = text.trim();
     let unit = text.chars().last().ok_or_else(invalid)?;
     let number: i64 = text[..text.len() - unit.len_utf8()]

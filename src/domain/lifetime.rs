@@ -2,7 +2,7 @@
 
 use super::duration::MAX_EXPIRY_MS;
 use super::time::{DAY_MS, HOUR_MS, parse_date};
-use super::validation::FieldError;
+use super::validation::{FieldError, Problem};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -28,29 +28,19 @@ pub fn expiry_from_form(choice: &str, date: &str, now: i64) -> Result<Option<i64
         "90d" => 90,
         "1y" => 365,
         "date" => {
-            let day = parse_date(date).ok_or_else(|| {
-                FieldError::new("expires_on", "Enter a date as YYYY-MM-DD, e.g. 2027-06-30.")
-            })?;
+            let day = parse_date(date)
+                .ok_or_else(|| FieldError::new("expires_on", Problem::ExpiryDateFormat))?;
             let end_of_day = (day + 1) * DAY_MS - 1;
             if end_of_day <= now {
-                return Err(FieldError::new(
-                    "expires_on",
-                    "Choose a date after today (the key works until the end of that day, UTC).",
-                ));
+                return Err(FieldError::new("expires_on", Problem::ExpiryDatePast));
             }
             if end_of_day - now > MAX_EXPIRY_MS {
-                return Err(FieldError::new(
-                    "expires_on",
-                    "Choose a date at most 5 years away.",
-                ));
+                return Err(FieldError::new("expires_on", Problem::ExpiryDateTooFar));
             }
             return Ok(Some(end_of_day));
         }
         _ => {
-            return Err(FieldError::new(
-                "expires",
-                "Choose Never, 30, 60 or 90 days, 1 year, or a date.",
-            ));
+            return Err(FieldError::new("expires", Problem::ExpiryChoice));
         }
     };
     Ok(Some(now + days * DAY_MS))
@@ -128,7 +118,7 @@ impl FromStr for GracePeriod {
         Self::ALL
             .into_iter()
             .find(|g| g.as_str() == s.trim())
-            .ok_or_else(|| FieldError::new("grace", "Choose Now, 1 hour, 24 hours or 7 days."))
+            .ok_or_else(|| FieldError::new("grace", Problem::Grace))
     }
 }
 

@@ -1,56 +1,230 @@
 //! Input validation shared by the dashboard's forms (in the browser) and the services
 //! (on the server), so both give the same message for the same input.
+//!
+//! Every message a user can be shown for bad input or a conflict is one of the fixed
+//! sentences of [`Problem`]. Errors travel to the page by their [`Problem`] *code*, never
+//! as text: a dashboard form posted without JavaScript gets its error back through a
+//! link (`?__err=…`), and a link anyone can craft must not be able to put words of its
+//! own on the page.
 
 use serde::{Deserialize, Serialize};
 
-/// What was wrong with a field, in words fit to show next to it.
+/// What is wrong with an input, or why a change conflicts: each a fixed sentence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
+pub enum Problem {
+    /// An empty name.
+    NameEmpty,
+    /// A name over [`MAX_NAME_CHARS`].
+    NameTooLong,
+    /// Line breaks or other control characters in a name.
+    NameControl,
+    /// Invisible formatting characters (bidi overrides, zero-width) in a name.
+    NameInvisible,
+    /// Not a locale tag.
+    Locale,
+    /// Not an email address.
+    Email,
+    /// A password under [`MIN_PASSWORD_CHARS`].
+    PasswordTooShort,
+    /// A password over [`MAX_PASSWORD_CHARS`].
+    PasswordTooLong,
+    /// A password of spaces only.
+    PasswordBlank,
+    /// The wrong first-run setup token.
+    SetupToken,
+    /// An account with this email exists.
+    EmailTaken,
+    /// Accepting an invite for an email that has an account.
+    InviteEmailHasAccount,
+    /// Inviting someone who is already a member.
+    AlreadyMember,
+    /// Adding a non-member to a project.
+    NotAMember,
+    /// A role other than Admin or Member.
+    Role,
+    /// The change would leave the organisation without an admin.
+    LastAdmin,
+    /// An expiry in the past.
+    ExpiryPast,
+    /// An expiry too far away.
+    ExpiryTooFar,
+    /// An expiry date that does not parse.
+    ExpiryDateFormat,
+    /// An expiry date of today or earlier.
+    ExpiryDatePast,
+    /// An expiry date too far away.
+    ExpiryDateTooFar,
+    /// An expiry choice that is not offered.
+    ExpiryChoice,
+    /// A duration that does not parse (the CLI's `--expires-in`).
+    Duration,
+    /// A grace period that is not offered.
+    Grace,
+    /// A project key type other than Production or Development.
+    KeyType,
+    /// A key without any permission.
+    NoPermission,
+    /// A permission level the resource does not offer.
+    PermissionLevel,
+    /// Another active key of the project has this name.
+    KeyNameTakenInProject,
+    /// Another active organisation key has this name.
+    KeyNameTakenInOrg,
+    /// Rotating a revoked key.
+    KeyRevoked,
+    /// Rotating a key that was rotated already.
+    KeyRotated,
+    /// Rotating an expired key.
+    KeyExpired,
+    /// The key changed while it was being rotated.
+    KeyChanged,
+    /// Revoking a revoked key.
+    KeyAlreadyRevoked,
+}
+
+impl Problem {
+    /// The sentence shown to the user.
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::NameEmpty => "Enter a name.",
+            Self::NameTooLong => "Use at most 100 characters.",
+            Self::NameControl => "Remove line breaks and control characters.",
+            Self::NameInvisible => {
+                "Remove invisible formatting characters (such as direction overrides or zero-width spaces)."
+            }
+            Self::Locale => "Enter a locale code such as en, en-US or zh-Hant.",
+            Self::Email => "Enter an email address such as ana@example.com.",
+            Self::PasswordTooShort => "Use at least 12 characters.",
+            Self::PasswordTooLong => "Use at most 256 characters.",
+            Self::PasswordBlank => "Use more than spaces.",
+            Self::SetupToken => {
+                "This setup token is not correct. Copy it from the server's console."
+            }
+            Self::EmailTaken => "An account with this email already exists.",
+            Self::InviteEmailHasAccount => {
+                "An account with this email already exists. Ask an admin to add it, or sign in."
+            }
+            Self::AlreadyMember => "This person is already a member.",
+            Self::NotAMember => "No member of this organisation has this email. Invite them first.",
+            Self::Role => "Choose Admin or Member.",
+            Self::LastAdmin => {
+                "The organisation needs at least one admin: make someone else admin first."
+            }
+            Self::ExpiryPast => "Choose an expiry in the future.",
+            Self::ExpiryTooFar => "Choose an expiry at most 5 years away.",
+            Self::ExpiryDateFormat => "Enter a date as YYYY-MM-DD, e.g. 2027-06-30.",
+            Self::ExpiryDatePast => {
+                "Choose a date after today (the key works until the end of that day, UTC)."
+            }
+            Self::ExpiryDateTooFar => "Choose a date at most 5 years away.",
+            Self::ExpiryChoice => "Choose Never, 30, 60 or 90 days, 1 year, or a date.",
+            Self::Duration => "Use a duration such as 24h, 30d, 90d or 1y (at most 5y).",
+            Self::Grace => "Choose Now, 1 hour, 24 hours or 7 days.",
+            Self::KeyType => "Choose Production or Development.",
+            Self::NoPermission => "Choose at least one permission.",
+            Self::PermissionLevel => "Choose one of the offered levels for each permission.",
+            Self::KeyNameTakenInProject => {
+                "An active key with this name already exists in this project. Choose another name."
+            }
+            Self::KeyNameTakenInOrg => {
+                "An active organisation key with this name already exists. Choose another name."
+            }
+            Self::KeyRevoked => "This key is revoked: create a new key instead.",
+            Self::KeyRotated => "This key was already rotated: rotate its replacement instead.",
+            Self::KeyExpired => "This key has expired: create a new key instead.",
+            Self::KeyChanged => "This key changed meanwhile: reload and try again.",
+            Self::KeyAlreadyRevoked => "This key is already revoked.",
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.message())
+    }
+}
+
+/// What was wrong with a field: the field's name and the [`Problem`].
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
-#[error("{field}: {message}")]
+#[error("{field}: {problem}")]
 pub struct FieldError {
     /// The field's name as the form and API know it (`name`, `default_locale`, …).
     pub field: String,
-    /// A sentence for the user.
-    pub message: String,
+    /// What is wrong.
+    pub problem: Problem,
 }
 
 impl FieldError {
     /// A new error for `field`.
-    pub fn new(field: &str, message: impl Into<String>) -> Self {
+    pub fn new(field: &str, problem: Problem) -> Self {
         Self {
             field: field.to_owned(),
-            message: message.into(),
+            problem,
         }
+    }
+
+    /// The sentence for the user.
+    pub fn message(&self) -> &'static str {
+        self.problem.message()
     }
 }
 
 /// Longest name (in characters) for keys, projects and organisations.
 pub const MAX_NAME_CHARS: usize = 100;
 
-/// Trims a display name and checks it: 1 to 100 characters, no control characters.
+/// Trims a display name and checks it: 1 to 100 characters, no control characters and no
+/// invisible formatting characters (a right-to-left override or a zero-width space in a
+/// key's name would make one key look like another in lists and the audit log).
 pub fn name(field: &str, raw: &str) -> Result<String, FieldError> {
     let trimmed = raw.trim();
     if trimmed.is_empty() {
-        return Err(FieldError::new(field, "Enter a name."));
+        return Err(FieldError::new(field, Problem::NameEmpty));
     }
     if trimmed.chars().count() > MAX_NAME_CHARS {
-        return Err(FieldError::new(
-            field,
-            format!("Use at most {MAX_NAME_CHARS} characters."),
-        ));
+        return Err(FieldError::new(field, Problem::NameTooLong));
     }
     if trimmed.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            field,
-            "Remove line breaks and control characters.",
-        ));
+        return Err(FieldError::new(field, Problem::NameControl));
+    }
+    if trimmed.chars().any(is_invisible_format) {
+        return Err(FieldError::new(field, Problem::NameInvisible));
     }
     Ok(trimmed.to_owned())
+}
+
+/// Unicode format characters (general category Cf) that change how text is shown
+/// without showing themselves, and the fillers that look like nothing: bidirectional
+/// embeddings, overrides and isolates, zero-width spaces and joiners, word joiners,
+/// invisible operators, the byte order mark, interlinear annotations, tag characters,
+/// and the Hangul and Braille blanks. (Variation selectors stay allowed: emoji such as
+/// ⚠️ need them, and they only pick a glyph.)
+pub fn is_invisible_format(c: char) -> bool {
+    matches!(c,
+        '\u{00AD}'                  // soft hyphen
+        | '\u{034F}'                // combining grapheme joiner
+        | '\u{061C}'                // Arabic letter mark
+        | '\u{115F}' | '\u{1160}'   // Hangul fillers
+        | '\u{17B4}' | '\u{17B5}'   // Khmer inherent vowels
+        | '\u{180B}'..='\u{180F}'   // Mongolian variation selectors and vowel separator
+        | '\u{200B}'..='\u{200F}'   // zero-width space, (non-)joiner, LRM, RLM
+        | '\u{202A}'..='\u{202E}'   // bidi embeddings and overrides
+        | '\u{2060}'..='\u{2064}'   // word joiner, invisible operators
+        | '\u{2066}'..='\u{206F}'   // bidi isolates, deprecated format characters
+        | '\u{2800}'                // Braille blank
+        | '\u{3164}'                // Hangul filler
+        | '\u{FEFF}'                // zero-width no-break space (BOM)
+        | '\u{FFA0}'                // halfwidth Hangul filler
+        | '\u{FFF9}'..='\u{FFFB}'   // interlinear annotation
+        | '\u{1D173}'..='\u{1D17A}' // musical format characters
+        | '\u{E0000}'..='\u{E007F}' // tag characters
+    )
 }
 
 /// Checks and normalises a BCP 47 style locale tag (`en`, `en-US`, `zh-Hant-TW`,
 /// `es-419`): language lowercased, script title-cased, region uppercased.
 pub fn locale(field: &str, raw: &str) -> Result<String, FieldError> {
-    let invalid = || FieldError::new(field, "Enter a locale code such as en, en-US or zh-Hant.");
+    let invalid = || FieldError::new(field, Problem::Locale);
     let raw = raw.trim();
     if raw.is_empty() || raw.len() > 35 {
         return Err(invalid());
@@ -88,7 +262,7 @@ pub fn locale(field: &str, raw: &str) -> Result<String, FieldError> {
 /// domain) and lowercases it: the address is an account identifier, not parsed mail.
 pub fn email(field: &str, raw: &str) -> Result<String, FieldError> {
     let trimmed = raw.trim();
-    let invalid = || FieldError::new(field, "Enter an email address such as ana@example.com.");
+    let invalid = || FieldError::new(field, Problem::Email);
     if trimmed.len() > 254 || trimmed.chars().any(|c| c.is_whitespace() || c.is_control()) {
         return Err(invalid());
     }
@@ -114,19 +288,13 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 pub fn password(field: &str, raw: &str) -> Result<(), FieldError> {
     let chars = raw.chars().count();
     if chars < MIN_PASSWORD_CHARS {
-        return Err(FieldError::new(
-            field,
-            format!("Use at least {MIN_PASSWORD_CHARS} characters."),
-        ));
+        return Err(FieldError::new(field, Problem::PasswordTooShort));
     }
     if chars > MAX_PASSWORD_CHARS {
-        return Err(FieldError::new(
-            field,
-            format!("Use at most {MAX_PASSWORD_CHARS} characters."),
-        ));
+        return Err(FieldError::new(field, Problem::PasswordTooLong));
     }
     if raw.trim().is_empty() {
-        return Err(FieldError::new(field, "Use more than spaces."));
+        return Err(FieldError::new(field, Problem::PasswordBlank));
     }
     Ok(())
 }
@@ -142,6 +310,43 @@ mod tests {
         assert!(name("name", &"x".repeat(101)).is_err());
         assert!(name("name", &"é".repeat(100)).is_ok());
         assert!(name("name", "a\nb").is_err());
+    }
+
+    #[test]
+    fn name_rejects_bidi_overrides_and_zero_width_characters() {
+        for bad in [
+            "CI\u{202E}yolpeD",
+            "CI\u{200B}deploy",
+            "\u{2066}admin\u{2069}",
+            "key\u{FEFF}",
+            "a\u{00AD}b",
+            "tag\u{E0041}",
+        ] {
+            let err = name("name", bad).expect_err(bad);
+            assert_eq!(err.problem, Problem::NameInvisible, "{bad:?}");
+        }
+        // Visible scripts, accents, emoji and their joiner sequences' letters stay allowed.
+        for good in [
+            "Déploiement CI",
+            "デプロイ",
+            "مفتاح",
+            "Key 🚀",
+            "Prod ⚠\u{FE0F}",
+        ] {
+            assert!(name("name", good).is_ok(), "{good}");
+        }
+    }
+
+    #[test]
+    fn problem_messages_are_sentences() {
+        for p in [
+            Problem::NameEmpty,
+            Problem::KeyAlreadyRevoked,
+            Problem::SetupToken,
+        ] {
+            assert!(p.message().ends_with('.'), "{p:?}");
+            assert_eq!(p.to_string(), p.message());
+        }
     }
 
     #[test]

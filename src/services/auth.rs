@@ -5,11 +5,13 @@
 //! request or [`ABSOLUTE_TIMEOUT_MS`] after sign-in, whichever comes first.
 
 use super::audit::event;
-use super::throttle::{PER_ACCOUNT, PER_ADDRESS};
+use super::throttle::{
+    PER_ACCOUNT, PER_ADDRESS, PER_DEVICE, SETUP_PER_ADDRESS, Subject, address_group,
+};
 use super::{Actor, Services};
 use crate::db::models::{Membership, Organisation, SessionRecord, User};
-use crate::db::repo::{audit, new_id, orgs, sessions, users};
-use crate::domain::validation::{self, FieldError};
+use crate::db::repo::{audit, new_id, orgs, sessions, setup, users};
+use crate::domain::validation::{self, FieldError, Problem};
 use crate::domain::{OrgId, Role, UserId};
 use crate::error::{CoreError, CoreResult};
 use crate::keys::password::{dummy_verify, hash_password, verify_password};
@@ -45,6 +47,9 @@ pub struct SignedIn {
     pub user: SessionUser,
     /// The cookie's value. Never logged, never stored.
     pub token: SecretString,
+    /// A fresh device cookie for the browser (see `device`): this browser may keep
+    /// signing in to this account while strangers are locked out of it.
+    pub device_cookie: SecretString,
     /// The organisation to land on (the first one the user belongs to), if any.
     pub landing_org: Option<OrgId>,
 }
@@ -70,13 +75,9 @@ impl Services {
         Ok(!users::any_exists(self.db.pool()).await?)
     }
 
-    /// Hashes a password on the blocking pool, at most two at a time.
+    /// Hashes a password on the blocking pool (see [`HashingQueue`]).
     pub(crate) async fn hash_password(&self, password: &SecretString) -> CoreResult<String> {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|_| internal("hashing closed"))?;
+        let _turn = self.hashing.turn().await?;
         let password = password.clone();
         tokio::task::spawn_blocking(move || hash_password(password.expose_secret()))
             .await
@@ -90,11 +91,7 @@ impl Services {
         password: &SecretString,
         hash: Option<String>,
     ) -> CoreResult<bool> {
-        let _permit = self
-            .hashing
-            .acquire()
-            .await
-            .map_err(|_| internal("hashing closed"))?;
+        let _turn = self.hashing.turn().await?;
         let password = password.clone();
         tokio::task::spawn_blocking(move || match hash {
             Some(hash) => verify_password(password.expose_secret(), &hash),
@@ -114,14 +111,20 @@ impl Services {
             .setup_token
             .as_ref()
             .ok_or(CoreError::NotFound { what: "setup" })?;
+        // Wrong tokens are throttled per address, like sign-ins; a right one is forgiven.
+        let now = self.now();
+        let from = Subject::Setup(address_group(actor.ip.as_deref()));
+        if let Err(wait_ms) = self
+            .throttle
+            .begin_attempt(&[(&from, SETUP_PER_ADDRESS)], now)
+        {
+            return Err(too_many(wait_ms));
+        }
         let presented = input.setup_token.expose_secret().trim().as_bytes();
         if !bool::from(presented.ct_eq(expected.expose_secret().as_bytes())) {
-            return Err(FieldError::new(
-                "setup_token",
-                "This setup token is not correct. Copy it from the server's console.",
-            )
-            .into());
+            return Err(FieldError::new("setup_token", Problem::SetupToken).into());
         }
+        self.throttle.forgive(&from, now);
         let org_name = validation::name("org_name", &input.org_name)?;
         let email = validation::email("email", &input.email)?;
         let name = match input
@@ -137,8 +140,10 @@ impl Services {
         let password_hash = self.hash_password(&input.password).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        // Checked again inside the write transaction: two racing setups cannot both win.
-        if users::any_exists(&mut *tx).await? {
+        // Exactly one setup wins, however many race: each claims the one row of
+        // `setup_claim`, and the primary key lets only one insert commit (the others
+        // wait for it on PostgreSQL, then fail; SQLite runs them one after another).
+        if users::any_exists(&mut *tx).await? || !setup::claim(&mut *tx, now).await? {
             return Err(CoreError::NotFound { what: "setup" });
         }
         let org = Organisation {
@@ -213,40 +218,70 @@ impl Services {
                 name: user.name.clone(),
             },
             token: SecretString::from(token),
+            device_cookie: self.issue_device_cookie(&user.id),
             landing_org: None,
         })
     }
 
     /// Signs in with email and password. Unknown emails cost the same time as wrong
-    /// passwords and get the same answer; repeated failures are throttled per account
-    /// and per client address. Every attempt is audited.
+    /// passwords and get the same answer. Failures are throttled after OWASP's
+    /// device-cookie scheme (see `throttle`): `device_cookie` is the browser's, if any.
+    /// Every attempt is audited.
     pub async fn sign_in(
         &self,
         actor: &Actor,
         email: &str,
         password: &SecretString,
+        device_cookie: Option<&str>,
     ) -> CoreResult<SignedIn> {
         let now = self.now();
         let email = email.trim().to_lowercase();
         // Bound what an anonymous caller can make us keep (throttle keys, audit labels).
         let email: String = email.chars().take(254).collect();
-        let account_key = format!("account:{email}");
-        let address_key = format!("ip:{}", actor.ip.as_deref().unwrap_or("unknown"));
-        if let Err(wait_ms) = self.throttle.begin_attempt(
-            &[(&account_key, PER_ACCOUNT), (&address_key, PER_ADDRESS)],
-            now,
-        ) {
-            return Err(CoreError::TooManyAttempts {
-                retry_after_secs: (wait_ms + 999) / 1000,
-            });
+        let device = device_cookie.and_then(|c| self.read_device_cookie(c));
+        // A device cookie only counts for the account it was issued for; looking the
+        // account up first costs a query only when the browser has a genuine cookie.
+        let mut user = None;
+        let mut trusted = None;
+        if let Some(device) = device {
+            user = users::get_by_email(self.db.pool(), &email).await?;
+            let subject = Subject::Device(device.nonce.clone());
+            if user.as_ref().is_some_and(|u| u.id == device.user_id)
+                && !self.throttle.is_throttled(&subject, PER_DEVICE, now)
+            {
+                trusted = Some(subject);
+            }
         }
-        let user = users::get_by_email(self.db.pool(), &email).await?;
+        let untrusted = [
+            Subject::Account(email.clone()),
+            Subject::Address(address_group(actor.ip.as_deref())),
+        ];
+        let counted: Vec<(&Subject, usize)> = match &trusted {
+            Some(device) => vec![(device, PER_DEVICE)],
+            None => vec![(&untrusted[0], PER_ACCOUNT), (&untrusted[1], PER_ADDRESS)],
+        };
+        if let Err(wait_ms) = self.throttle.begin_attempt(&counted, now) {
+            return Err(too_many(wait_ms));
+        }
+        if trusted.is_none() {
+            user = users::get_by_email(self.db.pool(), &email).await?;
+        }
         let ok = self
             .verify_password(
                 password,
                 user.as_ref().and_then(|u| u.password_hash.clone()),
             )
-            .await?;
+            .await;
+        let ok = match ok {
+            Ok(ok) => ok,
+            Err(e) => {
+                // Not an attempt that was judged: it must not count as a failure.
+                for (subject, _) in &counted {
+                    self.throttle.forgive(subject, now);
+                }
+                return Err(e);
+            }
+        };
         let mut tx = self.db.begin().await?;
         let orgs_of_user = match &user {
             Some(u) => orgs::list_for_user(&mut *tx, &u.id).await?,
@@ -277,8 +312,13 @@ impl Services {
                 return Err(CoreError::BadCredentials);
             }
         };
-        self.throttle.clear(&account_key);
-        self.throttle.forgive(&address_key, now);
+        match &trusted {
+            Some(device) => self.throttle.clear(device),
+            None => {
+                self.throttle.clear(&untrusted[0]);
+                self.throttle.forgive(&untrusted[1], now);
+            }
+        }
         let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
         let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
         for org in &orgs_of_user {
@@ -362,9 +402,9 @@ impl Services {
         let password_hash = self.hash_password(password).await?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        self.require_admin(&mut tx, actor, org_id).await?;
+        self.require_admin_locked(&mut tx, actor, org_id).await?;
         if users::get_by_email(&mut *tx, &email).await?.is_some() {
-            return Err(FieldError::new("email", "A user with this email already exists.").into());
+            return Err(FieldError::new("email", Problem::EmailTaken).into());
         }
         let user = User {
             id: UserId(new_id()),
@@ -439,6 +479,13 @@ impl Services {
         }
         tx.commit().await?;
         Ok(user)
+    }
+}
+
+/// The error of a throttled attempt, with the wait rounded up to whole seconds.
+fn too_many(wait_ms: i64) -> CoreError {
+    CoreError::TooManyAttempts {
+        retry_after_secs: (wait_ms + 999) / 1000,
     }
 }
 

@@ -82,6 +82,19 @@ impl Services {
         }
     }
 
+    /// Takes the organisation's row lock, then requires admin rights in it. For changes
+    /// to membership and invites: a role read before the lock could be one that a
+    /// concurrent demotion is about to take away (the demotion holds the same lock).
+    pub(crate) async fn require_admin_locked(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        org_id: &OrgId,
+    ) -> CoreResult<OrgAccess> {
+        orgs::lock(&mut **tx, org_id).await?;
+        self.require_admin(tx, actor, org_id).await
+    }
+
     /// The project, when the actor may manage it: admins any project of their
     /// organisation, members the projects they belong to. `NotFound` otherwise.
     pub(crate) async fn require_project(

@@ -20,6 +20,8 @@ use tokio::task::JoinHandle;
 
 /// The NOTIFY channel of key changes; the payload is the key's id.
 pub const CHANNEL: &str = "gtx_key_changed";
+/// `application_name` of the connection that LISTENs for key changes.
+pub const LISTENER_APPLICATION_NAME: &str = "gtx-keys key listener";
 /// How often a SQLite server looks for changes made by other processes.
 pub const SQLITE_POLL: Duration = Duration::from_millis(250);
 /// How often gathered last-used times are written.
@@ -90,13 +92,29 @@ impl Services {
     }
 
     async fn listen_for_changes(&self, ready: watch::Sender<bool>) {
-        use secrecy::ExposeSecret;
-        let Some(url) = self.db.postgres_url().map(|u| u.expose_secret().to_owned()) else {
+        let Some(url) = self.db.postgres_url() else {
             return;
         };
+        // A pool of one connection, only for the listener's reconnects, with the same
+        // TLS settings as every other connection (see `db::pg_url`).
+        let options = match url.sqlx_options(LISTENER_APPLICATION_NAME) {
+            Ok(options) => options,
+            Err(e) => {
+                tracing::error!(error = %e, "key-change listener: unusable database settings");
+                return;
+            }
+        };
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(1)
+            .max_lifetime(None)
+            .idle_timeout(None)
+            .connect_lazy_with(options);
         loop {
-            let mut listener = match sqlx::postgres::PgListener::connect(&url).await {
-                Ok(l) => l,
+            let mut listener = match sqlx::postgres::PgListener::connect_with(&pool).await {
+                Ok(mut l) => {
+                    l.ignore_pool_close_event(true);
+                    l
+                }
                 Err(e) => {
                     tracing::warn!(error = %e, "key-change listener cannot connect; retrying");
                     tokio::time::sleep(RETRY).await;

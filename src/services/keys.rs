@@ -6,7 +6,7 @@ use crate::db::models::{ApiKeyRecord, NewApiKey};
 use crate::db::repo::{audit, key_changes, keys, new_id, projects};
 use crate::domain::duration::MAX_EXPIRY_MS;
 use crate::domain::lifetime::GracePeriod;
-use crate::domain::validation::{self, FieldError};
+use crate::domain::validation::{self, FieldError, Problem};
 use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
 use crate::error::{CoreError, CoreResult};
 use crate::keys::{HASH_VERSION, PlainKey, generate_key};
@@ -78,16 +78,10 @@ impl Services {
         let now = self.now();
         if let Some(expires_at) = new.expires_at {
             if expires_at <= now {
-                return Err(
-                    FieldError::new("expires_at", "Choose an expiry in the future.").into(),
-                );
+                return Err(FieldError::new("expires_at", Problem::ExpiryPast).into());
             }
             if expires_at - now > MAX_EXPIRY_MS {
-                return Err(FieldError::new(
-                    "expires_at",
-                    "Choose an expiry at most 5 years away.",
-                )
-                .into());
+                return Err(FieldError::new("expires_at", Problem::ExpiryTooFar).into());
             }
         }
         let mut tx = self.db.begin().await?;
@@ -97,9 +91,7 @@ impl Services {
                 key_type,
             } => {
                 if !key_type.is_project_key() {
-                    return Err(
-                        FieldError::new("key_type", "Choose Production or Development.").into(),
-                    );
+                    return Err(FieldError::new("key_type", Problem::KeyType).into());
                 }
                 let project = projects::get_unscoped(&mut *tx, project_id)
                     .await?
@@ -120,9 +112,7 @@ impl Services {
             } => {
                 self.require_admin(&mut tx, actor, org_id).await?;
                 if permissions.is_empty() {
-                    return Err(
-                        FieldError::new("permissions", "Choose at least one permission.").into(),
-                    );
+                    return Err(FieldError::new("permissions", Problem::NoPermission).into());
                 }
                 (org_id.clone(), None, KeyType::Organisation, *permissions)
             }
@@ -147,18 +137,12 @@ impl Services {
         if let Err(e) = keys::insert(&mut *tx, &row).await {
             let e = CoreError::from(e);
             if e.is_unique_violation(ACTIVE_NAME_INDEX) {
-                let scope = if row.project_id.is_some() {
-                    "project"
+                let problem = if row.project_id.is_some() {
+                    Problem::KeyNameTakenInProject
                 } else {
-                    "organisation"
+                    Problem::KeyNameTakenInOrg
                 };
-                return Err(CoreError::Invalid(FieldError::new(
-                    "name",
-                    format!(
-                        "A key named “{}” already exists in this {scope}. Choose another name.",
-                        row.name
-                    ),
-                )));
+                return Err(CoreError::Invalid(FieldError::new("name", problem)));
             }
             return Err(e);
         }
@@ -253,22 +237,13 @@ impl Services {
         let mut tx = self.db.begin().await?;
         let old = self.manageable_key(&mut tx, actor, key_id).await?;
         if old.revoked_at.is_some() {
-            return Err(CoreError::Conflict(format!(
-                "The key “{}” is revoked: create a new key instead.",
-                old.name
-            )));
+            return Err(CoreError::Conflict(Problem::KeyRevoked));
         }
         if old.replaced_by.is_some() {
-            return Err(CoreError::Conflict(format!(
-                "The key “{}” was already rotated: rotate its replacement instead.",
-                old.name
-            )));
+            return Err(CoreError::Conflict(Problem::KeyRotated));
         }
         if old.expires_at.is_some_and(|e| e <= now) {
-            return Err(CoreError::Conflict(format!(
-                "The key “{}” has expired: create a new key instead.",
-                old.name
-            )));
+            return Err(CoreError::Conflict(Problem::KeyExpired));
         }
         let new_expires_at = old
             .expires_at
@@ -294,10 +269,7 @@ impl Services {
         // The old key first: once it points at its replacement its name is free for the
         // new one (the live-name index skips replaced keys; the foreign key is deferred).
         if !keys::mark_replaced(&mut *tx, &old.org_id, &old.id, &row.id, old_ends_at).await? {
-            return Err(CoreError::Conflict(format!(
-                "The key “{}” changed meanwhile: reload and try again.",
-                old.name
-            )));
+            return Err(CoreError::Conflict(Problem::KeyChanged));
         }
         keys::insert(&mut *tx, &row).await?;
         audit::insert(
@@ -344,10 +316,7 @@ impl Services {
         let mut tx = self.db.begin().await?;
         let key = self.manageable_key(&mut tx, actor, key_id).await?;
         if !keys::revoke(&mut *tx, &key.org_id, &key.id, now, &actor.label()).await? {
-            return Err(CoreError::Conflict(format!(
-                "The key “{}” is already revoked.",
-                key.name
-            )));
+            return Err(CoreError::Conflict(Problem::KeyAlreadyRevoked));
         }
         audit::insert(
             &mut *tx,

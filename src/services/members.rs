@@ -6,7 +6,7 @@ use super::auth::SignedIn;
 use super::{Actor, Services};
 use crate::db::models::{Invite, Membership, User};
 use crate::db::repo::{audit, invites, new_id, orgs, projects, sessions, users};
-use crate::domain::validation::{self, FieldError};
+use crate::domain::validation::{self, FieldError, Problem};
 use crate::domain::{OrgId, ProjectId, Role, UserId};
 use crate::error::{CoreError, CoreResult};
 use crate::keys::random_token;
@@ -54,17 +54,16 @@ impl Services {
         let email = validation::email("email", email)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        self.require_admin(&mut tx, actor, org_id).await?;
-        if let Some(user) = users::get_by_email(&mut *tx, &email).await? {
-            let message = if orgs::get_membership(&mut *tx, org_id, &user.id)
+        self.require_admin_locked(&mut tx, actor, org_id).await?;
+        // Only this organisation's own members are named as such. An email with an
+        // account elsewhere gets an invite like any other: the answer must not tell an
+        // admin of one organisation who has an account in another.
+        if let Some(user) = users::get_by_email(&mut *tx, &email).await?
+            && orgs::get_membership(&mut *tx, org_id, &user.id)
                 .await?
                 .is_some()
-            {
-                "This person is already a member."
-            } else {
-                "This email already has a GT Keys account in another organisation; an account belongs to one organisation for now."
-            };
-            return Err(FieldError::new("email", message).into());
+        {
+            return Err(FieldError::new("email", Problem::AlreadyMember).into());
         }
         let token = random_token(43);
         let invite = Invite {
@@ -153,11 +152,7 @@ impl Services {
             .await?
             .is_some()
         {
-            return Err(FieldError::new(
-                "email",
-                "An account with this email already exists. Ask an admin to add it, or sign in.",
-            )
-            .into());
+            return Err(FieldError::new("email", Problem::InviteEmailHasAccount).into());
         }
         let user = User {
             id: UserId(new_id()),
@@ -240,8 +235,7 @@ impl Services {
     ) -> CoreResult<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        self.require_admin(&mut tx, actor, org_id).await?;
-        orgs::lock(&mut *tx, org_id).await?;
+        self.require_admin_locked(&mut tx, actor, org_id).await?;
         let current = orgs::get_membership(&mut *tx, org_id, user_id)
             .await?
             .ok_or(MEMBER)?;
@@ -251,6 +245,10 @@ impl Services {
         keep_an_admin(&mut tx, org_id, current.role).await?;
         orgs::set_role(&mut *tx, org_id, user_id, role).await?;
         let user = users::get(&mut *tx, user_id).await?.ok_or(MEMBER)?;
+        if role != Role::Admin {
+            self.withdraw_invites_made_by(&mut tx, actor, org_id, &user, now)
+                .await?;
+        }
         audit::insert(
             &mut *tx,
             &event(
@@ -277,8 +275,7 @@ impl Services {
     ) -> CoreResult<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        self.require_admin(&mut tx, actor, org_id).await?;
-        orgs::lock(&mut *tx, org_id).await?;
+        self.require_admin_locked(&mut tx, actor, org_id).await?;
         let current = orgs::get_membership(&mut *tx, org_id, user_id)
             .await?
             .ok_or(MEMBER)?;
@@ -289,6 +286,8 @@ impl Services {
         orgs::delete_membership(&mut *tx, org_id, user_id).await?;
         sessions::delete_for_user(&mut *tx, user_id).await?;
         let user = users::get(&mut *tx, user_id).await?.ok_or(MEMBER)?;
+        self.withdraw_invites_made_by(&mut tx, actor, org_id, &user, now)
+            .await?;
         audit::insert(
             &mut *tx,
             &event(
@@ -316,7 +315,7 @@ impl Services {
         let email = validation::email("email", email)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        self.require_admin(&mut tx, actor, org_id).await?;
+        self.require_admin_locked(&mut tx, actor, org_id).await?;
         let project = projects::get(&mut *tx, org_id, project_id)
             .await?
             .ok_or(CoreError::NotFound { what: "project" })?;
@@ -330,11 +329,7 @@ impl Services {
                 u
             }
             _ => {
-                return Err(FieldError::new(
-                    "email",
-                    "No member of this organisation has this email. Invite them first.",
-                )
-                .into());
+                return Err(FieldError::new("email", Problem::NotAMember).into());
             }
         };
         if projects::add_member(&mut *tx, org_id, project_id, &user.id, now).await? {
@@ -365,7 +360,7 @@ impl Services {
     ) -> CoreResult<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        self.require_admin(&mut tx, actor, org_id).await?;
+        self.require_admin_locked(&mut tx, actor, org_id).await?;
         let project = projects::get(&mut *tx, org_id, project_id)
             .await?
             .ok_or(CoreError::NotFound { what: "project" })?;
@@ -403,7 +398,7 @@ impl Services {
     ) -> CoreResult<()> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        self.require_admin(&mut tx, actor, org_id).await?;
+        self.require_admin_locked(&mut tx, actor, org_id).await?;
         let open = invites::list_open(&mut *tx, org_id, now).await?;
         let invite = open
             .into_iter()
@@ -429,13 +424,40 @@ impl Services {
     }
 }
 
+impl Services {
+    /// Withdraws the open invites `maker` made: once they are no longer an admin here,
+    /// their invites no longer carry an admin's authority. Each is audited.
+    async fn withdraw_invites_made_by(
+        &self,
+        tx: &mut crate::db::Tx,
+        actor: &Actor,
+        org_id: &OrgId,
+        maker: &User,
+        now: i64,
+    ) -> CoreResult<()> {
+        for (id, email) in invites::revoke_made_by(&mut **tx, org_id, &maker.id, now).await? {
+            audit::insert(
+                &mut **tx,
+                &event(
+                    actor,
+                    Some(org_id),
+                    "member.invite_withdraw",
+                    ("invite", &id, &email),
+                    Some(json!({ "reason": "inviter_no_longer_admin", "inviter": maker.email })),
+                    now,
+                ),
+            )
+            .await?;
+        }
+        Ok(())
+    }
+}
+
 /// Refuses a change that would take away the organisation's last admin (the caller
 /// holds the organisation's row lock, so two admins cannot both pass this check).
 async fn keep_an_admin(tx: &mut crate::db::Tx, org_id: &OrgId, role_now: Role) -> CoreResult<()> {
     if role_now == Role::Admin && orgs::count_admins(&mut **tx, org_id).await? <= 1 {
-        return Err(CoreError::Conflict(
-            "The organisation needs at least one admin: make someone else admin first.".into(),
-        ));
+        return Err(CoreError::Conflict(Problem::LastAdmin));
     }
     Ok(())
 }
@@ -444,7 +466,7 @@ async fn keep_an_admin(tx: &mut crate::db::Tx, org_id: &OrgId, role_now: Role) -
 /// to the field error the user can act on.
 pub(crate) fn email_taken_or(e: CoreError) -> CoreError {
     if e.is_unique_violation("users_email_key") || e.is_unique_violation("users.email") {
-        FieldError::new("email", "An account with this email already exists.").into()
+        FieldError::new("email", Problem::EmailTaken).into()
     } else {
         e
     }

@@ -6,6 +6,8 @@ mod audit;
 mod audit_log;
 mod auth;
 mod authz;
+mod device;
+mod hashing;
 pub mod key_cache;
 mod key_sync;
 mod keys;
@@ -19,6 +21,7 @@ mod verify;
 
 pub use audit_log::AUDIT_PAGE_SIZE;
 pub use auth::{ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, SessionUser, SetupInput, SignedIn};
+pub use device::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECS};
 pub use key_cache::KeyFacts;
 pub use key_sync::KeySync;
 pub use keys::{CreatedKey, KeyListScope, KeyScope, NewKey, RotatedKey};
@@ -138,7 +141,7 @@ pub struct Services {
     clock: Arc<dyn Clock>,
     setup_token: Option<Arc<secrecy::SecretString>>,
     throttle: Arc<throttle::Throttle>,
-    hashing: Arc<tokio::sync::Semaphore>,
+    hashing: Arc<hashing::HashingQueue>,
     reveals: Arc<reveal::RevealStore>,
     key_cache: Arc<key_cache::KeyCache>,
     usage: Arc<verify::UsageBuffer>,
@@ -154,9 +157,7 @@ impl Services {
             clock,
             setup_token: None,
             throttle: Arc::new(throttle::Throttle::default()),
-            // Each argon2 run takes 19 MiB and a core for tens of milliseconds: at most
-            // two at a time, whatever the number of sign-in attempts.
-            hashing: Arc::new(tokio::sync::Semaphore::new(2)),
+            hashing: Arc::new(hashing::HashingQueue::default()),
             reveals: Arc::new(reveal::RevealStore::default()),
             key_cache: Arc::new(key_cache::KeyCache::default()),
             usage: Arc::new(verify::UsageBuffer::default()),
@@ -203,6 +204,8 @@ pub struct RequestContext {
     pub ip: Option<String>,
     /// Client user agent.
     pub user_agent: Option<String>,
+    /// The browser's device cookie ([`DEVICE_COOKIE`]), if it sent one.
+    pub device: Option<String>,
 }
 
 impl RequestContext {

@@ -92,10 +92,10 @@ pub async fn create_api_key(
                 Some("production") => KeyType::Production,
                 Some("development") => KeyType::Development,
                 _ => {
-                    return Err(AppError::Invalid {
-                        field: "key_type".into(),
-                        message: "Choose Production or Development.".into(),
-                    });
+                    return Err(AppError::invalid(
+                        "key_type",
+                        gtx_core::domain::validation::Problem::KeyType,
+                    ));
                 }
             };
             KeyScope::Project {
@@ -296,17 +296,18 @@ fn permissions_from_form(
             "write" => Level::Write,
             "enabled" => Level::Enabled,
             _ => {
-                return Err(AppError::Invalid {
-                    field: "permissions".into(),
-                    message: format!("Choose a level for {}.", resource.label()),
-                });
+                return Err(AppError::invalid(
+                    "permissions",
+                    gtx_core::domain::validation::Problem::PermissionLevel,
+                ));
             }
         };
-        set.set_level(resource, level)
-            .map_err(|e| AppError::Invalid {
-                field: "permissions".into(),
-                message: format!("{e}."),
-            })?;
+        set.set_level(resource, level).map_err(|_| {
+            AppError::invalid(
+                "permissions",
+                gtx_core::domain::validation::Problem::PermissionLevel,
+            )
+        })?;
     }
     Ok(set)
 }

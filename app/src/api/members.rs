@@ -40,10 +40,9 @@ pub async fn invite_member(
     use secrecy::ExposeSecret;
     let services = super::services()?;
     let actor = super::signed_in_actor().await?;
-    let role = role.parse().map_err(|_| AppError::Invalid {
-        field: "role".into(),
-        message: "Choose Admin or Member.".into(),
-    })?;
+    let role = role
+        .parse()
+        .map_err(|_| AppError::invalid("role", gtx_core::domain::validation::Problem::Role))?;
     let ctx = super::request_context().await?;
     let session_id = ctx
         .user
@@ -91,10 +90,9 @@ pub async fn set_member_role(
     use gtx_core::domain::{OrgId, UserId};
     let services = super::services()?;
     let actor = super::signed_in_actor().await?;
-    let role = role.parse().map_err(|_| AppError::Invalid {
-        field: "role".into(),
-        message: "Choose Admin or Member.".into(),
-    })?;
+    let role = role
+        .parse()
+        .map_err(|_| AppError::invalid("role", gtx_core::domain::validation::Problem::Role))?;
     services
         .set_member_role(&actor, &OrgId(org_id.clone()), &UserId(user_id), role)
         .await?;
@@ -149,7 +147,7 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
         .accept_invite(&ctx.actor(), &token, &name, &SecretString::from(password))
         .await?;
     super::end_previous_session(&services, &ctx).await;
-    super::set_session_cookie(&signed_in.token);
+    super::set_sign_in_cookies(&signed_in);
     let landing = signed_in
         .landing_org
         .map(|o| format!("/orgs/{o}"))

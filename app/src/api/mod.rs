@@ -49,18 +49,28 @@ pub(crate) async fn signed_in_actor() -> Result<gtx_core::services::Actor, crate
     Ok(ctx.actor())
 }
 
-/// Sets the session cookie: `__Host-` prefixed, `Secure`, `HttpOnly`, `SameSite=Strict`,
-/// for the session's absolute lifetime.
+/// Sets the cookies of a fresh sign-in: the session (for the session's absolute
+/// lifetime) and the device cookie that keeps this browser out of the account's lock
+/// against strangers. Both `__Host-` prefixed, `Secure`, `HttpOnly`, `SameSite=Strict`.
 #[cfg(feature = "ssr")]
-pub(crate) fn set_session_cookie(token: &secrecy::SecretString) {
+pub(crate) fn set_sign_in_cookies(signed_in: &gtx_core::services::SignedIn) {
+    use gtx_core::services::{
+        ABSOLUTE_TIMEOUT_MS, DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECS, SESSION_COOKIE,
+    };
     use secrecy::ExposeSecret;
-    let max_age = gtx_core::services::ABSOLUTE_TIMEOUT_MS / 1000;
-    let cookie = format!(
-        "{}={}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict",
-        gtx_core::services::SESSION_COOKIE,
-        token.expose_secret()
-    );
-    set_cookie_header(cookie);
+    for (name, value, max_age) in [
+        (SESSION_COOKIE, &signed_in.token, ABSOLUTE_TIMEOUT_MS / 1000),
+        (
+            DEVICE_COOKIE,
+            &signed_in.device_cookie,
+            DEVICE_COOKIE_MAX_AGE_SECS,
+        ),
+    ] {
+        set_cookie_header(format!(
+            "{name}={}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict",
+            value.expose_secret()
+        ));
+    }
 }
 
 /// Ends the session the browser had before a new sign-in replaced it, so an old cookie
@@ -87,12 +97,18 @@ pub(crate) fn clear_session_cookie() {
     set_cookie_header(cookie);
 }
 
-/// This server's origin as the browser sees it (`GTX_PUBLIC_URL` when set, else the
-/// request's `Host`, with `https` when a proxy says so), for links shown to users.
+/// The dashboard's public origin (`--public-url` / `GTX_PUBLIC_URL`), read once at start
+/// and provided to every request by the server: links shown to users (invites) use it.
+#[derive(Clone, Debug, Default)]
+pub struct PublicOrigin(pub Option<std::sync::Arc<str>>);
+
+/// This server's origin as the browser sees it: the configured public origin, else the
+/// request's `Host` (only on loopback: the server refuses to listen beyond it without a
+/// public URL).
 #[cfg(feature = "ssr")]
 pub(crate) async fn request_origin() -> Result<String, crate::AppError> {
-    if let Ok(url) = std::env::var("GTX_PUBLIC_URL") {
-        return Ok(url.trim_end_matches('/').to_owned());
+    if let Some(PublicOrigin(Some(url))) = leptos::prelude::use_context::<PublicOrigin>() {
+        return Ok(url.to_string());
     }
     let parts: http::request::Parts = leptos_axum::extract().await.map_err(|e| {
         tracing::error!(error = %e, "request parts missing");
@@ -103,6 +119,8 @@ pub(crate) async fn request_origin() -> Result<String, crate::AppError> {
         .get(http::header::HOST)
         .and_then(|v| v.to_str().ok())
         .unwrap_or("localhost");
+    // A TLS proxy on the same host that forwards to loopback says so; set the public
+    // URL to rely on nothing a request carries.
     let scheme = match parts
         .headers
         .get("x-forwarded-proto")

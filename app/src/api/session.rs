@@ -49,10 +49,15 @@ pub async fn sign_in(email: String, password: String) -> Result<(), AppError> {
     let services = super::services()?;
     let ctx = super::request_context().await?;
     let signed_in = services
-        .sign_in(&ctx.actor(), &email, &SecretString::from(password))
+        .sign_in(
+            &ctx.actor(),
+            &email,
+            &SecretString::from(password),
+            ctx.device.as_deref(),
+        )
         .await?;
     super::end_previous_session(&services, &ctx).await;
-    super::set_session_cookie(&signed_in.token);
+    super::set_sign_in_cookies(&signed_in);
     leptos_axum::redirect(&landing(signed_in.landing_org.as_ref()));
     Ok(())
 }
@@ -78,7 +83,7 @@ pub async fn complete_setup(
     };
     let signed_in = services.complete_setup(&ctx.actor(), input).await?;
     super::end_previous_session(&services, &ctx).await;
-    super::set_session_cookie(&signed_in.token);
+    super::set_sign_in_cookies(&signed_in);
     leptos_axum::redirect(&landing(signed_in.landing_org.as_ref()));
     Ok(())
 }

@@ -2,12 +2,12 @@
 //! for project-scoped calls, `gt-project-id` (the shape of General Translation's API).
 
 use super::error::ApiError;
-use axum::extract::{ConnectInfo, FromRequestParts};
+use crate::client_addr::ClientIp;
+use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use gtx_core::domain::{Permission, PermissionSet, ProjectId};
 use gtx_core::services::{Actor, KeyFacts, Services, VerifyCode};
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 /// The project header of the platform API.
@@ -112,8 +112,8 @@ impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
             project,
             ip: parts
                 .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|ConnectInfo(addr)| addr.ip().to_string()),
+                .get::<ClientIp>()
+                .map(|ClientIp(ip)| ip.to_string()),
             user_agent: parts
                 .headers
                 .get(header::USER_AGENT)

@@ -116,14 +116,16 @@ impl ApiError {
 impl From<CoreError> for ApiError {
     fn from(error: CoreError) -> Self {
         match error {
-            CoreError::Invalid(field) => Self::invalid_field(&field.field, field.message),
+            CoreError::Invalid(field) => Self::invalid_field(&field.field, field.message()),
             CoreError::NotFound { what } => Self::not_found(what),
             CoreError::Forbidden => Self::new(
                 StatusCode::FORBIDDEN,
                 "forbidden",
                 "The API key may not do that.",
             ),
-            CoreError::Conflict(message) => Self::new(StatusCode::CONFLICT, "conflict", message),
+            CoreError::Conflict(problem) => {
+                Self::new(StatusCode::CONFLICT, "conflict", problem.message())
+            }
             other => Self::internal(&other),
         }
     }

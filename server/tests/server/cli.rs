@@ -416,6 +416,7 @@ async fn cli_user_flow(env: &CliEnv) {
             &anonymous,
             "ada@acme.example",
             &password("first password 123"),
+            None,
         )
         .await
         .expect("the CLI's user signs in");
@@ -457,6 +458,7 @@ async fn cli_user_flow(env: &CliEnv) {
             &anonymous,
             "ada@acme.example",
             &password("first password 123"),
+            None,
         )
         .await;
     assert!(matches!(old, Err(CoreError::BadCredentials)), "{old:?}");
@@ -465,6 +467,7 @@ async fn cli_user_flow(env: &CliEnv) {
             &anonymous,
             "ada@acme.example",
             &password("second password 456"),
+            None,
         )
         .await
         .expect("the new password works");

@@ -12,7 +12,8 @@ use gtx_core::db::repo::{new_id, orgs, users};
 use gtx_core::domain::{OrgId, Role, UserId};
 use gtx_core::keys::{ServerSecret, random_token};
 use gtx_core::services::{Actor, SESSION_COOKIE, Services, SessionUser};
-use gtx_keys::{AppState, router};
+use gtx_keys::client_addr::TrustedProxies;
+use gtx_keys::{AppState, HttpSettings, router};
 use http_body_util::BodyExt;
 use std::io::Write;
 use std::net::SocketAddr;
@@ -264,6 +265,7 @@ impl TestApp {
         let router = router(AppState {
             leptos_options,
             services: services.clone(),
+            http: Arc::new(test_http_settings()),
         });
         let mut key_sync = services.start_key_sync();
         // The sync flushes the key cache when it starts following changes: wait for it,
@@ -283,6 +285,11 @@ impl TestApp {
         }
     }
 
+    /// The router (for serving it over a real socket).
+    pub fn router(&self) -> Router {
+        self.router.clone()
+    }
+
     /// Whether this app runs on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.pg.is_some()
@@ -295,10 +302,15 @@ impl TestApp {
     }
 
     /// Sends a request through the router, from 127.0.0.1 as a real connection would.
-    pub async fn send(&self, mut request: Request<Body>) -> Reply {
-        request
-            .extensions_mut()
-            .insert(ConnectInfo(SocketAddr::from(([127, 0, 0, 1], 50_000))));
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        self.send_from(SocketAddr::from(([127, 0, 0, 1], 50_000)), request)
+            .await
+    }
+
+    /// Sends a request through the router as if its TCP peer were `peer`. 127.0.0.1 is
+    /// the one trusted proxy of the tests' router (see [`test_http_settings`]).
+    pub async fn send_from(&self, peer: SocketAddr, mut request: Request<Body>) -> Reply {
+        request.extensions_mut().insert(ConnectInfo(peer));
         let response = self
             .router
             .clone()
@@ -410,6 +422,17 @@ impl TestApp {
     }
 }
 
+/// The HTTP settings of the tests' router: 127.0.0.1 is a trusted proxy (a request from
+/// it without `X-Forwarded-For` is a client at 127.0.0.1, as before), no public URL.
+pub fn test_http_settings() -> HttpSettings {
+    HttpSettings {
+        trusted_proxies: Arc::new(TrustedProxies::new(vec![
+            "127.0.0.1/32".parse().expect("cidr"),
+        ])),
+        public_url: None,
+    }
+}
+
 // ---- requests and replies --------------------------------------------------------------
 
 /// A server function request without its origin headers and body, for tests that set
@@ -480,6 +503,17 @@ impl Reply {
             .filter_map(|v| v.to_str().ok())
             .find(|v| v.starts_with(&format!("{SESSION_COOKIE}=")))
             .map(str::to_owned)
+    }
+
+    /// The value a `Set-Cookie` line of the response gives the cookie `name`, if any.
+    pub fn set_cookie_value(&self, name: &str) -> Option<String> {
+        self.headers
+            .get_all(header::SET_COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|v| v.split(';').next()?.split_once('='))
+            .find(|(n, _)| *n == name)
+            .map(|(_, value)| value.trim().to_owned())
     }
 
     /// The session token the response sets, if it sets a non-empty one.

@@ -276,10 +276,13 @@ async fn create_api_key_with_bad_input_is_a_field_error(app: &TestApp) {
         "{}",
         reply.body
     );
-    let message = reply.json()["Invalid"]["message"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    assert_eq!(
+        reply.json()["Invalid"]["problem"],
+        "KeyNameTakenInProject",
+        "{}",
+        reply.body
+    );
+    let message = gtx_core::domain::validation::Problem::KeyNameTakenInProject.message();
     assert!(message.contains("already exists"), "{message}");
 }
 

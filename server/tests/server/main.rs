@@ -16,4 +16,7 @@ mod authz;
 mod cli;
 mod dashboard;
 mod keys;
+mod network;
+mod pg_tls;
 mod security;
+mod startup;

@@ -115,3 +115,27 @@ pub async fn revoke<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Withdraws every open invite that `user_id` made in the organisation (they are no
+/// longer an admin there: their invites lose the authority they carried). Returns the
+/// withdrawn invites' ids and emails, for the audit log.
+pub async fn revoke_made_by<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+    user_id: &UserId,
+    now: i64,
+) -> Result<Vec<(String, String)>, DbError> {
+    let rows = sqlx::query(
+        "UPDATE invites SET revoked_at = $3 \
+         WHERE org_id = $1 AND invited_by = $2 AND accepted_at IS NULL AND revoked_at IS NULL \
+         AND expires_at > $3 RETURNING id, email",
+    )
+    .bind(org_id.as_str())
+    .bind(user_id.as_str())
+    .bind(now)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("email")?)))
+        .collect()
+}

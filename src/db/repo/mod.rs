@@ -12,6 +12,7 @@ pub mod orgs;
 pub mod projects;
 pub mod secret_checks;
 pub mod sessions;
+pub mod setup;
 pub mod users;
 
 use super::DbError;

@@ -2,8 +2,10 @@
 //! its life, sign-in throttling, first-run setup, security headers, error statuses, and
 //! secrets kept out of logs and storage.
 
+mod bad_input;
 pub mod hardening;
 mod invites;
+mod proxy;
 mod same_origin;
 mod sessions;
 mod setup;

@@ -107,3 +107,93 @@ async fn complete_setup_is_not_found_without_a_configured_token() {
             .is_empty()
     );
 }
+
+/// `complete_setup` from a browser behind the trusted proxy at `forwarded_for`.
+async fn setup_via_proxy(
+    app: &TestApp,
+    forwarded_for: &str,
+    token: &str,
+    email: &str,
+) -> crate::common::Reply {
+    let request = crate::common::sf_request("complete_setup", None)
+        .header("sec-fetch-site", "same-origin")
+        .header("x-forwarded-for", forwarded_for)
+        .body(axum::body::Body::from(crate::common::form(&setup_fields(
+            token, email, PASSWORD,
+        ))))
+        .expect("request");
+    app.send_from(
+        std::net::SocketAddr::from(([127, 0, 0, 1], 40_000)),
+        request,
+    )
+    .await
+}
+
+async fn concurrent_setups_let_exactly_one_win(app: &TestApp) {
+    let token = app.setup_token.clone().expect("a setup token");
+    let attempts = (0..20).map(|i| {
+        let token = token.clone();
+        async move {
+            setup_via_proxy(
+                app,
+                &format!("198.51.100.{i}"),
+                &token,
+                &format!("admin{i}@acme.example"),
+            )
+            .await
+            .status
+        }
+    });
+    let statuses = futures_util::future::join_all(attempts).await;
+    let won = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(won, 1, "{statuses:?}");
+    for status in &statuses {
+        // The others lost the race (404: setup is gone) or found the password hashing
+        // queue full (429): nothing else.
+        assert!(
+            matches!(
+                *status,
+                StatusCode::OK | StatusCode::NOT_FOUND | StatusCode::TOO_MANY_REQUESTS
+            ),
+            "{statuses:?}"
+        );
+    }
+    let pool = app.services.db().pool();
+    assert_eq!(orgs::list_all(pool).await.expect("orgs").len(), 1);
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(pool)
+        .await
+        .expect("count users");
+    assert_eq!(users, 1);
+}
+
+async fn setup_with_wrong_tokens_is_throttled_per_address(app: &TestApp) {
+    let token = app.setup_token.clone().expect("a setup token");
+    for i in 0..10 {
+        let reply =
+            setup_via_proxy(app, "203.0.113.9", &random_token(24), "ada@acme.example").await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "attempt {i}: {}",
+            reply.body
+        );
+    }
+    // The eleventh is refused before the token is even compared, right token or not.
+    let reply = setup_via_proxy(app, "203.0.113.9", &token, "ada@acme.example").await;
+    assert_eq!(
+        reply.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        reply.body
+    );
+    assert!(reply.header("retry-after").is_some());
+    // The operator, from another address, is not locked out.
+    let reply = setup_via_proxy(app, "192.0.2.1", &token, "ada@acme.example").await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+}
+
+on_both_backends!(
+    concurrent_setups_let_exactly_one_win,
+    setup_with_wrong_tokens_is_throttled_per_address,
+);

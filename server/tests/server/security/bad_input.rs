@@ -1,0 +1,299 @@
+//! Input that must be refused or neutralised: invisible characters in names, error
+//! links that try to put their own words on a page, invites that would tell one
+//! organisation about another's accounts, and invites that outlive their maker's role.
+
+use super::{org_with_admin, org_with_user};
+use crate::common::{PASSWORD, TestApp};
+use axum::http::StatusCode;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE;
+use gtx_core::domain::Role;
+use gtx_core::services::Actor;
+
+/// Names a person cannot tell apart from others: a right-to-left override, a zero-width
+/// space, a bidi isolate.
+const SNEAKY_NAMES: [&str; 3] = [
+    "Web\u{202E}etis",
+    "Web\u{200B}site",
+    "\u{2067}Website\u{2069}",
+];
+
+async fn names_with_bidi_or_zero_width_characters_get_a_field_error(app: &TestApp) {
+    let (org, admin) = org_with_admin(app).await;
+    for name in SNEAKY_NAMES {
+        let reply = app
+            .call(
+                "create_project",
+                Some(&admin),
+                &[
+                    ("org_id", org.as_str()),
+                    ("name", name),
+                    ("default_locale", "en"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name:?}: {}",
+            reply.body
+        );
+        let json = reply.json();
+        assert_eq!(json["Invalid"]["field"], "name", "{}", reply.body);
+        assert_eq!(
+            json["Invalid"]["problem"], "NameInvisible",
+            "{}",
+            reply.body
+        );
+    }
+    // Keys and, through the operator's service, organisations refuse them too.
+    let project = app
+        .services
+        .create_project(&Actor::operator(), &org, "Website", None)
+        .await
+        .expect("project");
+    for name in SNEAKY_NAMES {
+        let reply = app
+            .call(
+                "create_api_key",
+                Some(&admin),
+                &[
+                    ("org_id", org.as_str()),
+                    ("project_id", project.id.as_str()),
+                    ("name", name),
+                    ("key_type", "production"),
+                    ("expires", "never"),
+                ],
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name:?}: {}",
+            reply.body
+        );
+        assert_eq!(
+            reply.json()["Invalid"]["problem"],
+            "NameInvisible",
+            "{}",
+            reply.body
+        );
+        let err = app
+            .services
+            .create_org(&Actor::operator(), name)
+            .await
+            .expect_err("an invisible character in an organisation's name");
+        assert!(err.to_string().contains("invisible"), "{err}");
+    }
+}
+
+/// The sign-in page as a link with `__path` and `__err` would show it.
+async fn login_page_with_error(app: &TestApp, error_json: &str) -> String {
+    let err = URL_SAFE.encode(error_json);
+    let path = format!(
+        "/login?__path=/_sf/sign_in&__err={}",
+        err.replace('=', "%3D")
+    );
+    let reply = app.page(&path, None).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.body
+}
+
+async fn error_links_cannot_put_their_own_text_on_the_page(app: &TestApp) {
+    org_with_user(app, "ada@acme.example", Role::Admin).await;
+    // A genuine error reaches the page through the link, as a form post without
+    // JavaScript sends it there.
+    let page = login_page_with_error(app, r#""BadCredentials""#).await;
+    assert!(
+        page.contains("The email or password is not correct."),
+        "{page}"
+    );
+    let page =
+        login_page_with_error(app, r#"{"Invalid":{"field":"email","problem":"Email"}}"#).await;
+    assert!(
+        page.contains("Enter an email address such as ana@example.com."),
+        "{page}"
+    );
+    // A crafted one can only ever pick a fixed sentence, never bring its own words.
+    for crafted in [
+        r#"{"Conflict":"Your account is locked. Call +1 555 0100 at evil.example"}"#,
+        r#"{"Invalid":{"field":"email","message":"Sign in at evil.example instead"}}"#,
+        r#"{"Transport":"Sign in at evil.example instead"}"#,
+        r#"{"Invalid":{"field":"email","problem":"Sign in at evil.example instead"}}"#,
+        r#"{"TooManyAttempts":"evil.example"}"#,
+    ] {
+        let page = login_page_with_error(app, crafted).await;
+        assert!(!page.contains("evil.example"), "{crafted}: {page}");
+        assert!(!page.contains("555 0100"), "{crafted}: {page}");
+    }
+    // A number stays in its range.
+    let page = login_page_with_error(app, r#"{"TooManyAttempts":99999999}"#).await;
+    assert!(!page.contains("99999999"), "{page}");
+}
+
+async fn invite_to_an_email_with_an_account_elsewhere_gets_the_usual_answer(app: &TestApp) {
+    let (org, admin) = org_with_admin(app).await;
+    // Someone with an account in another organisation.
+    let elsewhere = app
+        .services
+        .create_org(&Actor::operator(), "Other Ltd")
+        .await
+        .expect("org")
+        .id;
+    app.insert_member(&elsewhere, "taken@other.example", Role::Member)
+        .await;
+    let invite = |email: &'static str| {
+        let org = org.clone();
+        let admin = admin.clone();
+        async move {
+            app.call(
+                "invite_member",
+                Some(&admin),
+                &[
+                    ("org_id", org.as_str()),
+                    ("email", email),
+                    ("role", "member"),
+                ],
+            )
+            .await
+        }
+    };
+    let taken = invite("taken@other.example").await;
+    let fresh = invite("nobody@other.example").await;
+    assert_eq!(taken.status, StatusCode::OK, "{}", taken.body);
+    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    // The same shape of answer: an invite link, nothing about the account.
+    let keys = |r: &crate::common::Reply| {
+        let mut k: Vec<String> = r
+            .json()
+            .as_object()
+            .expect("object")
+            .keys()
+            .cloned()
+            .collect();
+        k.sort();
+        k
+    };
+    assert_eq!(keys(&taken), keys(&fresh));
+    assert!(!taken.body.contains("account"), "{}", taken.body);
+    // A member of this very organisation is named as such (the admin sees them anyway).
+    let member = invite("admin@acme.example").await;
+    assert_eq!(
+        member.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        member.body
+    );
+    assert_eq!(member.json()["Invalid"]["problem"], "AlreadyMember");
+}
+
+async fn demoting_or_removing_an_admin_withdraws_their_invites(app: &TestApp) {
+    let (org, admin) = org_with_admin(app).await;
+    for (action, email) in [
+        ("demote", "bea@acme.example"),
+        ("remove", "cy@acme.example"),
+    ] {
+        let second = app.create_user(&org, email, Role::Admin).await;
+        let second_session = app.sign_in(email, PASSWORD).await;
+        let mut links = Vec::new();
+        for (invitee, role) in [("m@new.example", "member"), ("a@new.example", "admin")] {
+            let invitee = format!("{action}-{invitee}");
+            let reply = app
+                .call(
+                    "invite_member",
+                    Some(&second_session),
+                    &[
+                        ("org_id", org.as_str()),
+                        ("email", &invitee),
+                        ("role", role),
+                    ],
+                )
+                .await;
+            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+            let path = reply.json()["path"].as_str().expect("path").to_owned();
+            links.push(path.rsplit('/').next().expect("token").to_owned());
+        }
+        // The first admin's own invite is not touched.
+        let kept = app
+            .call(
+                "invite_member",
+                Some(&admin),
+                &[
+                    ("org_id", org.as_str()),
+                    ("email", &format!("{action}-kept@new.example")),
+                    ("role", "member"),
+                ],
+            )
+            .await;
+        assert_eq!(kept.status, StatusCode::OK, "{}", kept.body);
+        let kept = kept.json()["path"]
+            .as_str()
+            .expect("path")
+            .rsplit('/')
+            .next()
+            .expect("token")
+            .to_owned();
+        let reply = match action {
+            "demote" => {
+                app.call(
+                    "set_member_role",
+                    Some(&admin),
+                    &[
+                        ("org_id", org.as_str()),
+                        ("user_id", second.as_str()),
+                        ("role", "member"),
+                    ],
+                )
+                .await
+            }
+            _ => {
+                app.call(
+                    "remove_member",
+                    Some(&admin),
+                    &[("org_id", org.as_str()), ("user_id", second.as_str())],
+                )
+                .await
+            }
+        };
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        for token in &links {
+            let reply = app.call("get_invite", None, &[("token", token)]).await;
+            assert_eq!(
+                reply.status,
+                StatusCode::NOT_FOUND,
+                "{action}: {}",
+                reply.body
+            );
+        }
+        let reply = app.call("get_invite", None, &[("token", &kept)]).await;
+        assert_eq!(reply.status, StatusCode::OK, "{action}: {}", reply.body);
+        // Each withdrawal is in the audit log.
+        let withdrawn = app
+            .services
+            .list_audit(
+                &Actor::operator(),
+                &org,
+                &gtx_core::db::repo::audit::AuditFilter {
+                    action: Some("member.invite_withdraw".into()),
+                    ..Default::default()
+                },
+            )
+            .await
+            .expect("audit")
+            .into_iter()
+            .filter(|e| {
+                e.target_label
+                    .as_deref()
+                    .is_some_and(|l| l.starts_with(&format!("{action}-")))
+            })
+            .count();
+        assert_eq!(withdrawn, 2, "{action}");
+    }
+}
+
+on_both_backends!(
+    names_with_bidi_or_zero_width_characters_get_a_field_error,
+    error_links_cannot_put_their_own_text_on_the_page,
+    invite_to_an_email_with_an_account_elsewhere_gets_the_usual_answer,
+    demoting_or_removing_an_admin_withdraws_their_invites,
+);
