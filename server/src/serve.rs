@@ -148,7 +148,7 @@ async fn serve_connection(
         conn.as_mut().graceful_shutdown();
     }
     loop {
-        let deadline = state.deadline(&limits);
+        let deadline = state.next_check(&limits);
         tokio::select! {
             result = conn.as_mut() => {
                 if let Err(e) = result {
@@ -225,21 +225,37 @@ impl ConnState {
         self.last_io.store(self.now_ms(), Ordering::Relaxed);
     }
 
-    /// When the current phase runs out (re-checked on waking: the phase may have moved).
-    fn deadline(&self, limits: &Limits) -> Instant {
-        let since = Duration::from_millis(self.since.load(Ordering::Relaxed));
-        let last_io = Duration::from_millis(self.last_io.load(Ordering::Relaxed));
+    /// When the watchdog looks next. The phase may move while it sleeps, and only one
+    /// move brings a deadline closer (idle to reading a head), so it never sleeps longer
+    /// than a header timeout: a head that starts arriving just after it went to sleep is
+    /// still timed to the header timeout, and no phase change has to wake it (which
+    /// would cost a task wake-up on every request).
+    fn next_check(&self, limits: &Limits) -> Instant {
+        let soon = Instant::now() + limits.header_read;
         match self.phase.load(Ordering::Acquire) {
-            READING_HEAD => self.start + since + limits.header_read,
-            IDLE => self.start + since.max(last_io) + limits.idle,
-            // The request timeout bounds this phase; look again after a while.
-            _ => Instant::now() + limits.idle,
+            READING_HEAD => self.start + self.ms(&self.since) + limits.header_read,
+            IDLE => soon.min(self.idle_deadline(limits)),
+            _ => soon,
         }
     }
 
+    fn idle_deadline(&self, limits: &Limits) -> Instant {
+        self.start + self.ms(&self.since).max(self.ms(&self.last_io)) + limits.idle
+    }
+
+    fn ms(&self, at: &AtomicU64) -> Duration {
+        Duration::from_millis(at.load(Ordering::Relaxed))
+    }
+
+    /// Whether the current phase has lasted longer than its limit.
     fn expired(&self, limits: &Limits) -> bool {
-        let phase = self.phase.load(Ordering::Acquire);
-        phase != IN_FLIGHT && Instant::now() >= self.deadline(limits)
+        let now = Instant::now();
+        match self.phase.load(Ordering::Acquire) {
+            READING_HEAD => now >= self.start + self.ms(&self.since) + limits.header_read,
+            IDLE => now >= self.idle_deadline(limits),
+            // The request timeout bounds this phase.
+            _ => false,
+        }
     }
 
     fn phase_name(&self) -> &'static str {

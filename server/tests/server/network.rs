@@ -161,6 +161,50 @@ async fn idle_keep_alive_lasts_the_idle_timeout_not_the_header_timeout(app: &Tes
     );
 }
 
+async fn kept_alive_connection_that_trickles_its_next_head_gets_the_header_timeout(app: &TestApp) {
+    let limits = Limits {
+        header_read: Duration::from_secs(1),
+        request: Duration::from_secs(10),
+        idle: Duration::from_secs(40),
+        max_connections: 4096,
+    };
+    let (addr, _stop) = start(app, limits).await;
+    let stream = TcpStream::connect(addr).await.expect("connect");
+    let (mut reader, mut writer) = stream.into_split();
+    writer
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(HANG, reader.read(&mut buf))
+        .await
+        .expect("an answer")
+        .expect("read");
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    // The next head starts, and trickles.
+    let trickling = Instant::now();
+    let writing = tokio::spawn(async move {
+        for byte in b"GET /healthz HTTP/1.1\r\nX-Slow: "
+            .iter()
+            .chain(std::iter::repeat(&b'a'))
+        {
+            if writer.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    });
+    let closed = closed_after(&mut reader, trickling).await;
+    writing.abort();
+    assert!(
+        closed >= Duration::from_millis(900),
+        "closed after {closed:?}"
+    );
+    // The header timeout, not the (much longer) idle timeout, ended it.
+    assert!(closed < limits.idle / 2, "closed after {closed:?}");
+}
+
 async fn slow_request_body_is_answered_408_after_the_request_timeout(app: &TestApp) {
     let limits = Limits {
         header_read: Duration::from_secs(5),
@@ -214,6 +258,7 @@ async fn connections_beyond_the_cap_wait_for_a_free_place(app: &TestApp) {
 on_both_backends!(
     trickling_connections_are_closed_after_the_header_timeout_while_verify_answers,
     idle_keep_alive_lasts_the_idle_timeout_not_the_header_timeout,
+    kept_alive_connection_that_trickles_its_next_head_gets_the_header_timeout,
     slow_request_body_is_answered_408_after_the_request_timeout,
     connections_beyond_the_cap_wait_for_a_free_place,
 );
