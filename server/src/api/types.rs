@@ -201,11 +201,13 @@ impl From<Project> for ProjectInfo {
 /// `POST /api/v1/projects`.
 #[derive(Deserialize, ToSchema)]
 pub struct NewProject {
-    /// Name: 1 to 100 characters, no control characters, no surrounding whitespace.
+    /// Name: 1 to 100 characters, no control characters, no invisible formatting
+    /// characters (bidi overrides, zero-width spaces: `validation::is_invisible_format`;
+    /// the pattern lists those of the Basic Multilingual Plane), no surrounding whitespace.
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f])\S(?:[\s\S]*\S)?$"
+        pattern = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff9-\ufffb])\S(?:[\s\S]*\S)?$"
     )]
     pub name: String,
     /// Default locale (BCP 47, e.g. `en`, `en-US`, `zh-Hant`); `en` when omitted.
@@ -221,12 +223,12 @@ pub struct NewProject {
 /// `PATCH /api/v1/projects/{project_id}`: the fields to change.
 #[derive(Deserialize, ToSchema)]
 pub struct ProjectChanges {
-    /// New name: 1 to 100 characters, no control characters, no surrounding whitespace.
+    /// New name: as for a new project.
     #[serde(default)]
     #[schema(
         min_length = 1,
         max_length = 100,
-        pattern = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f])\S(?:[\s\S]*\S)?$"
+        pattern = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff9-\ufffb])\S(?:[\s\S]*\S)?$"
     )]
     pub name: Option<String>,
     /// New default locale (BCP 47, e.g. `en`, `en-US`, `zh-Hant`).
