@@ -55,6 +55,22 @@ pub enum DbError {
     /// TLS to PostgreSQL could not be set up (e.g. an unreadable `sslrootcert`).
     #[error("database TLS: {0}")]
     Tls(#[from] super::pg_tls::PgTlsError),
+    /// The TLS handshake with PostgreSQL failed: most often a certificate that does not
+    /// verify against `sslrootcert`.
+    #[error(
+        "cannot connect to PostgreSQL over TLS (sslmode={sslmode}, sslrootcert={sslrootcert}): \
+         {detail}. With verify-ca or verify-full, sslrootcert must hold the CA that signed the \
+         server's certificate, and with verify-full the certificate must name the host in \
+         DATABASE_URL"
+    )]
+    TlsHandshake {
+        /// The `sslmode`.
+        sslmode: &'static str,
+        /// The `sslrootcert`, or "(none)".
+        sslrootcert: String,
+        /// What rustls said.
+        detail: String,
+    },
     /// The data directory could not be created.
     #[error("cannot create data directory {path}: {source}")]
     DataDir {
@@ -102,6 +118,30 @@ fn pool_options(max_connections: u32) -> AnyPoolOptions {
                 Ok(true)
             })
         })
+}
+
+/// A failed TLS handshake, with the settings that led to it (never the password).
+/// sqlx reports a certificate rustls refused as an I/O error wrapping rustls's own.
+fn with_tls_context(e: sqlx::Error, pg: &PgUrl) -> DbError {
+    let detail = match &e {
+        sqlx::Error::Tls(detail) => Some(detail.to_string()),
+        sqlx::Error::Io(io) => io
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+            .map(ToString::to_string),
+        _ => None,
+    };
+    match detail {
+        Some(detail) => DbError::TlsHandshake {
+            sslmode: pg.ssl_mode.as_str(),
+            sslrootcert: pg
+                .ssl_root_cert
+                .as_ref()
+                .map_or_else(|| "(none)".to_owned(), |p| p.display().to_string()),
+            detail,
+        },
+        None => e.into(),
+    }
 }
 
 /// The SQLite database file inside the data directory.
@@ -195,7 +235,8 @@ impl Db {
                 })
             })
             .connect_with(options)
-            .await?;
+            .await
+            .map_err(|e| with_tls_context(e, &pg))?;
         Ok(Self {
             pool,
             backend: Backend::Postgres,

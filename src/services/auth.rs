@@ -242,9 +242,11 @@ impl Services {
         // A device cookie only counts for the account it was issued for; looking the
         // account up first costs a query only when the browser has a genuine cookie.
         let mut user = None;
+        let mut looked_up = false;
         let mut trusted = None;
         if let Some(device) = device {
             user = users::get_by_email(self.db.pool(), &email).await?;
+            looked_up = true;
             let subject = Subject::Device(device.nonce.clone());
             if user.as_ref().is_some_and(|u| u.id == device.user_id)
                 && !self.throttle.is_throttled(&subject, PER_DEVICE, now)
@@ -263,7 +265,7 @@ impl Services {
         if let Err(wait_ms) = self.throttle.begin_attempt(&counted, now) {
             return Err(too_many(wait_ms));
         }
-        if trusted.is_none() {
+        if !looked_up {
             user = users::get_by_email(self.db.pool(), &email).await?;
         }
         let ok = self
