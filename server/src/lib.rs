@@ -110,8 +110,12 @@ pub fn setup_token(configured: Option<String>) -> Result<String, ConfigError> {
 }
 
 async fn serve(args: &config::GlobalArgs) -> ExitCode {
-    let (http, limits) = match http_settings(args) {
-        Ok(settings) => settings,
+    // Checked before anything else, whether or not setup is still to be done: a
+    // configuration that would be unsafe on a fresh instance is refused on every one.
+    let checked = http_settings(args)
+        .and_then(|http| Ok((http, setup_token(std::env::var("GTX_SETUP_TOKEN").ok())?)));
+    let ((http, limits), token) = match checked {
+        Ok(checked) => checked,
         Err(e) => {
             tracing::error!("cannot start: {e}");
             return ExitCode::FAILURE;
@@ -126,13 +130,6 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
     };
     let services = match services.setup_required().await {
         Ok(true) => {
-            let token = match setup_token(std::env::var("GTX_SETUP_TOKEN").ok()) {
-                Ok(token) => token,
-                Err(e) => {
-                    tracing::error!("cannot start: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
             // Printed on the console, not logged: it must reach the operator, and only them.
             eprintln!(
                 "\n  First run: open /setup and enter this one-time setup token:\n\n      {token}\n"
