@@ -1,24 +1,20 @@
-//! First-run setup, sign-in, sessions and sign-out.
+//! Sign-in, sessions and sign-out, and the bounded password hashing they share with
+//! setup, invites and the operator's account commands.
 //!
 //! Session tokens are 256-bit random strings held only by the browser's cookie; the
 //! database keeps their HMAC digest. A session ends after [`IDLE_TIMEOUT_MS`] without a
 //! request or [`ABSOLUTE_TIMEOUT_MS`] after sign-in, whichever comes first.
 
 use super::audit::event;
-use super::throttle::{
-    PER_ACCOUNT, PER_ADDRESS, PER_DEVICE, SETUP_PER_ADDRESS, Subject, address_group,
-};
+use super::throttle::{PER_ACCOUNT, PER_ADDRESS, PER_DEVICE, Subject, address_group};
 use super::{Actor, Services};
-use crate::db::models::{Membership, Organisation, SessionRecord, User};
-use crate::db::repo::{audit, new_id, orgs, sessions, setup, users};
-use crate::domain::validation::{self, FieldError, Problem};
-use crate::domain::{OrgId, Role, UserId};
+use crate::db::models::{SessionRecord, User};
+use crate::db::repo::{audit, new_id, orgs, sessions, users};
+use crate::domain::{OrgId, UserId};
 use crate::error::{CoreError, CoreResult};
 use crate::keys::password::{dummy_verify, hash_password, verify_password};
 use crate::keys::random_token;
 use secrecy::{ExposeSecret, SecretString};
-use serde_json::json;
-use subtle::ConstantTimeEq;
 
 /// A session ends after this long without a request.
 pub const IDLE_TIMEOUT_MS: i64 = 8 * 60 * 60 * 1000;
@@ -54,27 +50,7 @@ pub struct SignedIn {
     pub landing_org: Option<OrgId>,
 }
 
-/// What first-run setup receives.
-#[derive(Debug)]
-pub struct SetupInput {
-    /// The one-time setup token printed on the server console.
-    pub setup_token: SecretString,
-    /// The organisation's name.
-    pub org_name: String,
-    /// The first admin's email.
-    pub email: String,
-    /// The first admin's name (defaults to the email's local part).
-    pub name: Option<String>,
-    /// The first admin's password.
-    pub password: SecretString,
-}
-
 impl Services {
-    /// Whether first-run setup is still to be done (no user exists).
-    pub async fn setup_required(&self) -> CoreResult<bool> {
-        Ok(!users::any_exists(self.db.pool()).await?)
-    }
-
     /// Hashes a password on the blocking pool (see [`HashingQueue`]).
     pub(crate) async fn hash_password(&self, password: &SecretString) -> CoreResult<String> {
         let _turn = self.hashing.turn().await?;
@@ -99,97 +75,6 @@ impl Services {
         })
         .await
         .map_err(|_| internal("hashing task failed"))
-    }
-
-    /// First-run setup: creates the organisation and its first admin and signs them in.
-    /// Works once: after any user exists it answers `NotFound`.
-    pub async fn complete_setup(&self, actor: &Actor, input: SetupInput) -> CoreResult<SignedIn> {
-        if !self.setup_required().await? {
-            return Err(CoreError::NotFound { what: "setup" });
-        }
-        let expected = self
-            .setup_token
-            .as_ref()
-            .ok_or(CoreError::NotFound { what: "setup" })?;
-        // Wrong tokens are throttled per address, like sign-ins; a right one is forgiven.
-        let now = self.now();
-        let from = Subject::Setup(address_group(actor.ip.as_deref()));
-        if let Err(wait_ms) = self
-            .throttle
-            .begin_attempt(&[(&from, SETUP_PER_ADDRESS)], now)
-        {
-            return Err(too_many(wait_ms));
-        }
-        let presented = input.setup_token.expose_secret().trim().as_bytes();
-        if !bool::from(presented.ct_eq(expected.expose_secret().as_bytes())) {
-            return Err(FieldError::new("setup_token", Problem::SetupToken).into());
-        }
-        self.throttle.forgive(&from, now);
-        let org_name = validation::name("org_name", &input.org_name)?;
-        let email = validation::email("email", &input.email)?;
-        let name = match input
-            .name
-            .as_deref()
-            .map(str::trim)
-            .filter(|n| !n.is_empty())
-        {
-            Some(n) => validation::name("name", n)?,
-            None => email.split('@').next().unwrap_or_default().to_owned(),
-        };
-        validation::password("password", input.password.expose_secret())?;
-        let password_hash = self.hash_password(&input.password).await?;
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        // Exactly one setup wins, however many race: each claims the one row of
-        // `setup_claim`, and the primary key lets only one insert commit (the others
-        // wait for it on PostgreSQL, then fail; SQLite runs them one after another).
-        if users::any_exists(&mut *tx).await? || !setup::claim(&mut *tx, now).await? {
-            return Err(CoreError::NotFound { what: "setup" });
-        }
-        let org = Organisation {
-            id: OrgId(new_id()),
-            name: org_name,
-            created_at: now,
-        };
-        orgs::insert(&mut *tx, &org).await?;
-        let user = User {
-            id: UserId(new_id()),
-            email,
-            name,
-            password_hash: Some(password_hash),
-            created_at: now,
-        };
-        users::insert(&mut *tx, &user).await?;
-        orgs::insert_membership(
-            &mut *tx,
-            &Membership {
-                org_id: org.id.clone(),
-                user_id: user.id.clone(),
-                role: Role::Admin,
-                created_at: now,
-            },
-        )
-        .await?;
-        let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
-        let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
-        audit::insert(
-            &mut *tx,
-            &event(
-                &as_user,
-                Some(&org.id),
-                "setup.complete",
-                ("organisation", org.id.as_str(), &org.name),
-                Some(json!({ "admin": user.email })),
-                now,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        tracing::info!(org_id = %org.id, "first-run setup complete");
-        Ok(SignedIn {
-            landing_org: Some(org.id),
-            ..signed_in
-        })
     }
 
     pub(crate) async fn start_session(
@@ -384,108 +269,10 @@ impl Services {
         sessions::delete(self.db.pool(), &user.session_id).await?;
         Ok(())
     }
-
-    /// Creates a user in an organisation (operator command `user create`).
-    pub async fn create_user(
-        &self,
-        actor: &Actor,
-        org_id: &OrgId,
-        email: &str,
-        name: Option<&str>,
-        role: Role,
-        password: &SecretString,
-    ) -> CoreResult<User> {
-        let email = validation::email("email", email)?;
-        let name = match name.map(str::trim).filter(|n| !n.is_empty()) {
-            Some(n) => validation::name("name", n)?,
-            None => email.split('@').next().unwrap_or_default().to_owned(),
-        };
-        validation::password("password", password.expose_secret())?;
-        let password_hash = self.hash_password(password).await?;
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        self.require_admin_locked(&mut tx, actor, org_id).await?;
-        if users::get_by_email(&mut *tx, &email).await?.is_some() {
-            return Err(FieldError::new("email", Problem::EmailTaken).into());
-        }
-        let user = User {
-            id: UserId(new_id()),
-            email,
-            name,
-            password_hash: Some(password_hash),
-            created_at: now,
-        };
-        if let Err(e) = users::insert(&mut *tx, &user).await {
-            return Err(super::members::email_taken_or(e.into()));
-        }
-        orgs::insert_membership(
-            &mut *tx,
-            &Membership {
-                org_id: org_id.clone(),
-                user_id: user.id.clone(),
-                role,
-                created_at: now,
-            },
-        )
-        .await?;
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(org_id),
-                "member.create",
-                ("user", user.id.as_str(), &user.email),
-                Some(json!({ "role": role.as_str() })),
-                now,
-            ),
-        )
-        .await?;
-        tx.commit().await?;
-        Ok(user)
-    }
-
-    /// Sets a user's password and ends all their sessions (operator command
-    /// `user reset-password`).
-    pub async fn reset_password(
-        &self,
-        actor: &Actor,
-        email: &str,
-        password: &SecretString,
-    ) -> CoreResult<User> {
-        if !matches!(actor.kind, super::ActorKind::Operator) {
-            return Err(CoreError::Forbidden);
-        }
-        let email = validation::email("email", email)?;
-        validation::password("password", password.expose_secret())?;
-        let password_hash = self.hash_password(password).await?;
-        let now = self.now();
-        let mut tx = self.db.begin().await?;
-        let user = users::get_by_email(&mut *tx, &email)
-            .await?
-            .ok_or(CoreError::NotFound { what: "user" })?;
-        users::set_password_hash(&mut *tx, &user.id, &password_hash).await?;
-        sessions::delete_for_user(&mut *tx, &user.id).await?;
-        for org in orgs::list_for_user(&mut *tx, &user.id).await? {
-            audit::insert(
-                &mut *tx,
-                &event(
-                    actor,
-                    Some(&org.id),
-                    "member.reset_password",
-                    ("user", user.id.as_str(), &user.email),
-                    None,
-                    now,
-                ),
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(user)
-    }
 }
 
 /// The error of a throttled attempt, with the wait rounded up to whole seconds.
-fn too_many(wait_ms: i64) -> CoreError {
+pub(super) fn too_many(wait_ms: i64) -> CoreError {
     CoreError::TooManyAttempts {
         retry_after_secs: (wait_ms + 999) / 1000,
     }
