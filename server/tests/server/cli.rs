@@ -32,14 +32,7 @@ impl CliEnv {
     /// A PostgreSQL schema of its own, or `None` (with a note) when no server is configured
     /// outside CI. In CI a missing server is a failure.
     async fn postgres(test: &str) -> Option<Self> {
-        let Ok(base) = std::env::var("GTX_TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "GTX_TEST_DATABASE_URL must be set in CI"
-            );
-            eprintln!("skipping {test}: GTX_TEST_DATABASE_URL is not set");
-            return None;
-        };
+        let base = crate::common::postgres_url(test)?;
         let schema = format!("cli_{}_{}", test, std::process::id());
         // Creates the schema.
         let db = Db::connect_postgres(&base, Some(&schema))

@@ -214,14 +214,7 @@ impl TestApp {
     }
 
     async fn postgres_with_secret(test: &str, secret_hex: &str) -> Option<Self> {
-        let Ok(base) = std::env::var("GTX_TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "GTX_TEST_DATABASE_URL must be set in CI"
-            );
-            eprintln!("skipping {test} on PostgreSQL: GTX_TEST_DATABASE_URL is not set");
-            return None;
-        };
+        let base = postgres_url(test)?;
         let short: String = test.chars().take(40).collect();
         let schema = format!("srv_{short}_{}", std::process::id());
         let guard = PgSchema {
@@ -419,6 +412,22 @@ impl TestApp {
         .await
         .expect("insert membership");
         user.id
+    }
+}
+
+/// The PostgreSQL server of the tests (`GTX_TEST_DATABASE_URL`), or `None` with a note
+/// that `test` is skipped. In CI a missing server is a failure, never a skip.
+pub fn postgres_url(test: &str) -> Option<String> {
+    match std::env::var("GTX_TEST_DATABASE_URL") {
+        Ok(url) => Some(url),
+        Err(_) => {
+            assert!(
+                std::env::var_os("CI").is_none(),
+                "GTX_TEST_DATABASE_URL must be set in CI"
+            );
+            eprintln!("skipping {test} on PostgreSQL: GTX_TEST_DATABASE_URL is not set");
+            None
+        }
     }
 }
 

@@ -61,6 +61,48 @@ fn verify_request() -> String {
     )
 }
 
+/// Limits with these timeouts (seconds) and no practical connection cap.
+fn with_timeouts(header_read: u64, request: u64, idle: u64) -> Limits {
+    Limits {
+        header_read: Duration::from_secs(header_read),
+        request: Duration::from_secs(request),
+        idle: Duration::from_secs(idle),
+        max_connections: 4096,
+    }
+}
+
+/// Writes `head` and then `a`s, a byte every 100 ms, until the server closes.
+fn trickle(
+    mut writer: tokio::net::tcp::OwnedWriteHalf,
+    head: &'static [u8],
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        for byte in head.iter().chain(std::iter::repeat(&b'a')) {
+            if writer.write_all(&[*byte]).await.is_err() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    })
+}
+
+/// One `GET /healthz` on a kept-alive connection; asserts its 200.
+async fn get_healthz(
+    reader: &mut tokio::net::tcp::OwnedReadHalf,
+    writer: &mut tokio::net::tcp::OwnedWriteHalf,
+) {
+    writer
+        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
+        .await
+        .expect("write");
+    let mut buf = vec![0u8; 4096];
+    let n = tokio::time::timeout(HANG, reader.read(&mut buf))
+        .await
+        .expect("an answer")
+        .expect("read");
+    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+}
+
 /// Reads until the server closes the connection; how long after `since` that was.
 async fn closed_after(stream: &mut tokio::net::tcp::OwnedReadHalf, since: Instant) -> Duration {
     let mut buf = [0u8; 1024];
@@ -76,12 +118,7 @@ async fn closed_after(stream: &mut tokio::net::tcp::OwnedReadHalf, since: Instan
 async fn trickling_connections_are_closed_after_the_header_timeout_while_verify_answers(
     app: &TestApp,
 ) {
-    let limits = Limits {
-        header_read: Duration::from_secs(1),
-        request: Duration::from_secs(10),
-        idle: Duration::from_secs(10),
-        max_connections: 4096,
-    };
+    let limits = with_timeouts(1, 10, 10);
     let (addr, _stop) = start(app, limits).await;
     let start_all = Instant::now();
     let mut trickles = Vec::new();
@@ -89,17 +126,12 @@ async fn trickling_connections_are_closed_after_the_header_timeout_while_verify_
         let stream = TcpStream::connect(addr).await.expect("connect");
         trickles.push(tokio::spawn(async move {
             let opened = Instant::now();
-            let (mut reader, mut writer) = stream.into_split();
+            let (mut reader, writer) = stream.into_split();
             // A request head, one byte at a time, never finished.
-            let writing = tokio::spawn(async move {
-                let head = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ";
-                for byte in head.iter().chain(std::iter::repeat(&b'a')) {
-                    if writer.write_all(&[*byte]).await.is_err() {
-                        return;
-                    }
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                }
-            });
+            let writing = trickle(
+                writer,
+                b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nX-Slow: ",
+            );
             let closed = closed_after(&mut reader, opened).await;
             writing.abort();
             closed
@@ -132,24 +164,12 @@ async fn trickling_connections_are_closed_after_the_header_timeout_while_verify_
 }
 
 async fn idle_keep_alive_lasts_the_idle_timeout_not_the_header_timeout(app: &TestApp) {
-    let limits = Limits {
-        header_read: Duration::from_secs(1),
-        request: Duration::from_secs(10),
-        idle: Duration::from_secs(3),
-        max_connections: 4096,
-    };
+    let limits = with_timeouts(1, 10, 3);
     let (addr, _stop) = start(app, limits).await;
     let stream = TcpStream::connect(addr).await.expect("connect");
     let (mut reader, mut writer) = stream.into_split();
-    let get = b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n";
-    let mut buf = vec![0u8; 4096];
     for _ in 0..2 {
-        writer.write_all(get).await.expect("write");
-        let n = tokio::time::timeout(HANG, reader.read(&mut buf))
-            .await
-            .expect("an answer")
-            .expect("read");
-        assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+        get_healthz(&mut reader, &mut writer).await;
         // Longer than the header timeout: a kept-alive connection waits on.
         tokio::time::sleep(Duration::from_millis(1_500)).await;
     }
@@ -162,39 +182,15 @@ async fn idle_keep_alive_lasts_the_idle_timeout_not_the_header_timeout(app: &Tes
 }
 
 async fn kept_alive_connection_that_trickles_its_next_head_gets_the_header_timeout(app: &TestApp) {
-    let limits = Limits {
-        header_read: Duration::from_secs(1),
-        request: Duration::from_secs(10),
-        idle: Duration::from_secs(40),
-        max_connections: 4096,
-    };
+    let limits = with_timeouts(1, 10, 40);
     let (addr, _stop) = start(app, limits).await;
     let stream = TcpStream::connect(addr).await.expect("connect");
     let (mut reader, mut writer) = stream.into_split();
-    writer
-        .write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\n\r\n")
-        .await
-        .expect("write");
-    let mut buf = vec![0u8; 4096];
-    let n = tokio::time::timeout(HANG, reader.read(&mut buf))
-        .await
-        .expect("an answer")
-        .expect("read");
-    assert!(String::from_utf8_lossy(&buf[..n]).starts_with("HTTP/1.1 200"));
+    get_healthz(&mut reader, &mut writer).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     // The next head starts, and trickles.
     let trickling = Instant::now();
-    let writing = tokio::spawn(async move {
-        for byte in b"GET /healthz HTTP/1.1\r\nX-Slow: "
-            .iter()
-            .chain(std::iter::repeat(&b'a'))
-        {
-            if writer.write_all(&[*byte]).await.is_err() {
-                return;
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-    });
+    let writing = trickle(writer, b"GET /healthz HTTP/1.1\r\nX-Slow: ");
     let closed = closed_after(&mut reader, trickling).await;
     writing.abort();
     assert!(
@@ -206,12 +202,7 @@ async fn kept_alive_connection_that_trickles_its_next_head_gets_the_header_timeo
 }
 
 async fn slow_request_body_is_answered_408_after_the_request_timeout(app: &TestApp) {
-    let limits = Limits {
-        header_read: Duration::from_secs(5),
-        request: Duration::from_secs(1),
-        idle: Duration::from_secs(10),
-        max_connections: 4096,
-    };
+    let limits = with_timeouts(5, 1, 10);
     let (addr, _stop) = start(app, limits).await;
     // The head promises 100 bytes of body; ten arrive, then nothing.
     let raw = "POST /api/v1/keys/verify HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\n\

@@ -31,14 +31,7 @@ struct TestDatabase {
 
 impl TestDatabase {
     async fn create(test: &str) -> Option<Self> {
-        let Ok(base) = std::env::var("GTX_TEST_DATABASE_URL") else {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "GTX_TEST_DATABASE_URL must be set in CI"
-            );
-            eprintln!("skipping {test}: GTX_TEST_DATABASE_URL is not set");
-            return None;
-        };
+        let base = crate::common::postgres_url(test)?;
         assert!(
             std::path::Path::new(SNAKEOIL).exists(),
             "{SNAKEOIL} is missing: PostgreSQL's TLS certificate (Debian's ssl-cert package)"

@@ -97,12 +97,8 @@ fn trusted_proxies_must_be_cidrs() {
 
 #[test]
 fn serve_refuses_verify_full_against_a_wrong_ca() {
-    let Ok(base) = std::env::var("GTX_TEST_DATABASE_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "GTX_TEST_DATABASE_URL must be set in CI"
-        );
-        eprintln!("skipping: GTX_TEST_DATABASE_URL is not set");
+    let Some(base) = crate::common::postgres_url("serve_refuses_verify_full_against_a_wrong_ca")
+    else {
         return;
     };
     let url = gtx_core::db::PgUrl::parse(&base).expect("test URL");
