@@ -303,20 +303,23 @@ impl Db {
         super::repo::keys::find_by_digest(&self.pool, digest).await
     }
 
-    /// The PostgreSQL key lookup alone, without the fallback to the pool (`None` on
-    /// SQLite): for tests that check that path itself.
-    #[doc(hidden)]
-    pub async fn find_key_by_digest_pipelined(
+    /// The fast key lookup alone, without the fallback to the pool: in place on SQLite,
+    /// pipelined on PostgreSQL. For tests and diagnostics, which must see that path work
+    /// on its own (with the fallback, a broken fast path only shows as slower verifies).
+    pub async fn find_key_by_digest_fast(
         &self,
         digest: &[u8; 32],
-    ) -> Option<Result<Option<(super::models::ApiKeyRecord, Vec<u8>)>, String>> {
-        let reader = self.pg_reader.as_ref()?;
-        Some(
-            reader
+    ) -> Result<Option<(super::models::ApiKeyRecord, Vec<u8>)>, String> {
+        if let Some(path) = &self.sqlite_path {
+            return super::sqlite_read::find_by_digest(path, digest).map_err(|e| e.to_string());
+        }
+        match &self.pg_reader {
+            Some(reader) => reader
                 .find_by_digest(digest)
                 .await
                 .map_err(|e| e.to_string()),
-        )
+            None => Err("no fast lookup on this database".to_owned()),
+        }
     }
 
     /// The pool, for single-statement reads.

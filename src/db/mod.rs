@@ -15,6 +15,7 @@
 //! from it (`pg_tls` for tokio-postgres; sqlx's own rustls support for the rest).
 
 mod conn;
+mod key_row;
 pub mod models;
 mod pg_read;
 pub mod pg_tls;

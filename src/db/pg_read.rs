@@ -11,11 +11,10 @@
 //! back to the ordinary path through the pool, so this path can only make a lookup
 //! faster, never fail one the pool would answer.
 
+use super::key_row::{COLUMNS, decode_with_digest};
 use super::models::ApiKeyRecord;
 use super::pg_tls::PgTlsError;
 use super::pg_url::PgUrl;
-use super::repo::keys::COLUMNS;
-use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -104,7 +103,7 @@ impl PgKeyReader {
             .client
             .query_opt(&conn.lookup, &[&digest.as_slice()])
             .await?;
-        row.map(|row| decode(&row)).transpose()
+        row.map(|row| decode_with_digest(&row)).transpose()
     }
 
     /// Closes the connections (the database is closing).
@@ -169,36 +168,6 @@ impl PgKeyReader {
             .await?;
         Ok(Conn { client, lookup })
     }
-}
-
-/// A row of `SELECT {COLUMNS}, digest`, in that order.
-fn decode(row: &tokio_postgres::Row) -> Result<(ApiKeyRecord, Vec<u8>), PgReadError> {
-    let key_type: KeyType = row
-        .try_get::<_, String>(3)?
-        .parse()
-        .map_err(|_| PgReadError::Corrupt("key_type"))?;
-    let permissions =
-        PermissionSet::from_bits(row.try_get(7)?).ok_or(PgReadError::Corrupt("permissions"))?;
-    let record = ApiKeyRecord {
-        id: KeyId(row.try_get(0)?),
-        org_id: OrgId(row.try_get(1)?),
-        project_id: row.try_get::<_, Option<String>>(2)?.map(ProjectId),
-        key_type,
-        name: row.try_get(4)?,
-        hash_version: row.try_get(5)?,
-        hint: row.try_get(6)?,
-        permissions,
-        created_by: row.try_get::<_, Option<String>>(8)?.map(UserId),
-        created_by_label: row.try_get(9)?,
-        created_at: row.try_get(10)?,
-        expires_at: row.try_get(11)?,
-        revoked_at: row.try_get(12)?,
-        revoked_by_label: row.try_get(13)?,
-        rotated_from: row.try_get::<_, Option<String>>(14)?.map(KeyId),
-        replaced_by: row.try_get::<_, Option<String>>(15)?.map(KeyId),
-        last_used_at: row.try_get(16)?,
-    };
-    Ok((record, row.try_get(17)?))
 }
 
 #[cfg(test)]

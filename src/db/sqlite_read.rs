@@ -11,9 +11,8 @@
 //! any SQLITE_BUSY falls back to the pool), and it takes microseconds when the pages are
 //! cached. Any error falls back to the ordinary path through the pool.
 
+use super::key_row::{COLUMNS, decode_with_digest};
 use super::models::ApiKeyRecord;
-use super::repo::keys::COLUMNS;
-use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
@@ -55,38 +54,7 @@ pub(crate) fn find_by_digest(
         let conn = &connections[index].1;
         let mut statement = conn.prepare_cached(&SQL)?;
         statement
-            .query_row([digest.as_slice()], |row| {
-                let corrupt = |column: usize| {
-                    rusqlite::Error::FromSqlConversionFailure(
-                        column,
-                        rusqlite::types::Type::Text,
-                        "unreadable value".into(),
-                    )
-                };
-                let key_type: KeyType = row.get::<_, String>(3)?.parse().map_err(|_| corrupt(3))?;
-                let permissions =
-                    PermissionSet::from_bits(row.get(7)?).ok_or_else(|| corrupt(7))?;
-                let record = ApiKeyRecord {
-                    id: KeyId(row.get(0)?),
-                    org_id: OrgId(row.get(1)?),
-                    project_id: row.get::<_, Option<String>>(2)?.map(ProjectId),
-                    key_type,
-                    name: row.get(4)?,
-                    hash_version: row.get(5)?,
-                    hint: row.get(6)?,
-                    permissions,
-                    created_by: row.get::<_, Option<String>>(8)?.map(UserId),
-                    created_by_label: row.get(9)?,
-                    created_at: row.get(10)?,
-                    expires_at: row.get(11)?,
-                    revoked_at: row.get(12)?,
-                    revoked_by_label: row.get(13)?,
-                    rotated_from: row.get::<_, Option<String>>(14)?.map(KeyId),
-                    replaced_by: row.get::<_, Option<String>>(15)?.map(KeyId),
-                    last_used_at: row.get(16)?,
-                };
-                Ok((record, row.get(17)?))
-            })
+            .query_row([digest.as_slice()], |row| decode_with_digest(row))
             .optional()
     })
 }

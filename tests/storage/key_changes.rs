@@ -53,10 +53,11 @@ async fn find_key_by_digest_agrees_with_the_pool_lookup(t: TestDb) {
     let found = t.db.find_key_by_digest(&new.digest).await.unwrap();
     let pooled = keys::find_by_digest(t.pool(), &new.digest).await.unwrap();
     assert_eq!(found, pooled);
-    if let Some(pipelined) = t.db.find_key_by_digest_pipelined(&new.digest).await {
-        // PostgreSQL: the fast path itself answers, and alike (not through the fallback).
-        assert_eq!(pipelined.unwrap(), pooled);
-    }
+    // The fast path itself (in place on SQLite, pipelined on PostgreSQL) answers, and
+    // alike: not through the fallback, which would hide a broken fast path.
+    let fast = t.db.find_key_by_digest_fast(&new.digest).await.unwrap();
+    assert_eq!(fast, pooled);
+    assert_eq!(t.db.find_key_by_digest_fast(&[7; 32]).await.unwrap(), None);
     assert_eq!(found, Some((record, new.digest.to_vec())));
     assert_eq!(t.db.find_key_by_digest(&[7; 32]).await.unwrap(), None);
 
@@ -68,6 +69,12 @@ async fn find_key_by_digest_agrees_with_the_pool_lookup(t: TestDb) {
     );
     let (after, _) = t.db.find_key_by_digest(&new.digest).await.unwrap().unwrap();
     assert_eq!(after.revoked_at, Some(T0 + 5));
+    let (fast, _) =
+        t.db.find_key_by_digest_fast(&new.digest)
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(fast, after);
 }
 
 async fn find_key_by_digest_survives_terminated_lookup_connections(t: TestDb) {
@@ -76,11 +83,7 @@ async fn find_key_by_digest_survives_terminated_lookup_connections(t: TestDb) {
     let new = project_key(&project, "prod", T0);
     let record = insert_key(&t, &new).await;
     let expected = Some((record, new.digest.to_vec()));
-    if t.db
-        .find_key_by_digest_pipelined(&new.digest)
-        .await
-        .is_none()
-    {
+    if t.db.backend() == gtx_core::db::Backend::Sqlite {
         return; // SQLite: no lookup connections.
     }
     // Every connection of every reader opened (one per core at most, used in turn).
@@ -107,9 +110,6 @@ async fn find_key_by_digest_survives_terminated_lookup_connections(t: TestDb) {
             expected
         );
     }
-    let again =
-        t.db.find_key_by_digest_pipelined(&new.digest)
-            .await
-            .unwrap();
-    assert_eq!(again.unwrap(), expected);
+    let again = t.db.find_key_by_digest_fast(&new.digest).await.unwrap();
+    assert_eq!(again, expected);
 }

@@ -155,10 +155,9 @@ async fn every_connection_uses_tls_with_sslmode_require() {
         .expect("key");
     let found = services
         .db()
-        .find_key_by_digest_pipelined(&services.secret().digest(created.key.expose()).0)
+        .find_key_by_digest_fast(&services.secret().digest(created.key.expose()).0)
         .await
-        .expect("a pipelined reader on PostgreSQL")
-        .expect("a lookup over TLS");
+        .expect("a pipelined lookup over TLS");
     assert!(found.is_some());
 
     let connections = database.connections().await;
@@ -198,11 +197,7 @@ async fn verify_full_accepts_the_right_ca_and_refuses_a_wrong_one() {
         .expect("verify-full with the server's own CA");
     // The pipelined lookups verify the same way (and find nothing in an empty table).
     let services = services(db).await;
-    let lookup = services
-        .db()
-        .find_key_by_digest_pipelined(&[7; 32])
-        .await
-        .expect("a pipelined reader");
+    let lookup = services.db().find_key_by_digest_fast(&[7; 32]).await;
     assert!(matches!(lookup, Ok(None)), "{lookup:?}");
     services.db().close().await;
 

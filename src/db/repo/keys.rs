@@ -1,42 +1,14 @@
 //! API keys. Revocation is a soft delete; rotation links old and new keys.
 
-use super::parse_col;
 use crate::db::DbError;
+use crate::db::key_row::{COLUMNS, decode, decode_with_digest};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
-use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
+use crate::domain::{KeyId, OrgId, ProjectId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-pub(crate) const COLUMNS: &str = "id, org_id, project_id, key_type, name, hash_version, hint, permissions, \
-    created_by, created_by_label, created_at, expires_at, revoked_at, revoked_by_label, \
-    rotated_from, replaced_by, last_used_at";
-
 fn from_row(row: &AnyRow) -> Result<ApiKeyRecord, DbError> {
-    let key_type: KeyType = parse_col(row, "key_type")?;
-    let bits: i64 = row.try_get("permissions")?;
-    Ok(ApiKeyRecord {
-        id: KeyId(row.try_get("id")?),
-        org_id: OrgId(row.try_get("org_id")?),
-        project_id: row
-            .try_get::<Option<String>, _>("project_id")?
-            .map(ProjectId),
-        key_type,
-        name: row.try_get("name")?,
-        hash_version: row.try_get("hash_version")?,
-        hint: row.try_get("hint")?,
-        permissions: PermissionSet::from_bits(bits).ok_or(DbError::Corrupt {
-            column: "permissions",
-        })?,
-        created_by: row.try_get::<Option<String>, _>("created_by")?.map(UserId),
-        created_by_label: row.try_get("created_by_label")?,
-        created_at: row.try_get("created_at")?,
-        expires_at: row.try_get("expires_at")?,
-        revoked_at: row.try_get("revoked_at")?,
-        revoked_by_label: row.try_get("revoked_by_label")?,
-        rotated_from: row.try_get::<Option<String>, _>("rotated_from")?.map(KeyId),
-        replaced_by: row.try_get::<Option<String>, _>("replaced_by")?.map(KeyId),
-        last_used_at: row.try_get("last_used_at")?,
-    })
+    decode(row)
 }
 
 /// Inserts a key. A name already used by a live key of the same scope violates the
@@ -82,7 +54,7 @@ pub async fn find_by_digest<'e, E: Executor<'e, Database = Any>>(
         .fetch_optional(ex)
         .await?;
     match row {
-        Some(row) => Ok(Some((from_row(&row)?, row.try_get("digest")?))),
+        Some(row) => Ok(Some(decode_with_digest(&row)?)),
         None => Ok(None),
     }
 }
