@@ -1,7 +1,7 @@
 //! API keys: create, list, rotate, revoke.
 
 use super::audit::event;
-use super::{Actor, Services};
+use super::{Actor, ActorKind, Services};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
 use crate::db::repo::{audit, key_changes, keys, new_id, projects};
 use crate::domain::duration::MAX_EXPIRY_MS;
@@ -199,7 +199,9 @@ impl Services {
     }
 
     /// The key `key_id` if the actor may manage it (project keys: the project's members
-    /// and admins; organisation keys: admins). Anything else is "key not found".
+    /// and admins; organisation keys: admins). Anything else is "key not found". The
+    /// first query is already scoped to the actor's organisations (a user's memberships,
+    /// an API key's own organisation); only the operator reads any key.
     async fn manageable_key(
         &self,
         tx: &mut crate::db::Tx,
@@ -207,9 +209,13 @@ impl Services {
         key_id: &KeyId,
     ) -> CoreResult<ApiKeyRecord> {
         let not_found = || CoreError::NotFound { what: "key" };
-        let key = keys::get_unscoped(&mut **tx, key_id)
-            .await?
-            .ok_or_else(not_found)?;
+        let key = match &actor.kind {
+            ActorKind::Operator => keys::get_unscoped(&mut **tx, key_id).await?,
+            ActorKind::User { id, .. } => keys::get_for_member(&mut **tx, key_id, id).await?,
+            ActorKind::ApiKey(own) => keys::get(&mut **tx, &own.org_id, key_id).await?,
+            ActorKind::Anonymous => None,
+        }
+        .ok_or_else(not_found)?;
         let allowed = match &key.project_id {
             Some(project_id) => self
                 .require_project(tx, actor, &key.org_id, project_id)

@@ -106,6 +106,25 @@ pub async fn list_for_project<'e, E: Executor<'e, Database = Any>>(
     rows.iter().map(from_row).collect()
 }
 
+/// A key of an organisation `user_id` belongs to: scoped by the user's memberships in
+/// the query itself, so an id from another tenant finds nothing.
+pub async fn get_for_member<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &KeyId,
+    user_id: &UserId,
+) -> Result<Option<ApiKeyRecord>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE id = $1 \
+         AND org_id IN (SELECT org_id FROM memberships WHERE user_id = $2)"
+    ));
+    let row = sqlx::query(sql)
+        .bind(id.as_str())
+        .bind(user_id.as_str())
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
 /// The organisation keys of an organisation, newest first.
 pub async fn list_for_org<'e, E: Executor<'e, Database = Any>>(
     ex: E,
