@@ -131,12 +131,13 @@ impl Services {
     }
 }
 
-/// Requires `permission` of an API-key actor (`Forbidden` without it). Other actors are
-/// authorised by their role, elsewhere; for them this passes.
+/// Requires `permission` of an API-key actor ([`CoreError::MissingPermission`] without
+/// it): the one place that rule is checked, for the REST API as for everything else.
+/// Other actors are authorised by their role, elsewhere; for them this passes.
 pub(crate) fn require_key_permission(actor: &Actor, permission: Permission) -> CoreResult<()> {
     match &actor.kind {
         ActorKind::ApiKey(key) if !key.permissions.contains(permission) => {
-            Err(CoreError::Forbidden)
+            Err(CoreError::MissingPermission(permission))
         }
         _ => Ok(()),
     }

@@ -31,7 +31,7 @@ pub use key_sync::KeySync;
 pub use keys::{CreatedKey, KeyListScope, KeyScope, NewKey, RotatedKey};
 pub use members::MemberView;
 pub use orgs::OrgWithProjects;
-pub use projects::DEFAULT_LOCALE;
+pub use projects::{DEFAULT_LOCALE, ProjectChanges};
 pub use reveal::REVEAL_TTL_MS;
 pub use setup::SetupInput;
 pub use verify::{Verification, VerifyCode};

@@ -12,6 +12,15 @@ use serde_json::json;
 /// The default locale of a new project when none is given.
 pub const DEFAULT_LOCALE: &str = "en";
 
+/// What [`Services::update_project`] changes: `None` keeps a field as it is.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ProjectChanges<'a> {
+    /// A new name.
+    pub name: Option<&'a str>,
+    /// A new default locale.
+    pub default_locale: Option<&'a str>,
+}
+
 impl Services {
     /// Creates a project in an organisation (admins, and organisation keys with
     /// `project_creation`).
@@ -22,9 +31,6 @@ impl Services {
         name: &str,
         default_locale: Option<&str>,
     ) -> CoreResult<Project> {
-        let name = validation::name("name", name)?;
-        let default_locale =
-            validation::locale("default_locale", default_locale.unwrap_or(DEFAULT_LOCALE))?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
         if let ActorKind::ApiKey(_) = &actor.kind {
@@ -34,6 +40,9 @@ impl Services {
         } else {
             self.require_admin(&mut tx, actor, org_id).await?;
         }
+        let name = validation::name("name", name)?;
+        let default_locale =
+            validation::locale("default_locale", default_locale.unwrap_or(DEFAULT_LOCALE))?;
         let project = Project {
             id: ProjectId(new_id()),
             org_id: org_id.clone(),
@@ -79,24 +88,32 @@ impl Services {
         Ok(project)
     }
 
-    /// Renames a project and sets its default locale (admins, members of the project,
-    /// its project keys, and organisation keys with `project_settings`).
+    /// Renames a project and/or sets its default locale (admins, members of the
+    /// project, its project keys, and organisation keys with `project_settings`). A field
+    /// left `None` keeps its value. One transaction: the project's row is locked before it
+    /// is read, so a concurrent change is neither lost nor misreported in the audit log.
     pub async fn update_project(
         &self,
         actor: &Actor,
         org_id: &OrgId,
         project_id: &ProjectId,
-        name: &str,
-        default_locale: &str,
+        changes: ProjectChanges<'_>,
     ) -> CoreResult<Project> {
-        let name = validation::name("name", name)?;
-        let default_locale = validation::locale("default_locale", default_locale)?;
         let now = self.now();
         let mut tx = self.db.begin().await?;
+        projects::lock(&mut *tx, org_id, project_id).await?;
         let (before, _) = self
             .require_project(&mut tx, actor, org_id, project_id)
             .await?;
         require_key_permission(actor, Permission::ProjectSettings)?;
+        let name = match changes.name {
+            Some(name) => validation::name("name", name)?,
+            None => before.name.clone(),
+        };
+        let default_locale = match changes.default_locale {
+            Some(locale) => validation::locale("default_locale", locale)?,
+            None => before.default_locale.clone(),
+        };
         projects::update(&mut *tx, org_id, project_id, &name, &default_locale).await?;
         audit::insert(
             &mut *tx,

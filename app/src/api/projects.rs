@@ -72,8 +72,10 @@ pub async fn update_project(
             &actor,
             &OrgId(org_id.clone()),
             &ProjectId(project_id.clone()),
-            &name,
-            &default_locale,
+            gtx_core::services::ProjectChanges {
+                name: Some(&name),
+                default_locale: Some(&default_locale),
+            },
         )
         .await?;
     leptos_axum::redirect(&format!(

@@ -6,7 +6,7 @@ use crate::client_addr::ClientIp;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
-use gtx_core::domain::{Permission, PermissionSet, ProjectId};
+use gtx_core::domain::{PermissionSet, ProjectId};
 use gtx_core::services::{Actor, KeyFacts, Services, VerifyCode};
 use std::sync::Arc;
 
@@ -35,17 +35,6 @@ pub struct ApiKeyAuth {
 }
 
 impl ApiKeyAuth {
-    /// Requires `permission`: 403 naming it otherwise.
-    pub fn require(&self, permission: Permission) -> Result<(), ApiError> {
-        let needed: PermissionSet = std::iter::once(permission).collect();
-        let missing = self.key.permissions.missing(&needed);
-        if missing.is_empty() {
-            Ok(())
-        } else {
-            Err(ApiError::missing_permissions(missing))
-        }
-    }
-
     /// Requires that the key reaches `project_id` (and that `gt-project-id`, if sent,
     /// names it). Project keys reach their own project; organisation keys are checked
     /// against the project's organisation by the service, which answers 404 for

@@ -123,6 +123,9 @@ impl From<CoreError> for ApiError {
                 "forbidden",
                 "The API key may not do that.",
             ),
+            CoreError::MissingPermission(permission) => {
+                Self::missing_permissions(std::iter::once(permission).collect())
+            }
             CoreError::Conflict(problem) => {
                 Self::new(StatusCode::CONFLICT, "conflict", problem.message())
             }

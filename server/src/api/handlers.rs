@@ -227,22 +227,17 @@ pub async fn update_project(
 ) -> Result<Json<ProjectInfo>, ApiError> {
     let project_id = ProjectId(project_id);
     auth.require_project(&project_id)?;
-    auth.require(Permission::ProjectSettings)?;
     untrimmed("name", changes.name.as_deref())?;
     untrimmed("default_locale", changes.default_locale.as_deref())?;
-    let actor = auth.actor();
-    let org_id = &auth.key.org_id;
-    let current = services.get_project(&actor, org_id, &project_id).await?;
     let project = services
         .update_project(
-            &actor,
-            org_id,
+            &auth.actor(),
+            &auth.key.org_id,
             &project_id,
-            changes.name.as_deref().unwrap_or(&current.name),
-            changes
-                .default_locale
-                .as_deref()
-                .unwrap_or(&current.default_locale),
+            gtx_core::services::ProjectChanges {
+                name: changes.name.as_deref(),
+                default_locale: changes.default_locale.as_deref(),
+            },
         )
         .await?;
     Ok(Json(project.into()))
@@ -272,7 +267,6 @@ pub async fn create_project(
     auth: ApiKeyAuth,
     ApiJson(new): ApiJson<NewProject>,
 ) -> Result<(StatusCode, Json<ProjectInfo>), ApiError> {
-    auth.require(Permission::ProjectCreation)?;
     untrimmed("name", Some(&new.name))?;
     untrimmed("default_locale", new.default_locale.as_deref())?;
     let project = services

@@ -117,6 +117,21 @@ pub async fn update<'e, E: Executor<'e, Database = Any>>(
     Ok(done.rows_affected() == 1)
 }
 
+/// Takes the project's row lock until the transaction ends (a no-op write, as
+/// `orgs::lock`): concurrent changes to one project run one after another.
+pub async fn lock<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+    id: &ProjectId,
+) -> Result<(), DbError> {
+    sqlx::query("UPDATE projects SET name = name WHERE id = $1 AND org_id = $2")
+        .bind(id.as_str())
+        .bind(org_id.as_str())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 /// Adds a user to a project. Returns false when they were already a member.
 pub async fn add_member<'e, E: Executor<'e, Database = Any>>(
     ex: E,
