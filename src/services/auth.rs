@@ -5,11 +5,11 @@
 //! database keeps their HMAC digest. A session ends after [`IDLE_TIMEOUT_MS`] without a
 //! request or [`ABSOLUTE_TIMEOUT_MS`] after sign-in, whichever comes first.
 
-use super::audit::event;
+use super::audit::AuditAction;
 use super::throttle::{PER_ACCOUNT, PER_ADDRESS, PER_DEVICE, Subject, address_group};
 use super::{Actor, Services};
 use crate::db::models::{SessionRecord, User};
-use crate::db::repo::{audit, new_id, orgs, sessions, users};
+use crate::db::repo::{new_id, orgs, sessions, users};
 use crate::domain::{OrgId, UserId};
 use crate::error::{CoreError, CoreResult};
 use crate::keys::password::{dummy_verify, hash_password, verify_password};
@@ -182,16 +182,14 @@ impl Services {
                     .map(|o| Some(&o.id))
                     .chain(orgs_of_user.is_empty().then_some(None))
                 {
-                    audit::insert(
-                        &mut *tx,
-                        &event(
-                            actor,
-                            org,
-                            "auth.sign_in_failed",
-                            ("user", user.as_ref().map_or("", |u| u.id.as_str()), &email),
-                            None,
-                            now,
-                        ),
+                    self.audit(
+                        &mut tx,
+                        actor,
+                        org,
+                        AuditAction::SignInFailed,
+                        ("user", user.as_ref().map_or("", |u| u.id.as_str()), &email),
+                        None,
+                        now,
                     )
                     .await?;
                 }
@@ -209,16 +207,14 @@ impl Services {
         let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
         let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
         for org in &orgs_of_user {
-            audit::insert(
-                &mut *tx,
-                &event(
-                    &as_user,
-                    Some(&org.id),
-                    "auth.sign_in",
-                    ("user", user.id.as_str(), &user.email),
-                    None,
-                    now,
-                ),
+            self.audit(
+                &mut tx,
+                &as_user,
+                Some(&org.id),
+                AuditAction::SignIn,
+                ("user", user.id.as_str(), &user.email),
+                None,
+                now,
             )
             .await?;
         }

@@ -1,12 +1,12 @@
 //! Invitations: made by admins, shown once as a link, accepted by creating an account;
 //! withdrawn by hand, or with their maker's admin role.
 
-use super::audit::event;
+use super::audit::AuditAction;
 use super::auth::SignedIn;
 use super::members::email_taken_or;
 use super::{Actor, Services};
 use crate::db::models::{Invite, Membership, User};
-use crate::db::repo::{audit, invites, new_id, orgs, users};
+use crate::db::repo::{invites, new_id, orgs, users};
 use crate::domain::validation::{self, FieldError, Problem};
 use crate::domain::{OrgId, Role, UserId};
 use crate::error::{CoreError, CoreResult};
@@ -62,16 +62,14 @@ impl Services {
             revoked_at: None,
         };
         invites::insert(&mut *tx, &invite, &self.secret.digest(&token).0).await?;
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(org_id),
-                "member.invite",
-                ("invite", &invite.id, &invite.email),
-                Some(json!({ "role": role.as_str() })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(org_id),
+            AuditAction::MemberInvite,
+            ("invite", &invite.id, &invite.email),
+            Some(json!({ "role": role.as_str() })),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -160,16 +158,14 @@ impl Services {
         .await?;
         let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
         let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
-        audit::insert(
-            &mut *tx,
-            &event(
-                &as_user,
-                Some(&invite.org_id),
-                "member.join",
-                ("user", user.id.as_str(), &user.email),
-                Some(json!({ "role": invite.role.as_str(), "invite": invite.id })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            &as_user,
+            Some(&invite.org_id),
+            AuditAction::MemberJoin,
+            ("user", user.id.as_str(), &user.email),
+            Some(json!({ "role": invite.role.as_str(), "invite": invite.id })),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -197,16 +193,14 @@ impl Services {
         if !invites::revoke(&mut *tx, org_id, invite_id, now).await? {
             return Err(CoreError::NotFound { what: "invite" });
         }
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(org_id),
-                "member.invite_withdraw",
-                ("invite", &invite.id, &invite.email),
-                None,
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(org_id),
+            AuditAction::MemberInviteWithdraw,
+            ("invite", &invite.id, &invite.email),
+            None,
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -224,16 +218,14 @@ impl Services {
         now: i64,
     ) -> CoreResult<()> {
         for (id, email) in invites::revoke_made_by(&mut **tx, org_id, &maker.id, now).await? {
-            audit::insert(
-                &mut **tx,
-                &event(
-                    actor,
-                    Some(org_id),
-                    "member.invite_withdraw",
-                    ("invite", &id, &email),
-                    Some(json!({ "reason": "inviter_no_longer_admin", "inviter": maker.email })),
-                    now,
-                ),
+            self.audit(
+                tx,
+                actor,
+                Some(org_id),
+                AuditAction::MemberInviteWithdraw,
+                ("invite", &id, &email),
+                Some(json!({ "reason": "inviter_no_longer_admin", "inviter": maker.email })),
+                now,
             )
             .await?;
         }

@@ -1,9 +1,9 @@
 //! API keys: create, list, rotate, revoke.
 
-use super::audit::event;
+use super::audit::AuditAction;
 use super::{Actor, ActorKind, Services};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
-use crate::db::repo::{audit, key_changes, keys, new_id, projects};
+use crate::db::repo::{key_changes, keys, new_id, projects};
 use crate::domain::duration::MAX_EXPIRY_MS;
 use crate::domain::lifetime::GracePeriod;
 use crate::domain::validation::{self, FieldError, Problem};
@@ -146,22 +146,20 @@ impl Services {
             }
             return Err(e);
         }
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(&org_id),
-                "key.create",
-                ("key", row.id.as_str(), &row.name),
-                Some(json!({
-                    "key_type": key_type.as_str(),
-                    "project_id": row.project_id.as_ref().map(ProjectId::as_str),
-                    "permissions": permissions.to_strings(),
-                    "expires_at": row.expires_at,
-                    "hint": row.hint,
-                })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(&org_id),
+            AuditAction::KeyCreate,
+            ("key", row.id.as_str(), &row.name),
+            Some(json!({
+                "key_type": key_type.as_str(),
+                "project_id": row.project_id.as_ref().map(ProjectId::as_str),
+                "permissions": permissions.to_strings(),
+                "expires_at": row.expires_at,
+                "hint": row.hint,
+            })),
+            now,
         )
         .await?;
         let record = keys::get(&mut *tx, &org_id, &row.id)
@@ -278,25 +276,23 @@ impl Services {
             return Err(CoreError::Conflict(Problem::KeyChanged));
         }
         keys::insert(&mut *tx, &row).await?;
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(&old.org_id),
-                "key.rotate",
-                ("key", old.id.as_str(), &old.name),
-                Some(json!({
-                    "key_type": old.key_type.as_str(),
-                    "project_id": old.project_id.as_ref().map(ProjectId::as_str),
-                    "grace": grace.as_str(),
-                    "old_hint": old.hint,
-                    "old_key_ends_at": old_ends_at,
-                    "new_key_id": row.id.as_str(),
-                    "new_hint": row.hint,
-                    "new_expires_at": row.expires_at,
-                })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(&old.org_id),
+            AuditAction::KeyRotate,
+            ("key", old.id.as_str(), &old.name),
+            Some(json!({
+                "key_type": old.key_type.as_str(),
+                "project_id": old.project_id.as_ref().map(ProjectId::as_str),
+                "grace": grace.as_str(),
+                "old_hint": old.hint,
+                "old_key_ends_at": old_ends_at,
+                "new_key_id": row.id.as_str(),
+                "new_hint": row.hint,
+                "new_expires_at": row.expires_at,
+            })),
+            now,
         )
         .await?;
         let record = keys::get(&mut *tx, &old.org_id, &row.id)
@@ -324,16 +320,14 @@ impl Services {
         if !keys::revoke(&mut *tx, &key.org_id, &key.id, now, &actor.label()).await? {
             return Err(CoreError::Conflict(Problem::KeyAlreadyRevoked));
         }
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(&key.org_id),
-                "key.revoke",
-                ("key", key.id.as_str(), &key.name),
-                Some(json!({ "key_type": key.key_type.as_str(), "hint": key.hint })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(&key.org_id),
+            AuditAction::KeyRevoke,
+            ("key", key.id.as_str(), &key.name),
+            Some(json!({ "key_type": key.key_type.as_str(), "hint": key.hint })),
+            now,
         )
         .await?;
         let record = keys::get(&mut *tx, &key.org_id, &key.id)

@@ -1,10 +1,10 @@
 //! Members: roles, removal, and project membership. Admins only. (Invitations are in
 //! `invites`.)
 
-use super::audit::event;
+use super::audit::AuditAction;
 use super::{Actor, Services};
 use crate::db::models::Invite;
-use crate::db::repo::{audit, invites, orgs, projects, sessions, users};
+use crate::db::repo::{invites, orgs, projects, sessions, users};
 use crate::domain::validation::{self, FieldError, Problem};
 use crate::domain::{OrgId, ProjectId, Role, UserId};
 use crate::error::{CoreError, CoreResult};
@@ -82,16 +82,14 @@ impl Services {
             self.withdraw_invites_made_by(&mut tx, actor, org_id, &user, now)
                 .await?;
         }
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(org_id),
-                "member.role",
-                ("user", user_id.as_str(), &user.email),
-                Some(json!({ "from": current.role.as_str(), "to": role.as_str() })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(org_id),
+            AuditAction::MemberRole,
+            ("user", user_id.as_str(), &user.email),
+            Some(json!({ "from": current.role.as_str(), "to": role.as_str() })),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -121,16 +119,14 @@ impl Services {
         let user = users::get(&mut *tx, user_id).await?.ok_or(MEMBER)?;
         self.withdraw_invites_made_by(&mut tx, actor, org_id, &user, now)
             .await?;
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(org_id),
-                "member.remove",
-                ("user", user_id.as_str(), &user.email),
-                None,
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(org_id),
+            AuditAction::MemberRemove,
+            ("user", user_id.as_str(), &user.email),
+            None,
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -166,16 +162,14 @@ impl Services {
             }
         };
         if projects::add_member(&mut *tx, org_id, project_id, &user.id, now).await? {
-            audit::insert(
-                &mut *tx,
-                &event(
-                    actor,
-                    Some(org_id),
-                    "project.member_add",
-                    ("project", project.id.as_str(), &project.name),
-                    Some(json!({ "user": user.email })),
-                    now,
-                ),
+            self.audit(
+                &mut tx,
+                actor,
+                Some(org_id),
+                AuditAction::ProjectMemberAdd,
+                ("project", project.id.as_str(), &project.name),
+                Some(json!({ "user": user.email })),
+                now,
             )
             .await?;
         }
@@ -204,16 +198,14 @@ impl Services {
             .await?
             .map(|u| u.email)
             .unwrap_or_default();
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(org_id),
-                "project.member_remove",
-                ("project", project.id.as_str(), &project.name),
-                Some(json!({ "user": email })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(org_id),
+            AuditAction::ProjectMemberRemove,
+            ("project", project.id.as_str(), &project.name),
+            Some(json!({ "user": email })),
+            now,
         )
         .await?;
         tx.commit().await?;

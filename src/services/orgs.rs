@@ -1,10 +1,10 @@
 //! Organisations.
 
-use super::audit::event;
+use super::audit::AuditAction;
 use super::authz::OrgAccess;
 use super::{Actor, ActorKind, Services};
 use crate::db::models::{Organisation, Project};
-use crate::db::repo::{audit, new_id, orgs, projects};
+use crate::db::repo::{new_id, orgs, projects};
 use crate::domain::{OrgId, validation};
 use crate::error::{CoreError, CoreResult};
 
@@ -34,16 +34,14 @@ impl Services {
         };
         let mut tx = self.db.begin().await?;
         orgs::insert(&mut *tx, &org).await?;
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(&org.id),
-                "organisation.create",
-                ("organisation", org.id.as_str(), &org.name),
-                None,
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(&org.id),
+            AuditAction::OrganisationCreate,
+            ("organisation", org.id.as_str(), &org.name),
+            None,
+            now,
         )
         .await?;
         tx.commit().await?;

@@ -1,10 +1,10 @@
 //! Projects.
 
-use super::audit::event;
+use super::audit::AuditAction;
 use super::authz::require_key_permission;
 use super::{Actor, ActorKind, Services};
 use crate::db::models::Project;
-use crate::db::repo::{audit, new_id, projects};
+use crate::db::repo::{new_id, projects};
 use crate::domain::{OrgId, Permission, ProjectId, validation};
 use crate::error::{CoreError, CoreResult};
 use serde_json::json;
@@ -51,16 +51,14 @@ impl Services {
             created_at: now,
         };
         projects::insert(&mut *tx, &project).await?;
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(org_id),
-                "project.create",
-                ("project", project.id.as_str(), &project.name),
-                Some(json!({ "default_locale": project.default_locale })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(org_id),
+            AuditAction::ProjectCreate,
+            ("project", project.id.as_str(), &project.name),
+            Some(json!({ "default_locale": project.default_locale })),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -115,19 +113,17 @@ impl Services {
             None => before.default_locale.clone(),
         };
         projects::update(&mut *tx, org_id, project_id, &name, &default_locale).await?;
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(org_id),
-                "project.update",
-                ("project", project_id.as_str(), &name),
-                Some(json!({
-                    "name": { "from": before.name, "to": name },
-                    "default_locale": { "from": before.default_locale, "to": default_locale },
-                })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(org_id),
+            AuditAction::ProjectUpdate,
+            ("project", project_id.as_str(), &name),
+            Some(json!({
+                "name": { "from": before.name, "to": name },
+                "default_locale": { "from": before.default_locale, "to": default_locale },
+            })),
+            now,
         )
         .await?;
         let project = projects::get(&mut *tx, org_id, project_id)

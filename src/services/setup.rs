@@ -1,12 +1,12 @@
 //! First-run setup: the organisation and its first admin, once, with the token printed
 //! on the server's console.
 
-use super::audit::event;
+use super::audit::AuditAction;
 use super::auth::{SignedIn, too_many};
 use super::throttle::{SETUP_PER_ADDRESS, Subject, address_group};
 use super::{Actor, Services};
 use crate::db::models::{Membership, Organisation, User};
-use crate::db::repo::{audit, new_id, orgs, setup, users};
+use crate::db::repo::{new_id, orgs, setup, users};
 use crate::domain::validation::{self, FieldError, Problem};
 use crate::domain::{OrgId, Role, UserId};
 use crate::error::{CoreError, CoreResult};
@@ -106,16 +106,14 @@ impl Services {
         .await?;
         let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
         let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
-        audit::insert(
-            &mut *tx,
-            &event(
-                &as_user,
-                Some(&org.id),
-                "setup.complete",
-                ("organisation", org.id.as_str(), &org.name),
-                Some(json!({ "admin": user.email })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            &as_user,
+            Some(&org.id),
+            AuditAction::SetupComplete,
+            ("organisation", org.id.as_str(), &org.name),
+            Some(json!({ "admin": user.email })),
+            now,
         )
         .await?;
         tx.commit().await?;

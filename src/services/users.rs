@@ -1,10 +1,10 @@
 //! Accounts made by the operator: creating a user in an organisation, and resetting a
 //! password (which ends every session of the user).
 
-use super::audit::event;
+use super::audit::AuditAction;
 use super::{Actor, Services};
 use crate::db::models::{Membership, User};
-use crate::db::repo::{audit, new_id, orgs, sessions, users};
+use crate::db::repo::{new_id, orgs, sessions, users};
 use crate::domain::validation::{self, FieldError, Problem};
 use crate::domain::{OrgId, Role, UserId};
 use crate::error::{CoreError, CoreResult};
@@ -55,16 +55,14 @@ impl Services {
             },
         )
         .await?;
-        audit::insert(
-            &mut *tx,
-            &event(
-                actor,
-                Some(org_id),
-                "member.create",
-                ("user", user.id.as_str(), &user.email),
-                Some(json!({ "role": role.as_str() })),
-                now,
-            ),
+        self.audit(
+            &mut tx,
+            actor,
+            Some(org_id),
+            AuditAction::MemberCreate,
+            ("user", user.id.as_str(), &user.email),
+            Some(json!({ "role": role.as_str() })),
+            now,
         )
         .await?;
         tx.commit().await?;
@@ -93,16 +91,14 @@ impl Services {
         users::set_password_hash(&mut *tx, &user.id, &password_hash).await?;
         sessions::delete_for_user(&mut *tx, &user.id).await?;
         for org in orgs::list_for_user(&mut *tx, &user.id).await? {
-            audit::insert(
-                &mut *tx,
-                &event(
-                    actor,
-                    Some(&org.id),
-                    "member.reset_password",
-                    ("user", user.id.as_str(), &user.email),
-                    None,
-                    now,
-                ),
+            self.audit(
+                &mut tx,
+                actor,
+                Some(&org.id),
+                AuditAction::MemberResetPassword,
+                ("user", user.id.as_str(), &user.email),
+                None,
+                now,
             )
             .await?;
         }
