@@ -201,10 +201,7 @@ pub async fn take_key_reveal(reveal: String) -> Result<Option<RevealedKey>, AppE
 
 /// The key page of a scope.
 pub fn keys_page(org_id: &str, project_id: Option<&str>) -> String {
-    match project_id {
-        Some(p) => format!("/orgs/{org_id}/projects/{p}/api-keys"),
-        None => format!("/orgs/{org_id}/api-keys"),
-    }
+    crate::paths::keys(org_id, project_id)
 }
 
 /// The list's filters and order (`type`, `status`, `sort`, `dir`) from the page the form

@@ -57,7 +57,10 @@ pub async fn invite_member(
     // (this is what makes the form work without JavaScript too).
     let reveal = services.stash_reveal(&session_id, secrecy::SecretString::from(path.clone()));
     super::no_store();
-    leptos_axum::redirect(&format!("/orgs/{org_id}/members?reveal={reveal}"));
+    leptos_axum::redirect(&format!(
+        "{}?reveal={reveal}",
+        crate::paths::members(&org_id)
+    ));
     Ok(CreatedInviteLink {
         email: created.invite.email,
         path,
@@ -96,7 +99,7 @@ pub async fn set_member_role(
     services
         .set_member_role(&actor, &OrgId(org_id.clone()), &UserId(user_id), role)
         .await?;
-    leptos_axum::redirect(&format!("/orgs/{org_id}/members"));
+    leptos_axum::redirect(&crate::paths::members(&org_id));
     Ok(())
 }
 
@@ -109,7 +112,7 @@ pub async fn remove_member(org_id: String, user_id: String) -> Result<(), AppErr
     services
         .remove_member(&actor, &OrgId(org_id.clone()), &UserId(user_id))
         .await?;
-    leptos_axum::redirect(&format!("/orgs/{org_id}/members"));
+    leptos_axum::redirect(&crate::paths::members(&org_id));
     Ok(())
 }
 
@@ -122,7 +125,7 @@ pub async fn withdraw_invite(org_id: String, invite_id: String) -> Result<(), Ap
     services
         .withdraw_invite(&actor, &OrgId(org_id.clone()), &invite_id)
         .await?;
-    leptos_axum::redirect(&format!("/orgs/{org_id}/members"));
+    leptos_axum::redirect(&crate::paths::members(&org_id));
     Ok(())
 }
 
@@ -150,7 +153,7 @@ pub async fn accept_invite(token: String, name: String, password: String) -> Res
     super::set_sign_in_cookies(&signed_in);
     let landing = signed_in
         .landing_org
-        .map(|o| format!("/orgs/{o}"))
+        .map(crate::paths::org)
         .unwrap_or_else(|| "/".into());
     leptos_axum::redirect(&landing);
     Ok(())

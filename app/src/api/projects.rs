@@ -18,7 +18,7 @@ pub async fn create_project(
     let project = services
         .create_project(&actor, &OrgId(org_id.clone()), &name, locale)
         .await?;
-    leptos_axum::redirect(&format!("/orgs/{org_id}/projects/{}/settings", project.id));
+    leptos_axum::redirect(&crate::paths::project_settings(&org_id, &project.id));
     Ok(())
 }
 
@@ -79,7 +79,8 @@ pub async fn update_project(
         )
         .await?;
     leptos_axum::redirect(&format!(
-        "/orgs/{org_id}/projects/{project_id}/settings?saved=1"
+        "{}?saved=1",
+        crate::paths::project_settings(&org_id, &project_id)
     ));
     Ok(())
 }
@@ -102,7 +103,7 @@ pub async fn add_project_member(
             &email,
         )
         .await?;
-    leptos_axum::redirect(&format!("/orgs/{org_id}/projects/{project_id}/settings"));
+    leptos_axum::redirect(&crate::paths::project_settings(&org_id, &project_id));
     Ok(())
 }
 
@@ -124,6 +125,6 @@ pub async fn remove_project_member(
             &UserId(user_id),
         )
         .await?;
-    leptos_axum::redirect(&format!("/orgs/{org_id}/projects/{project_id}/settings"));
+    leptos_axum::redirect(&crate::paths::project_settings(&org_id, &project_id));
     Ok(())
 }

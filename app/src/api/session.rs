@@ -104,7 +104,7 @@ pub async fn sign_out() -> Result<(), AppError> {
 #[cfg(feature = "ssr")]
 fn landing(org: Option<&gtx_core::domain::OrgId>) -> String {
     match org {
-        Some(org) => format!("/orgs/{org}"),
+        Some(org) => crate::paths::org(org),
         None => "/".to_owned(),
     }
 }

@@ -14,7 +14,7 @@ pub fn OrgNav(orgs: Vec<OrgSummary>) -> impl IntoView {
                         {orgs
                             .into_iter()
                             .map(|org| {
-                                let href = format!("/orgs/{}", org.id);
+                                let href = crate::paths::org(&org.id);
                                 view! {
                                     <li>
                                         <a href=href>{org.name}</a>

@@ -53,7 +53,7 @@ fn OrgList(orgs: Resource<Result<Vec<OrgSummary>, AppError>>) -> impl IntoView {
 
 #[component]
 fn OrgCard(org: OrgSummary) -> impl IntoView {
-    let href = format!("/orgs/{}", org.id);
+    let href = crate::paths::org(&org.id);
     let count = match org.projects.len() {
         1 => "1 project".to_owned(),
         n => format!("{n} projects"),

@@ -81,7 +81,7 @@ fn Members(
     let org_id = data.org.id.clone();
     let query = use_query_map();
     let show_invite = move || query.read().get("invite").as_deref() == Some("1");
-    let base = format!("/orgs/{org_id}/members");
+    let base = crate::paths::members(&org_id);
     let invite_href = format!("{base}?invite=1");
     let projects = data.org.projects.clone();
     let org_for_rows = org_id.clone();
@@ -212,7 +212,7 @@ fn InviteDialog(org_id: String, action: ServerAction<InviteMember>) -> impl Into
             .and_then(Result::err)
             .map(|e| e.to_string())
     };
-    let close = format!("/orgs/{org_id}/members");
+    let close = crate::paths::members(&org_id);
     view! {
         <Dialog title="Invite member" close_href=close.clone()>
             <ActionForm action>

@@ -36,11 +36,7 @@ pub fn OrgPage() -> impl IntoView {
 pub fn OrgSubnav(org_id: String, is_admin: bool, current: &'static str) -> impl IntoView {
     is_admin.then(|| {
         let tab = |slug: &'static str, label: &'static str| {
-            let href = if slug.is_empty() {
-                format!("/orgs/{org_id}")
-            } else {
-                format!("/orgs/{org_id}/{slug}")
-            };
+            let href = crate::paths::org_section(&org_id, slug);
             view! {
                 <li>
                     <a class="button" href=href aria-current=(current == slug).then_some("page")>{label}</a>
@@ -68,7 +64,7 @@ fn OrgDetail(org: OrgSummary) -> impl IntoView {
     let org_id = org.id.clone();
     let empty = org.projects.is_empty();
     let is_admin = org.is_admin;
-    let new_href = format!("/orgs/{}?new=project", org.id);
+    let new_href = format!("{}?new=project", crate::paths::org(&org.id));
     view! {
         <Title text=title />
         <div class="page-head">
@@ -106,8 +102,8 @@ fn OrgDetail(org: OrgSummary) -> impl IntoView {
                             .clone()
                             .into_iter()
                             .map(|p| {
-                                let href = format!("/orgs/{}/projects/{}/api-keys", org.id, p.id);
-                                let settings = format!("/orgs/{}/projects/{}/settings", org.id, p.id);
+                                let href = crate::paths::keys(&org.id, Some(&p.id));
+                                let settings = crate::paths::project_settings(&org.id, &p.id);
                                 let settings_label = format!("Settings of {}", p.name);
                                 view! {
                                     <tr>
@@ -140,7 +136,7 @@ fn NewProjectDialog(org_id: String) -> impl IntoView {
     let locale_error = move || error().and_then(|e| e.field_message("default_locale"));
     let other_error = move || error().and_then(|e| e.form_message(&["name", "default_locale"]));
     view! {
-        <Dialog title="New project" close_href=format!("/orgs/{org_id}")>
+        <Dialog title="New project" close_href=crate::paths::org(&org_id)>
             <ActionForm action>
                 <input type="hidden" name="org_id" value=org_id.clone() />
                 <div class="field">
@@ -156,7 +152,7 @@ fn NewProjectDialog(org_id: String) -> impl IntoView {
                 </div>
                 <p class="form-error" role="alert">{other_error}</p>
                 <div class="dialog-actions">
-                    <a class="button" href=format!("/orgs/{org_id}")>"Cancel"</a>
+                    <a class="button" href=crate::paths::org(&org_id)>"Cancel"</a>
                     <button class="button primary" type="submit" disabled=move || action.pending().get()>
                         "Create project"
                     </button>

@@ -73,7 +73,7 @@ fn Settings(detail: ProjectDetail, actions: SettingsActions) -> impl IntoView {
     let org_id = detail.org_id.clone();
     view! {
         <Title text=format!("Settings · {} · GT Keys", p.name) />
-        <p><a href=format!("/orgs/{org_id}")>"← Projects"</a></p>
+        <p><a href=crate::paths::org(&org_id)>"← Projects"</a></p>
         <h1>{format!("{} settings", p.name)}</h1>
         <ProjectNav org_id=org_id.clone() project_id=p.id.clone() current="settings" />
         <section aria-labelledby="project-id-heading">

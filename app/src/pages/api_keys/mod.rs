@@ -204,7 +204,7 @@ fn Keys(data: KeysData, actions: KeyActions) -> impl IntoView {
         <Title text=title />
         {match &project {
             Some(p) => view! {
-                <p><a href=format!("/orgs/{org_id}")>{format!("← {}", data.org.name)}</a></p>
+                <p><a href=crate::paths::org(&org_id)>{format!("← {}", data.org.name)}</a></p>
                 <div class="page-head">
                     <h1>{format!("{} · API keys", p.name)}</h1>
                     <a class="button primary" role="button" id="create-key" href=create_href.clone()>"Create API key"</a>
@@ -249,7 +249,7 @@ fn Keys(data: KeysData, actions: KeyActions) -> impl IntoView {
 /// Tabs of a project: its API keys and its settings.
 #[component]
 pub fn ProjectNav(org_id: String, project_id: String, current: &'static str) -> impl IntoView {
-    let base = format!("/orgs/{org_id}/projects/{project_id}");
+    let base = crate::paths::project(&org_id, &project_id);
     let tab = |slug: &'static str, label: &'static str| {
         let href = format!("{base}/{slug}");
         view! {
