@@ -3,5 +3,6 @@
 pub mod copy_button;
 pub mod dialog;
 pub mod focus;
+pub mod form_errors;
 pub mod header;
 pub mod org_nav;

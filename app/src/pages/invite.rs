@@ -1,6 +1,7 @@
 use super::not_found::NotFound;
 use crate::AppError;
 use crate::api::members::{AcceptInvite, get_invite};
+use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -33,10 +34,9 @@ pub fn InvitePage() -> impl IntoView {
 #[component]
 fn AcceptForm(token: String, org_name: String, email: String) -> impl IntoView {
     let action = ServerAction::<AcceptInvite>::new();
-    let error = move || action.value().get().and_then(Result::err);
-    let field_error =
-        move |field: &'static str| move || error().and_then(|e| e.field_message(field));
-    let general_error = move || error().and_then(|e| e.form_message(&["name", "password"]));
+    let errors = FormErrors::of(action, &["name", "password"]);
+    let field_error = move |field: &'static str| errors.field(field);
+    let general_error = errors.form();
     view! {
         <section class="auth-card">
             <h1>{format!("Join {org_name}")}</h1>

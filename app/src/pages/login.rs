@@ -1,4 +1,5 @@
 use crate::api::session::{SignIn, Visitor, session_state};
+use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -8,13 +9,7 @@ use leptos_router::components::Redirect;
 pub fn LoginPage() -> impl IntoView {
     let state = Resource::new(|| (), |_| session_state());
     let action = ServerAction::<SignIn>::new();
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let error = FormErrors::of(action, &[]).form();
     view! {
         <Title text="Sign in · GT Keys" />
         <Suspense>

@@ -6,6 +6,7 @@ use crate::api::members::{
 };
 use crate::api::types::{MemberRow, MembersData};
 use crate::components::dialog::Dialog;
+use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -156,14 +157,7 @@ fn MemberRowView(
     let MemberActions {
         set_role, remove, ..
     } = actions;
-    let error = move || {
-        set_role
-            .value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| remove.value().get().and_then(Result::err))
-            .map(|e| e.to_string())
-    };
+    let error = FormErrors::either(set_role, remove).form();
     let is_admin = member.role == "admin";
     let other_role = if is_admin { "member" } else { "admin" };
     let role_label = if is_admin { "Admin" } else { "Member" };
@@ -205,13 +199,7 @@ fn MemberRowView(
 
 #[component]
 fn InviteDialog(org_id: String, action: ServerAction<InviteMember>) -> impl IntoView {
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let error = FormErrors::of(action, &[]).form();
     let close = crate::paths::members(&org_id);
     view! {
         <Dialog title="Invite member" close_href=close.clone()>

@@ -4,6 +4,7 @@ use crate::api::get_org;
 use crate::api::projects::CreateProject;
 use crate::api::types::OrgSummary;
 use crate::components::dialog::Dialog;
+use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -131,10 +132,10 @@ fn OrgDetail(org: OrgSummary) -> impl IntoView {
 #[component]
 fn NewProjectDialog(org_id: String) -> impl IntoView {
     let action = ServerAction::<CreateProject>::new();
-    let error = move || action.value().get().and_then(Result::err);
-    let name_error = move || error().and_then(|e| e.field_message("name"));
-    let locale_error = move || error().and_then(|e| e.field_message("default_locale"));
-    let other_error = move || error().and_then(|e| e.form_message(&["name", "default_locale"]));
+    let errors = FormErrors::of(action, &["name", "default_locale"]);
+    let name_error = errors.field("name");
+    let locale_error = errors.field("default_locale");
+    let other_error = errors.form();
     view! {
         <Dialog title="New project" close_href=crate::paths::org(&org_id)>
             <ActionForm action>

@@ -4,6 +4,7 @@ use crate::AppError;
 use crate::api::projects::{AddProjectMember, RemoveProjectMember, UpdateProject, get_project};
 use crate::api::types::ProjectDetail;
 use crate::components::copy_button::CopyButton;
+use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
@@ -65,10 +66,9 @@ fn Settings(detail: ProjectDetail, actions: SettingsActions) -> impl IntoView {
     let update = actions.update;
     let query = use_query_map();
     let saved = move || query.read().get("saved").is_some() && update.value().get().is_none();
-    let error = move || update.value().get().and_then(Result::err);
-    let field_error =
-        move |field: &'static str| move || error().and_then(|e| e.field_message(field));
-    let form_error = move || error().and_then(|e| e.form_message(&["name", "default_locale"]));
+    let errors = FormErrors::of(update, &["name", "default_locale"]);
+    let field_error = move |field: &'static str| errors.field(field);
+    let form_error = errors.form();
     let p = detail.project.clone();
     let org_id = detail.org_id.clone();
     view! {
@@ -111,13 +111,7 @@ fn Settings(detail: ProjectDetail, actions: SettingsActions) -> impl IntoView {
 #[component]
 fn ProjectMembers(detail: ProjectDetail, actions: SettingsActions) -> impl IntoView {
     let SettingsActions { add, remove, .. } = actions;
-    let error = move || {
-        add.value()
-            .get()
-            .and_then(Result::err)
-            .or_else(|| remove.value().get().and_then(Result::err))
-            .map(|e| e.to_string())
-    };
+    let error = FormErrors::either(add, remove).form();
     let org_id = detail.org_id.clone();
     let project_id = detail.project.id.clone();
     let (add_org, add_project) = (org_id.clone(), project_id.clone());

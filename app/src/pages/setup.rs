@@ -1,6 +1,7 @@
 use super::not_found::NotFound;
 use crate::AppError;
 use crate::api::session::{CompleteSetup, Visitor, session_state};
+use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
 
@@ -26,12 +27,9 @@ pub fn SetupPage() -> impl IntoView {
 #[component]
 fn SetupForm() -> impl IntoView {
     let action = ServerAction::<CompleteSetup>::new();
-    let error = move || action.value().get().and_then(Result::err);
-    let field_error =
-        move |field: &'static str| move || error().and_then(|e| e.field_message(field));
-    let general_error = move || {
-        error().and_then(|e| e.form_message(&["setup_token", "org_name", "email", "password"]))
-    };
+    let errors = FormErrors::of(action, &["setup_token", "org_name", "email", "password"]);
+    let field_error = move |field: &'static str| errors.field(field);
+    let general_error = errors.form();
     view! {
         <section class="auth-card">
             <h1>"Set up GT Keys"</h1>

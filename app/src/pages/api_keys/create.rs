@@ -4,6 +4,7 @@
 use crate::api::keys::CreateApiKey;
 use crate::api::types::ProjectSummary;
 use crate::components::dialog::Dialog;
+use crate::components::form_errors::FormErrors;
 use gtx_core::domain::lifetime::EXPIRY_CHOICES;
 use gtx_core::domain::{Level, PermissionSet, Resource};
 use leptos::prelude::*;
@@ -38,14 +39,12 @@ pub fn CreateKeyDialog(
     action: ServerAction<CreateApiKey>,
 ) -> impl IntoView {
     let query = use_query_map();
-    let error = move || action.value().get().and_then(Result::err);
-    let field_error =
-        move |field: &'static str| move || error().and_then(|e| e.field_message(field));
-    let form_error = move || {
-        error().and_then(|e| {
-            e.form_message(&["name", "key_type", "expires", "expires_on", "permissions"])
-        })
-    };
+    let errors = FormErrors::of(
+        action,
+        &["name", "key_type", "expires", "expires_on", "permissions"],
+    );
+    let field_error = move |field: &'static str| errors.field(field);
+    let form_error = errors.form();
     let is_project = project.is_some();
     let preset_base = close_href.clone();
     let selector = move || {

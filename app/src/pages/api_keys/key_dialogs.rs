@@ -3,6 +3,7 @@
 use crate::api::keys::{RevokeApiKey, RotateApiKey};
 use crate::api::types::KeyRow;
 use crate::components::dialog::Dialog;
+use crate::components::form_errors::FormErrors;
 use gtx_core::domain::lifetime::GracePeriod;
 use gtx_core::domain::time::format_utc;
 use leptos::prelude::*;
@@ -13,13 +14,7 @@ pub fn RevokeDialog(
     close_href: String,
     action: ServerAction<RevokeApiKey>,
 ) -> impl IntoView {
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let error = FormErrors::of(action, &[]).form();
     let cancel = close_href.clone();
     view! {
         <Dialog title="Revoke API key" close_href>
@@ -46,13 +41,7 @@ pub fn RotateDialog(
     close_href: String,
     action: ServerAction<RotateApiKey>,
 ) -> impl IntoView {
-    let error = move || {
-        action
-            .value()
-            .get()
-            .and_then(Result::err)
-            .map(|e| e.to_string())
-    };
+    let error = FormErrors::of(action, &[]).form();
     let cancel = close_href.clone();
     let cap = key.expires_at.map(|e| {
         format!(
