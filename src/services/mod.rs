@@ -32,7 +32,7 @@ pub use keys::{CreatedKey, KeyListScope, KeyScope, NewKey, RotatedKey};
 pub use members::MemberView;
 pub use orgs::OrgWithProjects;
 pub use projects::{DEFAULT_LOCALE, ProjectChanges};
-pub use reveal::REVEAL_TTL_MS;
+pub use reveal::{REVEAL_TTL_MS, RevealKind, Revealed};
 pub use setup::SetupInput;
 pub use verify::{Verification, VerifyCode};
 

@@ -17,10 +17,46 @@ use std::sync::Mutex;
 /// How long an unread reveal is kept.
 pub const REVEAL_TTL_MS: i64 = 5 * 60 * 1000;
 
+/// What a reveal holds. Each kind is taken only by the page that shows it: a key's id
+/// handed to the invite page finds nothing, and the other way round.
+#[derive(Debug)]
+pub enum Revealed {
+    /// A key just created or rotated, for the "Save your API key" dialog.
+    Key {
+        /// Its name.
+        name: String,
+        /// The key itself.
+        key: SecretString,
+        /// Its project (for the `.env` snippet), when a project key.
+        project_id: Option<crate::domain::ProjectId>,
+    },
+    /// An invite link's path (`/invite/{token}`).
+    InviteLink(SecretString),
+}
+
+impl Revealed {
+    /// Its kind.
+    pub fn kind(&self) -> RevealKind {
+        match self {
+            Self::Key { .. } => RevealKind::Key,
+            Self::InviteLink(_) => RevealKind::InviteLink,
+        }
+    }
+}
+
+/// The kinds of [`Revealed`], for taking one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RevealKind {
+    /// [`Revealed::Key`].
+    Key,
+    /// [`Revealed::InviteLink`].
+    InviteLink,
+}
+
 #[derive(Debug)]
 struct Reveal {
     session_id: String,
-    secret: SecretString,
+    secret: Revealed,
     expires_at: i64,
 }
 
@@ -32,7 +68,7 @@ pub struct RevealStore {
 
 impl Services {
     /// Keeps `secret` for one read by `session_id`; returns the reveal's id.
-    pub fn stash_reveal(&self, session_id: &str, secret: SecretString) -> String {
+    pub fn stash_reveal(&self, session_id: &str, secret: Revealed) -> String {
         let now = self.now();
         let id = random_token(22);
         let mut pending = self
@@ -52,9 +88,10 @@ impl Services {
         id
     }
 
-    /// Takes a reveal: the secret once, to the session that made it; `None` afterwards,
-    /// for another session, or after it expired.
-    pub fn take_reveal(&self, session_id: &str, id: &str) -> Option<SecretString> {
+    /// Takes a reveal of `kind`: the secret once, to the session that made it; `None`
+    /// afterwards, for another session or kind (which leave it in place), or after it
+    /// expired.
+    pub fn take_reveal(&self, session_id: &str, id: &str, kind: RevealKind) -> Option<Revealed> {
         let now = self.now();
         let mut pending = self
             .reveals
@@ -62,7 +99,9 @@ impl Services {
             .lock()
             .unwrap_or_else(|e| e.into_inner());
         match pending.get(id) {
-            Some(r) if r.session_id == session_id && r.expires_at > now => {
+            Some(r)
+                if r.session_id == session_id && r.expires_at > now && r.secret.kind() == kind =>
+            {
                 pending.remove(id).map(|r| r.secret)
             }
             _ => None,

@@ -183,20 +183,22 @@ pub async fn take_key_reveal(reveal: String) -> Result<Option<RevealedKey>, AppE
         return Err(AppError::Unauthenticated);
     };
     super::no_store();
-    let Some(stashed) = services.take_reveal(&user.session_id, &reveal) else {
-        return Ok(None);
-    };
-    // Stashed as "<project id or empty>\n<name>\n<key>" (see `reveal`).
-    let mut parts = stashed.expose_secret().splitn(3, '\n');
-    let (Some(project_id), Some(name), Some(key)) = (parts.next(), parts.next(), parts.next())
-    else {
-        return Ok(None);
-    };
-    Ok(Some(RevealedKey {
-        name: name.to_owned(),
-        key: key.to_owned(),
-        project_id: (!project_id.is_empty()).then(|| project_id.to_owned()),
-    }))
+    match services.take_reveal(
+        &user.session_id,
+        &reveal,
+        gtx_core::services::RevealKind::Key,
+    ) {
+        Some(gtx_core::services::Revealed::Key {
+            name,
+            key,
+            project_id,
+        }) => Ok(Some(RevealedKey {
+            name,
+            key: key.expose_secret().to_owned(),
+            project_id: project_id.map(|p| p.0),
+        })),
+        _ => Ok(None),
+    }
 }
 
 /// The key page of a scope.
@@ -260,12 +262,12 @@ async fn reveal(
     if super::is_plain_form_post() {
         let ctx = super::request_context().await?;
         let session_id = ctx.user.map(|u| u.session_id).unwrap_or_default();
-        let stashed = format!(
-            "{}\n{}\n{key}",
-            project_id.as_deref().unwrap_or(""),
-            record.name
-        );
-        let id = services.stash_reveal(&session_id, secrecy::SecretString::from(stashed));
+        let stashed = gtx_core::services::Revealed::Key {
+            name: record.name.clone(),
+            key: secrecy::SecretString::from(key),
+            project_id: record.project_id.clone(),
+        };
+        let id = services.stash_reveal(&session_id, stashed);
         let back = list_query_from_referer();
         let sep = if back.is_empty() { '?' } else { '&' };
         leptos_axum::redirect(&format!("{page}{back}{sep}reveal={id}&{what}=1"));

@@ -55,7 +55,10 @@ pub async fn invite_member(
     let path = format!("/invite/{}", created.token.expose_secret());
     // The page shows the link once: it takes it from the reveal store after the redirect
     // (this is what makes the form work without JavaScript too).
-    let reveal = services.stash_reveal(&session_id, secrecy::SecretString::from(path.clone()));
+    let reveal = services.stash_reveal(
+        &session_id,
+        gtx_core::services::Revealed::InviteLink(secrecy::SecretString::from(path.clone())),
+    );
     super::no_store();
     leptos_axum::redirect(&format!(
         "{}?reveal={reveal}",
@@ -78,9 +81,16 @@ pub async fn take_invite_reveal(reveal: String) -> Result<Option<String>, AppErr
     };
     super::no_store();
     let origin = super::request_origin().await?;
-    Ok(services
-        .take_reveal(&user.session_id, &reveal)
-        .map(|s| format!("{origin}{}", s.expose_secret())))
+    match services.take_reveal(
+        &user.session_id,
+        &reveal,
+        gtx_core::services::RevealKind::InviteLink,
+    ) {
+        Some(gtx_core::services::Revealed::InviteLink(path)) => {
+            Ok(Some(format!("{origin}{}", path.expose_secret())))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Changes a member's role.

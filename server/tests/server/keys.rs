@@ -165,6 +165,19 @@ async fn create_api_key_form_post_reveals_the_key_once_on_the_next_page(app: &Te
     let stolen = app.page(&location, Some(&other)).await;
     assert_eq!(stolen.status, StatusCode::OK);
     assert!(!stolen.body.contains("Save your API key"));
+    // Nor does the invite page's reveal, with the key's reveal id: each kind of reveal
+    // is taken only by its own page.
+    let reveal_id = location
+        .split("reveal=")
+        .nth(1)
+        .and_then(|r| r.split('&').next())
+        .expect("reveal id");
+    let wrong_kind = app
+        .call("take_invite_reveal", Some(&admin), &[("reveal", reveal_id)])
+        .await;
+    assert_eq!(wrong_kind.status, StatusCode::OK, "{}", wrong_kind.body);
+    assert_eq!(wrong_kind.json(), serde_json::Value::Null);
+    assert!(!wrong_kind.body.contains("gtx-api-"));
 
     let page = app.page(&location, Some(&admin)).await;
     assert_eq!(page.status, StatusCode::OK, "{}", page.body);
