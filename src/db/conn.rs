@@ -95,6 +95,9 @@ pub struct Db {
     pg_reader: Option<Arc<super::pg_read::PgKeyReader>>,
 }
 
+/// How long [`Db::close`] waits for connections to come back.
+const CLOSE_WAIT: Duration = Duration::from_secs(10);
+
 /// A pooled connection idle for longer than this is checked (a round trip) before use:
 /// it may have been cut while it sat (a restarted server, a firewall's idle timeout).
 const CHECK_IDLE_AFTER: Duration = Duration::from_secs(30);
@@ -358,11 +361,23 @@ impl Db {
         Ok(self.pool.begin().await?)
     }
 
-    /// Closes the pool, waiting for connections to be returned.
+    /// Closes the pool, waiting (at most [`CLOSE_WAIT`]) for connections to be returned.
+    /// sqlx returns a connection from a task it spawns when the connection is dropped;
+    /// a return that races the close can leave `Pool::close` waiting for ever, and a
+    /// stopping server must not hang on it. New acquires fail at once either way.
     pub async fn close(&self) {
         if let Some(reader) = &self.pg_reader {
             reader.close();
         }
-        self.pool.close().await;
+        if tokio::time::timeout(CLOSE_WAIT, self.pool.close())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                size = self.pool.size(),
+                idle = self.pool.num_idle(),
+                "database pool did not finish closing in {CLOSE_WAIT:?}; going on"
+            );
+        }
     }
 }

@@ -26,6 +26,10 @@ use tower::ServiceExt;
 pub const TEST_SECRET_HEX: &str =
     "4242424242424242424242424242424242424242424242424242424242424242";
 
+/// Longest any one request or the pool's close may take before the test reports a hang
+/// (a generous bound: it catches a step that never ends, not a slow machine).
+pub const STEP_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// A password that passes validation.
 pub const PASSWORD: &str = "correct horse battery staple";
 
@@ -290,6 +294,8 @@ impl TestApp {
 
     /// Closes the pool and drops the PostgreSQL schema.
     pub async fn close(self) {
+        // `Db::close` bounds sqlx's pool close, which can wait for ever on a connection
+        // whose return raced the close (sqlx returns connections from spawned tasks).
         self.services.db().close().await;
         drop(self);
     }
@@ -304,18 +310,16 @@ impl TestApp {
     /// the one trusted proxy of the tests' router (see [`test_http_settings`]).
     pub async fn send_from(&self, peer: SocketAddr, mut request: Request<Body>) -> Reply {
         request.extensions_mut().insert(ConnectInfo(peer));
-        let response = self
-            .router
-            .clone()
-            .oneshot(request)
+        let what = format!("{} {}", request.method(), request.uri());
+        let response = tokio::time::timeout(STEP_LIMIT, self.router.clone().oneshot(request))
             .await
+            .unwrap_or_else(|_| panic!("{what} got no answer within {STEP_LIMIT:?}"))
             .expect("response");
         let status = response.status();
         let headers = response.headers().clone();
-        let bytes = response
-            .into_body()
-            .collect()
+        let bytes = tokio::time::timeout(STEP_LIMIT, response.into_body().collect())
             .await
+            .unwrap_or_else(|_| panic!("{what}: the body did not end within {STEP_LIMIT:?}"))
             .expect("body")
             .to_bytes();
         Reply {
