@@ -12,9 +12,9 @@ use gtx_app::api::PublicOrigin;
 use gtx_app::{App, shell};
 use http_body_util::Full;
 use leptos::prelude::provide_context;
-use leptos_axum::{LeptosRoutes, generate_route_list};
+use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use serde_json::json;
-use std::sync::Arc;
+use std::sync::{Arc, LazyLock};
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
@@ -23,9 +23,18 @@ use tower_http::trace::TraceLayer;
 /// Largest request body accepted anywhere (forms and JSON are small).
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The dashboard's routes, listed once per process.
+///
+/// Listing them renders the whole app with resource loading suppressed by a
+/// process-wide flag (`leptos_server::SuppressResourceLoad`): a page whose resource is
+/// first polled on another thread while the flag is up waits for ever
+/// (leptos-rs/leptos#4773). Listed once, before any router exists, no page can be
+/// rendering then, however many routers a process builds (the tests build hundreds).
+static ROUTES: LazyLock<Vec<AxumRouteListing>> = LazyLock::new(|| generate_route_list(App));
+
 /// Builds the application router around `state`.
 pub fn router(state: AppState) -> Router {
-    let routes = generate_route_list(App);
+    let routes = ROUTES.clone();
     let context = {
         let services = state.services.clone();
         let origin = PublicOrigin(state.http.public_url.clone());

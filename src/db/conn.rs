@@ -362,8 +362,8 @@ impl Db {
     }
 
     /// Closes the pool, waiting (at most [`CLOSE_WAIT`]) for connections to be returned.
-    /// sqlx returns a connection from a task it spawns when the connection is dropped;
-    /// a return that races the close can leave `Pool::close` waiting for ever, and a
+    /// A connection still held by a request that never finishes (a client that stopped
+    /// reading a streamed page, say) would otherwise keep `Pool::close` waiting, and a
     /// stopping server must not hang on it. New acquires fail at once either way.
     pub async fn close(&self) {
         if let Some(reader) = &self.pg_reader {

@@ -255,15 +255,7 @@ impl TestApp {
             services = services.with_setup_token(secrecy::SecretString::from(token.clone()));
         }
         services.check_server_secret().await.expect("secret check");
-        let leptos_options = leptos::config::LeptosOptions::builder()
-            .output_name("gtx-keys")
-            .site_root(dir.path().to_string_lossy().to_string())
-            .build();
-        let router = router(AppState {
-            leptos_options,
-            services: services.clone(),
-            http: Arc::new(test_http_settings()),
-        });
+        let router = router(app_state(&services, dir.path()));
         let mut key_sync = services.start_key_sync();
         // The sync flushes the key cache when it starts following changes: wait for it,
         // so nothing a test caches is dropped behind its back.
@@ -287,6 +279,11 @@ impl TestApp {
         self.router.clone()
     }
 
+    /// The state a router over this app's services is built from.
+    pub fn state(&self) -> AppState {
+        app_state(&self.services, self._dir.path())
+    }
+
     /// Whether this app runs on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.pg.is_some()
@@ -294,8 +291,7 @@ impl TestApp {
 
     /// Closes the pool and drops the PostgreSQL schema.
     pub async fn close(self) {
-        // `Db::close` bounds sqlx's pool close, which can wait for ever on a connection
-        // whose return raced the close (sqlx returns connections from spawned tasks).
+        // Bounded (see `Db::close`): a test that leaves a request unfinished still ends.
         self.services.db().close().await;
         drop(self);
     }
@@ -432,6 +428,19 @@ pub fn postgres_url(test: &str) -> Option<String> {
             eprintln!("skipping {test} on PostgreSQL: GTX_TEST_DATABASE_URL is not set");
             None
         }
+    }
+}
+
+/// The state of a router over `services`, serving its site from `site_root`.
+fn app_state(services: &Services, site_root: &std::path::Path) -> AppState {
+    let leptos_options = leptos::config::LeptosOptions::builder()
+        .output_name("gtx-keys")
+        .site_root(site_root.to_string_lossy().to_string())
+        .build();
+    AppState {
+        leptos_options,
+        services: services.clone(),
+        http: Arc::new(test_http_settings()),
     }
 }
 

@@ -5,6 +5,8 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use gtx_core::domain::Role;
 use gtx_core::services::Actor;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[tokio::test]
 async fn healthz_answers_ok_with_the_backend() {
@@ -79,6 +81,50 @@ async fn home_page_renders_organisations_server_side() {
         html.contains("/pkg/gtx-keys.js"),
         "hydration script is referenced: {html}"
     );
+}
+
+/// Building a router lists the dashboard's routes by rendering the app with resource
+/// loading suppressed process-wide (leptos-rs/leptos#4773). A page rendered meanwhile
+/// (by another test's router, or another router of the same process) must still load
+/// its data instead of waiting for ever.
+#[tokio::test]
+async fn pages_render_while_routers_are_built_elsewhere() {
+    let app = TestApp::sqlite().await;
+    let actor = Actor::operator();
+    let org = app.services.create_org(&actor, "Acme").await.expect("org");
+    let project = app
+        .services
+        .create_project(&actor, &org.id, "Website", Some("en-US"))
+        .await
+        .expect("project");
+    app.create_user(&org.id, "ada@example.com", Role::Admin)
+        .await;
+    let token = app.sign_in("ada@example.com", PASSWORD).await;
+    let stop = Arc::new(AtomicBool::new(false));
+    let builder = {
+        let (stop, state) = (Arc::clone(&stop), app.state());
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .build()
+                .expect("runtime");
+            let _entered = runtime.enter();
+            let mut built = 0_u32;
+            while !stop.load(Ordering::Relaxed) {
+                drop(gtx_keys::router(state.clone()));
+                built += 1;
+            }
+            built
+        })
+    };
+    let path = format!("/orgs/{}/projects/{}/api-keys", org.id, project.id);
+    for _ in 0..30 {
+        let reply = app.page(&path, Some(&token)).await;
+        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        assert!(reply.body.contains("Website"), "{}", reply.body);
+    }
+    stop.store(true, Ordering::Relaxed);
+    let built = builder.join().expect("router builder");
+    assert!(built > 0, "no router was built while the pages rendered");
 }
 
 #[tokio::test]
