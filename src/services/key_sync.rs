@@ -1,9 +1,10 @@
 //! Keeping a server's key cache in step with other processes, and writing last-used
 //! times in batches.
 //!
-//! - PostgreSQL: a dedicated connection LISTENs on [`CHANNEL`]; each notification names a
-//!   changed key, which is dropped from the cache. When the connection is lost, the cache
-//!   is flushed once the listener is back (notifications sent meanwhile are gone).
+//! - PostgreSQL: a dedicated connection LISTENs on [`key_changes::CHANNEL`]; each
+//!   notification names a changed key, which is dropped from the cache. When the
+//!   connection is lost, the cache is flushed once the listener is back (notifications
+//!   sent meanwhile are gone).
 //! - SQLite: the operator CLI is another process on the same file. A dedicated connection
 //!   polls `PRAGMA data_version` every [`SQLITE_POLL`] (a counter in shared memory that
 //!   moves when another connection commits: no table read), and only when it moved reads
@@ -18,8 +19,6 @@ use std::time::Duration;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
-/// The NOTIFY channel of key changes; the payload is the key's id.
-pub const CHANNEL: &str = "gtx_key_changed";
 /// `application_name` of the connection that LISTENs for key changes.
 pub const LISTENER_APPLICATION_NAME: &str = "gtx-keys key listener";
 /// How often a SQLite server looks for changes made by other processes.
@@ -121,7 +120,7 @@ impl Services {
                     continue;
                 }
             };
-            if let Err(e) = listener.listen(CHANNEL).await {
+            if let Err(e) = listener.listen(key_changes::CHANNEL).await {
                 tracing::warn!(error = %e, "key-change listener cannot LISTEN; retrying");
                 tokio::time::sleep(RETRY).await;
                 continue;

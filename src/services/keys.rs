@@ -353,12 +353,7 @@ impl Services {
     ) -> CoreResult<()> {
         key_changes::insert(&mut **tx, key_id, now).await?;
         if self.db.backend() == crate::db::Backend::Postgres {
-            // Wrapped so the row has an integer column: `sqlx::Any` cannot decode `void`.
-            sqlx::query("SELECT 1 AS sent FROM (SELECT pg_notify($1, $2)) AS n")
-                .bind(super::key_sync::CHANNEL)
-                .bind(key_id.as_str())
-                .execute(&mut **tx)
-                .await?;
+            key_changes::notify(&mut **tx, key_id).await?;
         }
         Ok(())
     }

@@ -5,6 +5,25 @@ use crate::db::DbError;
 use crate::domain::KeyId;
 use sqlx::{Any, Executor, Row};
 
+/// The PostgreSQL channel on which a committed key change is announced (the payload is
+/// the key's id); every serving instance LISTENs on it.
+pub const CHANNEL: &str = "gtx_key_changed";
+
+/// Announces on [`CHANNEL`] that a key changed (PostgreSQL only). Inside a transaction
+/// the database delivers it when, and only if, the transaction commits.
+pub async fn notify<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    key_id: &KeyId,
+) -> Result<(), DbError> {
+    // Wrapped so the row has an integer column: `sqlx::Any` cannot decode `void`.
+    sqlx::query("SELECT 1 AS sent FROM (SELECT pg_notify($1, $2)) AS n")
+        .bind(CHANNEL)
+        .bind(key_id.as_str())
+        .execute(ex)
+        .await?;
+    Ok(())
+}
+
 /// Records that a key changed.
 pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     ex: E,
