@@ -84,15 +84,15 @@ pub enum DbError {
 /// A connection pool and the backend behind it.
 #[derive(Clone, Debug)]
 pub struct Db {
-    pool: AnyPool,
+    pub(super) pool: AnyPool,
     backend: Backend,
     /// The PostgreSQL settings, for the connection that LISTENs for key changes (their
     /// `Debug` leaves the password out).
     pg_url: Option<Arc<PgUrl>>,
     /// The SQLite file, for the in-place key lookup (`sqlite_read`).
-    sqlite_path: Option<Arc<Path>>,
+    pub(super) sqlite_path: Option<Arc<Path>>,
     /// The pipelined key lookup on PostgreSQL (`pg_read`).
-    pg_reader: Option<Arc<super::pg_read::PgKeyReader>>,
+    pub(super) pg_reader: Option<Arc<super::pg_read::PgKeyReader>>,
 }
 
 /// How long [`Db::close`] waits for connections to come back.
@@ -306,25 +306,6 @@ impl Db {
         super::repo::keys::find_by_digest(&self.pool, digest).await
     }
 
-    /// The fast key lookup alone, without the fallback to the pool: in place on SQLite,
-    /// pipelined on PostgreSQL. For tests and diagnostics, which must see that path work
-    /// on its own (with the fallback, a broken fast path only shows as slower verifies).
-    pub async fn find_key_by_digest_fast(
-        &self,
-        digest: &[u8; 32],
-    ) -> Result<Option<(super::models::ApiKeyRecord, Vec<u8>)>, String> {
-        if let Some(path) = &self.sqlite_path {
-            return super::sqlite_read::find_by_digest(path, digest).map_err(|e| e.to_string());
-        }
-        match &self.pg_reader {
-            Some(reader) => reader
-                .find_by_digest(digest)
-                .await
-                .map_err(|e| e.to_string()),
-            None => Err("no fast lookup on this database".to_owned()),
-        }
-    }
-
     /// The pool, for single-statement reads.
     pub fn pool(&self) -> &AnyPool {
         &self.pool
@@ -339,20 +320,6 @@ impl Db {
             Backend::Postgres => self.pool.begin().await?,
         };
         Ok(tx)
-    }
-
-    /// Drops a PostgreSQL schema and everything in it (test clean-up). The name is
-    /// reduced to `[A-Za-z0-9_]` before it reaches SQL.
-    pub async fn drop_schema(&self, schema: &str) -> Result<(), DbError> {
-        let schema: String = schema
-            .chars()
-            .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
-            .collect();
-        let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&self.pool)
-            .await?;
-        Ok(())
     }
 
     /// Starts a read-only unit of work: a plain (deferred) transaction, so on SQLite it

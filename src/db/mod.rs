@@ -24,5 +24,7 @@ pub mod repo;
 pub use pg_read::APPLICATION_NAME as PG_LOOKUP_APPLICATION_NAME;
 pub use pg_url::PgUrl;
 mod sqlite_read;
+#[cfg(feature = "test-support")]
+mod test_support;
 
 pub use conn::{Backend, Db, DbError, SQLITE_FILE, Tx};
