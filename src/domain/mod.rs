@@ -5,6 +5,7 @@ pub mod duration;
 pub mod ids;
 pub mod key_format;
 pub mod key_type;
+pub mod level;
 pub mod lifetime;
 pub mod permission;
 pub mod status;

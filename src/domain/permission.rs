@@ -5,6 +5,7 @@
 //! `write` includes `read`, always: a [`PermissionSet`] is kept normalised so a check for
 //! `files:read` passes on a key that holds `files:write`.
 
+pub use super::level::{InvalidLevel, Level};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -315,6 +316,19 @@ impl Resource {
         Self::ProjectCreation,
     ];
 
+    /// The name of the resource's radio group in the permission selector's form (its
+    /// JSON name too).
+    pub const fn form_name(self) -> &'static str {
+        match self {
+            Self::Files => "files",
+            Self::Context => "context",
+            Self::RuntimeTranslation => "runtime_translation",
+            Self::TranslationQueue => "translation_queue",
+            Self::ProjectSettings => "project_settings",
+            Self::ProjectCreation => "project_creation",
+        }
+    }
+
     /// The selector's label (also the radio group's accessible name).
     pub const fn label(self) -> &'static str {
         match self {
@@ -346,42 +360,6 @@ impl Resource {
             Self::ProjectCreation => (Permission::ProjectCreation, None),
         }
     }
-}
-
-/// An access level in the selector.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Level {
-    /// "No access"
-    NoAccess,
-    /// "Read"
-    Read,
-    /// "Write" (includes Read)
-    Write,
-    /// "Enabled"
-    Enabled,
-}
-
-impl Level {
-    /// The option's label.
-    pub const fn label(self) -> &'static str {
-        match self {
-            Self::NoAccess => "No access",
-            Self::Read => "Read",
-            Self::Write => "Write",
-            Self::Enabled => "Enabled",
-        }
-    }
-}
-
-/// A level that the resource does not offer.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("{} has no level {}", resource.label(), level.label())]
-pub struct InvalidLevel {
-    /// The resource.
-    pub resource: Resource,
-    /// The level asked for.
-    pub level: Level,
 }
 
 #[cfg(test)]

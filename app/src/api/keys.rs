@@ -13,6 +13,7 @@
 use super::types::{KeysData, RevealedKey};
 use crate::AppError;
 use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
 
 /// The keys of a project (`project_id` set) or the organisation keys of an organisation.
 #[server(prefix = "/_sf", endpoint = "list_api_keys")]
@@ -53,27 +54,80 @@ pub async fn list_api_keys(
     })
 }
 
+/// The create-key form as the page posts it (flat fields; the hydrated page sends the
+/// same ones): the key's organisation, its project for a project key, name, type and
+/// expiry, and the permission selector's levels for an organisation key.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewKeyForm {
+    /// The organisation in the URL.
+    pub org_id: String,
+    /// The project, for a project key.
+    pub project_id: Option<String>,
+    /// The key's name.
+    pub name: String,
+    /// `production` or `development` (project keys).
+    pub key_type: Option<String>,
+    /// `never`, `30d`, `60d`, `90d`, `1y` or `date`.
+    pub expires: Option<String>,
+    /// The day, when `expires` is `date`.
+    pub expires_on: Option<String>,
+    /// The permission selector (organisation keys).
+    #[serde(flatten)]
+    pub levels: PermissionLevels,
+}
+
+/// One radio group per resource of the permission selector, named as the resource and
+/// holding a [`gtx_core::domain::Level::form_value`]; a missing group is "No access".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PermissionLevels {
+    /// `files`
+    pub files: Option<String>,
+    /// `context`
+    pub context: Option<String>,
+    /// `runtime_translation`
+    pub runtime_translation: Option<String>,
+    /// `translation_queue`
+    pub translation_queue: Option<String>,
+    /// `project_settings`
+    pub project_settings: Option<String>,
+    /// `project_creation`
+    pub project_creation: Option<String>,
+}
+
+impl PermissionLevels {
+    /// The level chosen for `resource`, as posted.
+    pub fn of(&self, resource: gtx_core::domain::Resource) -> Option<&str> {
+        use gtx_core::domain::Resource;
+        match resource {
+            Resource::Files => self.files.as_deref(),
+            Resource::Context => self.context.as_deref(),
+            Resource::RuntimeTranslation => self.runtime_translation.as_deref(),
+            Resource::TranslationQueue => self.translation_queue.as_deref(),
+            Resource::ProjectSettings => self.project_settings.as_deref(),
+            Resource::ProjectCreation => self.project_creation.as_deref(),
+        }
+    }
+}
+
 /// Creates a key and reveals it once. Project keys take `key_type` (`production` or
 /// `development`); organisation keys take one level per resource of the permission
 /// selector. `expires` is `never`, `30d`, `60d`, `90d`, `1y` or `date` (with `expires_on`).
 #[server(prefix = "/_sf", endpoint = "create_api_key")]
 pub async fn create_api_key(
-    org_id: String,
-    project_id: Option<String>,
-    name: String,
-    key_type: Option<String>,
-    expires: Option<String>,
-    expires_on: Option<String>,
-    files: Option<String>,
-    context: Option<String>,
-    runtime_translation: Option<String>,
-    translation_queue: Option<String>,
-    project_settings: Option<String>,
-    project_creation: Option<String>,
+    #[server(flatten)] form: NewKeyForm,
 ) -> Result<Option<RevealedKey>, AppError> {
     use gtx_core::domain::lifetime::expiry_from_form;
     use gtx_core::domain::{KeyType, OrgId, ProjectId};
     use gtx_core::services::{KeyScope, NewKey};
+    let NewKeyForm {
+        org_id,
+        project_id,
+        name,
+        key_type,
+        expires,
+        expires_on,
+        levels,
+    } = form;
     let services = super::services()?;
     let actor = super::signed_in_actor().await?;
     let org_id = OrgId(org_id);
@@ -105,14 +159,7 @@ pub async fn create_api_key(
         }
         None => KeyScope::Organisation {
             org_id: org_id.clone(),
-            permissions: permissions_from_form(&[
-                files,
-                context,
-                runtime_translation,
-                translation_queue,
-                project_settings,
-                project_creation,
-            ])?,
+            permissions: permissions_from_form(&levels)?,
         },
     };
     let created = services
@@ -280,26 +327,24 @@ async fn reveal(
     }))
 }
 
-/// The organisation key's permissions from the selector's radio groups, in the order of
-/// [`gtx_core::domain::Resource::ALL`]. A missing group means "No access".
+/// The organisation key's permissions from the selector's radio groups. A missing group
+/// means "No access".
 #[cfg(feature = "ssr")]
 fn permissions_from_form(
-    levels: &[Option<String>; 6],
+    levels: &PermissionLevels,
 ) -> Result<gtx_core::domain::PermissionSet, AppError> {
     use gtx_core::domain::{Level, PermissionSet, Resource};
     let mut set = PermissionSet::empty();
-    for (resource, level) in Resource::ALL.into_iter().zip(levels) {
-        let level = match level.as_deref().unwrap_or("no_access") {
-            "no_access" => Level::NoAccess,
-            "read" => Level::Read,
-            "write" => Level::Write,
-            "enabled" => Level::Enabled,
-            _ => {
-                return Err(AppError::invalid(
+    for resource in Resource::ALL {
+        let level = levels.of(resource);
+        let level = match level {
+            None => Level::NoAccess,
+            Some(value) => Level::from_form_value(value).ok_or_else(|| {
+                AppError::invalid(
                     "permissions",
                     gtx_core::domain::validation::Problem::PermissionLevel,
-                ));
-            }
+                )
+            })?,
         };
         set.set_level(resource, level).map_err(|_| {
             AppError::invalid(

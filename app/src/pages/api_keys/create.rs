@@ -10,27 +10,6 @@ use gtx_core::domain::{Level, PermissionSet, Resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
-/// The form field of a resource's radio group (also the server function's argument).
-fn field_name(resource: Resource) -> &'static str {
-    match resource {
-        Resource::Files => "files",
-        Resource::Context => "context",
-        Resource::RuntimeTranslation => "runtime_translation",
-        Resource::TranslationQueue => "translation_queue",
-        Resource::ProjectSettings => "project_settings",
-        Resource::ProjectCreation => "project_creation",
-    }
-}
-
-fn level_value(level: Level) -> &'static str {
-    match level {
-        Level::NoAccess => "no_access",
-        Level::Read => "read",
-        Level::Write => "write",
-        Level::Enabled => "enabled",
-    }
-}
-
 #[component]
 pub fn CreateKeyDialog(
     org_id: String,
@@ -68,7 +47,7 @@ pub fn CreateKeyDialog(
                     <a class="button small" href=preset_href("full")>"Full access"</a>
                 </p>
                 {Resource::ALL.into_iter().map(|resource| {
-                    let name = field_name(resource);
+                    let name = resource.form_name();
                     let legend_id = format!("perm-{name}");
                     let labelled_by = legend_id.clone();
                     let current = set.level(resource);
@@ -82,7 +61,7 @@ pub fn CreateKeyDialog(
                                 {resource.levels().iter().map(|level| {
                                     view! {
                                         <label>
-                                            <input type="radio" name=name value=level_value(*level) checked=*level == current />
+                                            <input type="radio" name=name value=level.form_value() checked=*level == current />
                                             " "{level.label()}
                                         </label>
                                     }
