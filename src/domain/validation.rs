@@ -198,35 +198,66 @@ pub fn name(field: &str, raw: &str) -> Result<String, FieldError> {
 /// embeddings, overrides and isolates, zero-width spaces and joiners, word joiners,
 /// invisible operators, the byte order mark, interlinear annotations, tag characters,
 /// and the Hangul and Braille blanks. (Variation selectors stay allowed: emoji such as
-/// ⚠️ need them, and they only pick a glyph.)
+/// ⚠️ need them, and they only pick a glyph.) Inclusive ranges.
+const INVISIBLE_FORMAT: [(char, char); 17] = [
+    ('\u{00AD}', '\u{00AD}'),   // soft hyphen
+    ('\u{034F}', '\u{034F}'),   // combining grapheme joiner
+    ('\u{061C}', '\u{061C}'),   // Arabic letter mark
+    ('\u{115F}', '\u{1160}'),   // Hangul fillers
+    ('\u{17B4}', '\u{17B5}'),   // Khmer inherent vowels
+    ('\u{180B}', '\u{180F}'),   // Mongolian variation selectors and vowel separator
+    ('\u{200B}', '\u{200F}'),   // zero-width space, (non-)joiner, LRM, RLM
+    ('\u{202A}', '\u{202E}'),   // bidi embeddings and overrides
+    ('\u{2060}', '\u{2064}'),   // word joiner, invisible operators
+    ('\u{2066}', '\u{206F}'),   // bidi isolates, deprecated format characters
+    ('\u{2800}', '\u{2800}'),   // Braille blank
+    ('\u{3164}', '\u{3164}'),   // Hangul filler
+    ('\u{FEFF}', '\u{FEFF}'),   // zero-width no-break space (BOM)
+    ('\u{FFA0}', '\u{FFA0}'),   // halfwidth Hangul filler
+    ('\u{FFF9}', '\u{FFFB}'),   // interlinear annotation
+    ('\u{1D173}', '\u{1D17A}'), // musical format characters
+    ('\u{E0000}', '\u{E007F}'), // tag characters
+];
+
+/// Whether `c` is one of the invisible formatting characters a name may not hold (see
+/// `INVISIBLE_FORMAT`).
 pub fn is_invisible_format(c: char) -> bool {
-    matches!(c,
-        '\u{00AD}'                  // soft hyphen
-        | '\u{034F}'                // combining grapheme joiner
-        | '\u{061C}'                // Arabic letter mark
-        | '\u{115F}' | '\u{1160}'   // Hangul fillers
-        | '\u{17B4}' | '\u{17B5}'   // Khmer inherent vowels
-        | '\u{180B}'..='\u{180F}'   // Mongolian variation selectors and vowel separator
-        | '\u{200B}'..='\u{200F}'   // zero-width space, (non-)joiner, LRM, RLM
-        | '\u{202A}'..='\u{202E}'   // bidi embeddings and overrides
-        | '\u{2060}'..='\u{2064}'   // word joiner, invisible operators
-        | '\u{2066}'..='\u{206F}'   // bidi isolates, deprecated format characters
-        | '\u{2800}'                // Braille blank
-        | '\u{3164}'                // Hangul filler
-        | '\u{FEFF}'                // zero-width no-break space (BOM)
-        | '\u{FFA0}'                // halfwidth Hangul filler
-        | '\u{FFF9}'..='\u{FFFB}'   // interlinear annotation
-        | '\u{1D173}'..='\u{1D17A}' // musical format characters
-        | '\u{E0000}'..='\u{E007F}' // tag characters
-    )
+    INVISIBLE_FORMAT
+        .iter()
+        .any(|&(first, last)| (first..=last).contains(&c))
 }
+
+/// The name rule of [`name`] as an ECMA-262 regular expression, for the OpenAPI schema:
+/// no control character, no invisible formatting character of the Basic Multilingual
+/// Plane (a schema pattern cannot name the others portably; [`name`] refuses them all),
+/// no surrounding whitespace. The length is [`MAX_NAME_CHARS`], apart.
+pub fn name_pattern() -> String {
+    let mut class = String::from(r"\x00-\x1f\x7f-\x9f");
+    for (first, last) in INVISIBLE_FORMAT {
+        if u32::from(last) > 0xFFFF {
+            continue;
+        }
+        class.push_str(&format!(r"\u{:04x}", u32::from(first)));
+        if last != first {
+            class.push_str(&format!(r"-\u{:04x}", u32::from(last)));
+        }
+    }
+    format!(r"^(?![\s\S]*[{class}])\S(?:[\s\S]*\S)?$")
+}
+
+/// Longest locale tag, in bytes.
+pub const MAX_LOCALE_CHARS: usize = 35;
+
+/// The locale rule of [`locale`] as an ECMA-262 regular expression, for the OpenAPI
+/// schema: a 2–3 letter language, then parts of 1–8 letters or digits after `-` or `_`.
+pub const LOCALE_PATTERN: &str = r"^(?![\s\S]*\s)[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$";
 
 /// Checks and normalises a BCP 47 style locale tag (`en`, `en-US`, `zh-Hant-TW`,
 /// `es-419`): language lowercased, script title-cased, region uppercased.
 pub fn locale(field: &str, raw: &str) -> Result<String, FieldError> {
     let invalid = || FieldError::new(field, Problem::Locale);
     let raw = raw.trim();
-    if raw.is_empty() || raw.len() > 35 {
+    if raw.is_empty() || raw.len() > MAX_LOCALE_CHARS {
         return Err(invalid());
     }
     let mut parts = raw.split(['-', '_']);

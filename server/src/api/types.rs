@@ -2,9 +2,11 @@
 
 use gtx_core::db::models::Project;
 use gtx_core::domain::KeyType;
+use gtx_core::domain::validation;
 use gtx_core::services::{KeyFacts, VerifyCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
 
 /// `POST /api/v1/keys/verify`. No `Debug`: it holds a key.
 #[derive(Deserialize, ToSchema)]
@@ -201,42 +203,87 @@ impl From<Project> for ProjectInfo {
 /// `POST /api/v1/projects`.
 #[derive(Deserialize, ToSchema)]
 pub struct NewProject {
-    /// Name: 1 to 100 characters, no control characters, no invisible formatting
-    /// characters (bidi overrides, zero-width spaces: `validation::is_invisible_format`;
-    /// the pattern lists those of the Basic Multilingual Plane), no surrounding whitespace.
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff9-\ufffb])\S(?:[\s\S]*\S)?$"
-    )]
+    #[schema(schema_with = project_name)]
     pub name: String,
-    /// Default locale (BCP 47, e.g. `en`, `en-US`, `zh-Hant`); `en` when omitted.
     #[serde(default)]
-    #[schema(
-        min_length = 2,
-        max_length = 35,
-        pattern = r"^(?![\s\S]*\s)[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$"
-    )]
+    #[schema(schema_with = default_locale)]
     pub default_locale: Option<String>,
 }
 
 /// `PATCH /api/v1/projects/{project_id}`: the fields to change.
 #[derive(Deserialize, ToSchema)]
 pub struct ProjectChanges {
-    /// New name: as for a new project.
     #[serde(default)]
-    #[schema(
-        min_length = 1,
-        max_length = 100,
-        pattern = r"^(?![\s\S]*[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\u2800\u3164\ufeff\uffa0\ufff9-\ufffb])\S(?:[\s\S]*\S)?$"
-    )]
+    #[schema(schema_with = new_project_name)]
     pub name: Option<String>,
-    /// New default locale (BCP 47, e.g. `en`, `en-US`, `zh-Hant`).
     #[serde(default)]
-    #[schema(
-        min_length = 2,
-        max_length = 35,
-        pattern = r"^(?![\s\S]*\s)[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$"
-    )]
+    #[schema(schema_with = new_default_locale)]
     pub default_locale: Option<String>,
+}
+
+// The schemas of names and locales, from the rules `validation::name` and
+// `validation::locale` check (one statement of each rule).
+
+fn project_name() -> Object {
+    text_schema(
+        "Name: 1 to 100 characters, no control characters, no invisible formatting \
+         characters (bidi overrides, zero-width spaces; the pattern lists those of the \
+         Basic Multilingual Plane), no surrounding whitespace.",
+        validation::name_pattern(),
+        1,
+        validation::MAX_NAME_CHARS,
+        false,
+    )
+}
+
+fn new_project_name() -> Object {
+    text_schema(
+        "New name: as for a new project.",
+        validation::name_pattern(),
+        1,
+        validation::MAX_NAME_CHARS,
+        true,
+    )
+}
+
+fn default_locale() -> Object {
+    text_schema(
+        "Default locale (BCP 47, e.g. `en`, `en-US`, `zh-Hant`); `en` when omitted.",
+        validation::LOCALE_PATTERN.to_owned(),
+        2,
+        validation::MAX_LOCALE_CHARS,
+        true,
+    )
+}
+
+fn new_default_locale() -> Object {
+    text_schema(
+        "New default locale (BCP 47, e.g. `en`, `en-US`, `zh-Hant`).",
+        validation::LOCALE_PATTERN.to_owned(),
+        2,
+        validation::MAX_LOCALE_CHARS,
+        true,
+    )
+}
+
+/// A string schema (`null` allowed when `nullable`).
+fn text_schema(
+    description: &str,
+    pattern: String,
+    min_length: usize,
+    max_length: usize,
+    nullable: bool,
+) -> Object {
+    let schema_type = if nullable {
+        SchemaType::from_iter([Type::String, Type::Null])
+    } else {
+        SchemaType::new(Type::String)
+    };
+    ObjectBuilder::new()
+        .schema_type(schema_type)
+        .description(Some(description))
+        .pattern(Some(pattern))
+        .min_length(Some(min_length))
+        .max_length(Some(max_length))
+        .build()
 }

@@ -317,3 +317,42 @@ async fn openapi_document_describes_every_endpoint() {
         );
     }
 }
+
+#[tokio::test]
+async fn openapi_document_states_the_name_and_locale_rules_of_validation() {
+    use gtx_core::domain::validation;
+    let app = TestApp::sqlite().await;
+    let reply = call(&app, Method::GET, "/api/v1/openapi.json", None, None, None).await;
+    let schemas = &reply.json()["components"]["schemas"];
+    for body in ["NewProject", "ProjectChanges"] {
+        let name = &schemas[body]["properties"]["name"];
+        assert_eq!(name["pattern"], validation::name_pattern(), "{body}");
+        assert_eq!(name["maxLength"], validation::MAX_NAME_CHARS, "{body}");
+        let locale = &schemas[body]["properties"]["default_locale"];
+        assert_eq!(locale["pattern"], validation::LOCALE_PATTERN, "{body}");
+        assert_eq!(locale["maxLength"], validation::MAX_LOCALE_CHARS, "{body}");
+    }
+    assert_eq!(schemas["NewProject"]["required"], json!(["name"]));
+    // Every invisible formatting character of the Basic Multilingual Plane is in the
+    // name pattern's excluded class, written as `\uXXXX` alone or as a range's end.
+    let pattern = validation::name_pattern();
+    for c in ['\u{200B}', '\u{202E}', '\u{2066}', '\u{FEFF}', '\u{00AD}'] {
+        assert!(validation::is_invisible_format(c));
+        let escaped = format!("\\u{:04x}", u32::from(c));
+        let covered = pattern.contains(&escaped)
+            || pattern
+                .split("\\u")
+                .collect::<Vec<_>>()
+                .windows(2)
+                .any(|w| {
+                    let (Some(first), Some(last)) = (
+                        w[0].get(..4).and_then(|h| u32::from_str_radix(h, 16).ok()),
+                        w[1].get(..4).and_then(|h| u32::from_str_radix(h, 16).ok()),
+                    ) else {
+                        return false;
+                    };
+                    w[0].ends_with('-') && (first..=last).contains(&u32::from(c))
+                });
+        assert!(covered, "{c:?} missing from {pattern}");
+    }
+}
