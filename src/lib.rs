@@ -16,3 +16,5 @@ pub mod error;
 pub mod keys;
 #[cfg(feature = "ssr")]
 pub mod services;
+#[cfg(feature = "test-support")]
+pub mod testing;

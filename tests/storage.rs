@@ -3,7 +3,7 @@
 //! `GTX_TEST_DATABASE_URL`): see `common` for the harness.
 //!
 //! Run: `GTX_TEST_DATABASE_URL=postgres://gtx:gtx@127.0.0.1:5432/gtx_test \
-//!       cargo test -p gtx-core --features ssr --test storage`
+//!       cargo test -p gtx-core --features test-support --test storage`
 
 // A panic is how a test fails; helpers outside `#[test]` fns may unwrap too.
 #![allow(clippy::unwrap_used, clippy::expect_used)]

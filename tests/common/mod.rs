@@ -1,9 +1,8 @@
-//! The harness: runs one test body against a fresh SQLite file or a fresh PostgreSQL
-//! schema, plus fixtures shared by the storage tests.
-//!
-//! Each test body is an `async fn(TestDb)`; [`both_backends!`] turns it into a
-//! `<name>_sqlite` and a `<name>_postgres` `#[tokio::test]`. Every run gets its own
-//! database (a temp file, or a uniquely named schema), so tests run in parallel.
+//! Fixtures of the storage tests, over the workspace's one harness
+//! (`gtx_core::testing`): each test body is an `async fn(&TestDb)`, and
+//! [`on_both_backends!`] turns it into `<name>::sqlite` and `<name>::postgres`. Every run
+//! gets its own database (a temp file, or a uniquely named schema), so tests run in
+//! parallel.
 
 use gtx_core::clock::ManualClock;
 use gtx_core::db::models::{ApiKeyRecord, AuditEvent, NewApiKey, Organisation, Project, User};
@@ -13,33 +12,18 @@ use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
 use gtx_core::error::CoreError;
 use gtx_core::keys::{HASH_VERSION, ServerSecret, random_bytes};
 use gtx_core::services::{Actor, Services};
+use gtx_core::testing::{FreshDb, Harness};
+use sqlx::Row;
 use sqlx::error::ErrorKind;
-use sqlx::{Connection, Row};
-use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
 
-/// Generates `<name>_sqlite` and `<name>_postgres` tests for each `async fn name(TestDb)`.
-macro_rules! both_backends {
+/// Runs each `async fn(&TestDb)` on both backends (`gtx_core::on_both_backends!`).
+macro_rules! on_both_backends {
     ($($name:ident),+ $(,)?) => {
-        $(
-            paste::paste! {
-                #[tokio::test]
-                async fn [<$name _sqlite>]() {
-                    $crate::common::run_sqlite($name).await;
-                }
-
-                #[tokio::test]
-                async fn [<$name _postgres>]() {
-                    $crate::common::run_postgres($name).await;
-                }
-            }
-        )+
+        gtx_core::on_both_backends!(crate::common::TestDb: $($name),+);
     };
 }
-
-/// Environment variable holding the PostgreSQL URL of the test database.
-pub const DATABASE_URL_VAR: &str = "GTX_TEST_DATABASE_URL";
 
 /// A fixed "now" for tests: 2027-01-15, unix milliseconds.
 pub const T0: i64 = 1_800_000_000_000;
@@ -48,15 +32,24 @@ pub const T0: i64 = 1_800_000_000_000;
 pub const MINUTE: i64 = 60_000;
 
 /// What a test body gets: a migrated, empty database of one backend.
-#[derive(Clone, Debug)]
+#[derive(Debug)]
 pub struct TestDb {
     /// The database under test.
     pub db: Db,
     /// SQLite only: the directory holding the database file (and its WAL).
     pub sqlite_dir: Option<PathBuf>,
+    fresh: FreshDb,
 }
 
 impl TestDb {
+    fn new(fresh: FreshDb) -> Self {
+        Self {
+            db: fresh.db.clone(),
+            sqlite_dir: fresh.sqlite_file().map(|_| fresh.dir().to_owned()),
+            fresh,
+        }
+    }
+
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.db.backend()
@@ -77,105 +70,17 @@ impl TestDb {
     }
 }
 
-/// Runs `test` against a fresh SQLite file.
-pub async fn run_sqlite<F, Fut>(test: F)
-where
-    F: FnOnce(TestDb) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let dir = tempfile::tempdir().expect("create a temp dir");
-    let db = Db::open_sqlite(&dir.path().join("gtx-test.sqlite3"))
-        .await
-        .expect("open SQLite");
-    db.migrate().await.expect("migrate SQLite");
-    let outcome = tokio::spawn(test(TestDb {
-        db: db.clone(),
-        sqlite_dir: Some(dir.path().to_owned()),
-    }))
-    .await;
-    db.close().await;
-    drop(dir);
-    finish(outcome);
-}
-
-/// Runs `test` in a fresh schema of the PostgreSQL database named by
-/// [`DATABASE_URL_VAR`], dropping the schema afterwards (also when the test fails).
-/// Without the variable the test is skipped, except under CI, where it fails.
-pub async fn run_postgres<F, Fut>(test: F)
-where
-    F: FnOnce(TestDb) -> Fut,
-    Fut: Future<Output = ()> + Send + 'static,
-{
-    let Some(url) = postgres_url() else { return };
-    // Unique per run and per test; the name is also a valid unquoted identifier.
-    let schema = format!("gtx_test_{}", new_id().replace('-', ""));
-    let db = match Db::connect_postgres(&url, Some(&schema)).await {
-        Ok(db) => db,
-        Err(e) => {
-            // Some errors quote the URL, password included: name only causes that cannot.
-            let cause = match &e {
-                DbError::Sqlx(sqlx::Error::Database(db)) => db.message().to_owned(),
-                DbError::Sqlx(sqlx::Error::Io(io)) => io.to_string(),
-                DbError::Sqlx(sqlx::Error::PoolTimedOut) => "timed out".to_owned(),
-                _ => "check the URL".to_owned(),
-            };
-            panic!("cannot connect to the PostgreSQL database in {DATABASE_URL_VAR}: {cause}")
-        }
-    };
-    let outcome = match db.migrate().await {
-        Ok(()) => Ok(tokio::spawn(test(TestDb {
-            db: db.clone(),
-            sqlite_dir: None,
-        }))
-        .await),
-        Err(e) => Err(e),
-    };
-    db.close().await;
-    drop_schema(&url, &schema).await;
-    match outcome {
-        Ok(outcome) => finish(outcome),
-        Err(e) => panic!("migrating PostgreSQL schema {schema} failed: {e}"),
+impl Harness for TestDb {
+    async fn sqlite() -> Self {
+        Self::new(FreshDb::sqlite().await)
     }
-}
 
-fn postgres_url() -> Option<String> {
-    match std::env::var(DATABASE_URL_VAR) {
-        Ok(url) if !url.trim().is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => panic!(
-            "{DATABASE_URL_VAR} is not set, but CI is: the PostgreSQL storage tests must run in CI. \
-             Set it to a database the tests may create schemas in, e.g. \
-             postgres://gtx:gtx@127.0.0.1:5432/gtx_test"
-        ),
-        _ => {
-            eprintln!("skipping a PostgreSQL storage test: {DATABASE_URL_VAR} is not set");
-            None
-        }
+    async fn postgres(test: &str) -> Option<Self> {
+        Some(Self::new(FreshDb::postgres(test).await?))
     }
-}
 
-/// Best effort: a leftover schema is harmless, so failures are only reported.
-async fn drop_schema(url: &str, schema: &str) {
-    let result = async {
-        let mut conn = sqlx::AnyConnection::connect(url).await?;
-        let sql = format!("DROP SCHEMA IF EXISTS \"{schema}\" CASCADE");
-        sqlx::query(sqlx::AssertSqlSafe(sql))
-            .execute(&mut conn)
-            .await?;
-        conn.close().await
-    }
-    .await;
-    if let Err(e) = result {
-        eprintln!("could not drop test schema {schema}: {e}");
-    }
-}
-
-/// Re-raises the test body's panic (with its original payload) after cleanup.
-fn finish(outcome: Result<(), tokio::task::JoinError>) {
-    if let Err(e) = outcome {
-        match e.try_into_panic() {
-            Ok(payload) => std::panic::resume_unwind(payload),
-            Err(e) => panic!("test task did not finish: {e}"),
-        }
+    async fn close(self) {
+        self.fresh.close().await;
     }
 }
 

@@ -6,7 +6,7 @@ use gtx_core::db::models::AuditEvent;
 use gtx_core::db::repo::audit::{self, AuditFilter};
 use gtx_core::domain::OrgId;
 
-both_backends!(
+on_both_backends!(
     insert_audit_event_then_list_returns_it,
     insert_audit_event_without_org_is_listed_nowhere,
     list_audit_returns_only_that_org_newest_first,
@@ -37,8 +37,8 @@ async fn insert_all(t: &TestDb, org: &OrgId, events: &[(&str, &str)]) -> Vec<Aud
     out
 }
 
-async fn insert_audit_event_then_list_returns_it(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn insert_audit_event_then_list_returns_it(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     let full = audit_event(&org.id, "key.create", "key-1", T0);
     audit::insert(t.pool(), &full).await.unwrap();
     let sparse = AuditEvent {
@@ -54,37 +54,37 @@ async fn insert_audit_event_then_list_returns_it(t: TestDb) {
     };
     audit::insert(t.pool(), &sparse).await.unwrap();
 
-    assert_eq!(audit_of(&t, &org.id).await, vec![sparse, full]);
+    assert_eq!(audit_of(t, &org.id).await, vec![sparse, full]);
 }
 
-async fn insert_audit_event_without_org_is_listed_nowhere(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn insert_audit_event_without_org_is_listed_nowhere(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     let e = AuditEvent {
         org_id: None,
         ..audit_event(&org.id, "session.sign_in_failed", "x", T0)
     };
     audit::insert(t.pool(), &e).await.unwrap();
-    assert_eq!(audit_of(&t, &org.id).await, vec![]);
+    assert_eq!(audit_of(t, &org.id).await, vec![]);
 }
 
-async fn list_audit_returns_only_that_org_newest_first(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let ours = insert_all(&t, &acme.id, &[("key.create", "k1"), ("key.revoke", "k1")]).await;
-    let theirs = insert_all(&t, &rival.id, &[("key.create", "k2")]).await;
+async fn list_audit_returns_only_that_org_newest_first(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let ours = insert_all(t, &acme.id, &[("key.create", "k1"), ("key.revoke", "k1")]).await;
+    let theirs = insert_all(t, &rival.id, &[("key.create", "k2")]).await;
 
     assert_eq!(
-        audit_of(&t, &acme.id).await,
+        audit_of(t, &acme.id).await,
         ours.into_iter().rev().collect::<Vec<_>>()
     );
-    assert_eq!(audit_of(&t, &rival.id).await, theirs);
-    assert_eq!(list(&t, &acme.id, AuditFilter::default(), 1).await.len(), 1);
+    assert_eq!(audit_of(t, &rival.id).await, theirs);
+    assert_eq!(list(t, &acme.id, AuditFilter::default(), 1).await.len(), 1);
 }
 
-async fn list_audit_filters_by_action(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn list_audit_filters_by_action(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     insert_all(
-        &t,
+        t,
         &org.id,
         &[
             ("key.create", "k1"),
@@ -98,7 +98,7 @@ async fn list_audit_filters_by_action(t: TestDb) {
         action: Some("key.create".to_owned()),
         ..AuditFilter::default()
     };
-    let found = list(&t, &org.id, filter, 100).await;
+    let found = list(t, &org.id, filter, 100).await;
     assert_eq!(actions(&found), ["key.create", "key.create"]);
     assert_eq!(found[0].target_id.as_deref(), Some("k2"));
 
@@ -106,13 +106,13 @@ async fn list_audit_filters_by_action(t: TestDb) {
         action: Some("key".to_owned()),
         ..AuditFilter::default()
     };
-    assert_eq!(list(&t, &org.id, filter, 100).await, vec![]);
+    assert_eq!(list(t, &org.id, filter, 100).await, vec![]);
 }
 
-async fn list_audit_filters_by_action_prefix(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn list_audit_filters_by_action_prefix(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     insert_all(
-        &t,
+        t,
         &org.id,
         &[
             ("key.create", "k1"),
@@ -130,33 +130,33 @@ async fn list_audit_filters_by_action_prefix(t: TestDb) {
     };
 
     assert_eq!(
-        actions(&list(&t, &org.id, by_prefix("key."), 100).await),
+        actions(&list(t, &org.id, by_prefix("key."), 100).await),
         ["key.revoke", "key.create"]
     );
     assert_eq!(
-        actions(&list(&t, &org.id, by_prefix("project."), 100).await),
+        actions(&list(t, &org.id, by_prefix("project."), 100).await),
         ["project.create"]
     );
     // `_` and `%` are plain characters, not wildcards, and case matters on both backends.
     assert_eq!(
-        actions(&list(&t, &org.id, by_prefix("member.role_"), 100).await),
+        actions(&list(t, &org.id, by_prefix("member.role_"), 100).await),
         ["member.role_change"]
     );
     assert_eq!(
-        actions(&list(&t, &org.id, by_prefix("key%"), 100).await),
+        actions(&list(t, &org.id, by_prefix("key%"), 100).await),
         Vec::<&str>::new()
     );
     assert_eq!(
-        actions(&list(&t, &org.id, by_prefix("KEY."), 100).await),
+        actions(&list(t, &org.id, by_prefix("KEY."), 100).await),
         Vec::<&str>::new()
     );
-    assert_eq!(list(&t, &org.id, by_prefix(""), 100).await.len(), 6);
+    assert_eq!(list(t, &org.id, by_prefix(""), 100).await.len(), 6);
 }
 
-async fn list_audit_filters_by_target_id(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn list_audit_filters_by_target_id(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     insert_all(
-        &t,
+        t,
         &org.id,
         &[
             ("key.create", "k1"),
@@ -171,7 +171,7 @@ async fn list_audit_filters_by_target_id(t: TestDb) {
         ..AuditFilter::default()
     };
     assert_eq!(
-        actions(&list(&t, &org.id, filter, 100).await),
+        actions(&list(t, &org.id, filter, 100).await),
         ["key.revoke", "key.create"]
     );
 
@@ -181,16 +181,16 @@ async fn list_audit_filters_by_target_id(t: TestDb) {
         ..AuditFilter::default()
     };
     assert_eq!(
-        actions(&list(&t, &org.id, filter, 100).await),
+        actions(&list(t, &org.id, filter, 100).await),
         ["key.revoke"]
     );
 }
 
-async fn list_audit_pages_by_before_id(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn list_audit_pages_by_before_id(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     let targets = ["k0", "k1", "k2", "k3", "k4"];
     let events: Vec<_> = targets.iter().map(|k| ("key.create", *k)).collect();
-    let inserted = insert_all(&t, &org.id, &events).await;
+    let inserted = insert_all(t, &org.id, &events).await;
 
     let mut pages = Vec::new();
     let mut before_id = None;
@@ -199,7 +199,7 @@ async fn list_audit_pages_by_before_id(t: TestDb) {
             before_id: before_id.clone(),
             ..AuditFilter::default()
         };
-        let page = list(&t, &org.id, filter, 2).await;
+        let page = list(t, &org.id, filter, 2).await;
         if page.is_empty() {
             break;
         }
@@ -219,7 +219,7 @@ async fn list_audit_pages_by_before_id(t: TestDb) {
         ..AuditFilter::default()
     };
     assert_eq!(
-        list(&t, &org.id, filter, 10).await,
+        list(t, &org.id, filter, 10).await,
         vec![inserted[1].clone()]
     );
 }
@@ -234,8 +234,8 @@ fn assert_append_only(result: Result<sqlx::any::AnyQueryResult, sqlx::Error>) {
     }
 }
 
-async fn update_audit_event_is_rejected(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn update_audit_event_is_rejected(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     let e = audit_event(&org.id, "key.create", "k1", T0);
     audit::insert(t.pool(), &e).await.unwrap();
 
@@ -248,11 +248,11 @@ async fn update_audit_event_is_rejected(t: TestDb) {
         .execute(t.pool())
         .await;
     assert_append_only(result);
-    assert_eq!(audit_of(&t, &org.id).await, vec![e]);
+    assert_eq!(audit_of(t, &org.id).await, vec![e]);
 }
 
-async fn delete_audit_event_is_rejected(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn delete_audit_event_is_rejected(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     let e = audit_event(&org.id, "key.create", "k1", T0);
     audit::insert(t.pool(), &e).await.unwrap();
 
@@ -266,5 +266,5 @@ async fn delete_audit_event_is_rejected(t: TestDb) {
             .execute(t.pool())
             .await,
     );
-    assert_eq!(audit_of(&t, &org.id).await, vec![e]);
+    assert_eq!(audit_of(t, &org.id).await, vec![e]);
 }

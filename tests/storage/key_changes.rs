@@ -5,13 +5,13 @@ use crate::common::{T0, TestDb, insert_key, insert_org, insert_project, project_
 use gtx_core::db::repo::{key_changes, keys};
 use gtx_core::domain::KeyId;
 
-both_backends!(
+on_both_backends!(
     key_changes_are_read_in_order_after_a_sequence_number,
     find_key_by_digest_agrees_with_the_pool_lookup,
     find_key_by_digest_survives_terminated_lookup_connections
 );
 
-async fn key_changes_are_read_in_order_after_a_sequence_number(t: TestDb) {
+async fn key_changes_are_read_in_order_after_a_sequence_number(t: &TestDb) {
     assert_eq!(key_changes::latest_seq(t.pool()).await.unwrap(), 0);
     for (i, id) in ["a", "b", "c"].into_iter().enumerate() {
         let at = T0 + i64::try_from(i).unwrap() * 1_000;
@@ -44,11 +44,11 @@ async fn key_changes_are_read_in_order_after_a_sequence_number(t: TestDb) {
     assert!(key_changes::latest_seq(t.pool()).await.unwrap() > all[2].0);
 }
 
-async fn find_key_by_digest_agrees_with_the_pool_lookup(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Web").await;
+async fn find_key_by_digest_agrees_with_the_pool_lookup(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Web").await;
     let new = project_key(&project, "prod", T0);
-    let record = insert_key(&t, &new).await;
+    let record = insert_key(t, &new).await;
 
     let found = t.db.find_key_by_digest(&new.digest).await.unwrap();
     let pooled = keys::find_by_digest(t.pool(), &new.digest).await.unwrap();
@@ -77,11 +77,11 @@ async fn find_key_by_digest_agrees_with_the_pool_lookup(t: TestDb) {
     assert_eq!(fast, after);
 }
 
-async fn find_key_by_digest_survives_terminated_lookup_connections(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Web").await;
+async fn find_key_by_digest_survives_terminated_lookup_connections(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Web").await;
     let new = project_key(&project, "prod", T0);
-    let record = insert_key(&t, &new).await;
+    let record = insert_key(t, &new).await;
     let expected = Some((record, new.digest.to_vec()));
     if t.db.backend() == gtx_core::db::Backend::Sqlite {
         return; // SQLite: no lookup connections.

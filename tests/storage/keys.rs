@@ -10,7 +10,7 @@ use gtx_core::domain::{KeyId, KeyStatus, KeyType, Permission, PermissionSet};
 use gtx_core::keys::HASH_VERSION;
 use sqlx::error::ErrorKind;
 
-both_backends!(
+on_both_backends!(
     insert_key_then_find_by_digest_returns_it_with_the_digest,
     find_key_by_unknown_digest_finds_nothing,
     insert_org_key_keeps_its_permissions,
@@ -34,14 +34,14 @@ both_backends!(
     insert_project_key_without_project_violates_check,
 );
 
-async fn insert_key_then_find_by_digest_returns_it_with_the_digest(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
+async fn insert_key_then_find_by_digest_returns_it_with_the_digest(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
     let mut new = project_key(&project, "CI deploy", T0);
     new.key_type = KeyType::Development;
     new.expires_at = Some(T0 + 30 * MINUTE);
 
-    let record = insert_key(&t, &new).await;
+    let record = insert_key(t, &new).await;
     assert_eq!(record.id, new.id);
     assert_eq!(record.org_id, org.id);
     assert_eq!(record.project_id, Some(project.id.clone()));
@@ -73,22 +73,22 @@ async fn insert_key_then_find_by_digest_returns_it_with_the_digest(t: TestDb) {
     assert_eq!(digest, new.digest.to_vec());
 }
 
-async fn find_key_by_unknown_digest_finds_nothing(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
-    insert_key(&t, &project_key(&project, "CI", T0)).await;
+async fn find_key_by_unknown_digest_finds_nothing(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
+    insert_key(t, &project_key(&project, "CI", T0)).await;
     assert_eq!(
         keys::find_by_digest(t.pool(), &[0; 32]).await.unwrap(),
         None
     );
 }
 
-async fn insert_org_key_keeps_its_permissions(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn insert_org_key_keeps_its_permissions(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     let permissions: PermissionSet = [Permission::FilesWrite, Permission::ProjectCreation]
         .into_iter()
         .collect();
-    let record = insert_key(&t, &org_key(&org.id, "Automation", permissions, T0)).await;
+    let record = insert_key(t, &org_key(&org.id, "Automation", permissions, T0)).await;
     assert_eq!(record.key_type, KeyType::Organisation);
     assert_eq!(record.project_id, None);
     assert_eq!(record.permissions, permissions);
@@ -97,15 +97,15 @@ async fn insert_org_key_keeps_its_permissions(t: TestDb) {
         "write carries read"
     );
 
-    let full = insert_key(&t, &org_key(&org.id, "Full", PermissionSet::full(), T0)).await;
+    let full = insert_key(t, &org_key(&org.id, "Full", PermissionSet::full(), T0)).await;
     assert_eq!(full.permissions, PermissionSet::full());
 }
 
-async fn get_key_from_other_org_finds_nothing(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let project = insert_project(&t, &acme.id, "Website").await;
-    let key = insert_key(&t, &project_key(&project, "CI", T0)).await;
+async fn get_key_from_other_org_finds_nothing(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let project = insert_project(t, &acme.id, "Website").await;
+    let key = insert_key(t, &project_key(&project, "CI", T0)).await;
 
     assert_eq!(keys::get(t.pool(), &rival.id, &key.id).await.unwrap(), None);
     assert_eq!(
@@ -124,19 +124,19 @@ async fn get_key_from_other_org_finds_nothing(t: TestDb) {
     );
 }
 
-async fn list_keys_for_project_returns_newest_first(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let web = insert_project(&t, &acme.id, "Website").await;
-    let app = insert_project(&t, &acme.id, "App").await;
-    let old = insert_key(&t, &project_key(&web, "old", T0)).await;
+async fn list_keys_for_project_returns_newest_first(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let web = insert_project(t, &acme.id, "Website").await;
+    let app = insert_project(t, &acme.id, "App").await;
+    let old = insert_key(t, &project_key(&web, "old", T0)).await;
     let mut dev = project_key(&web, "dev", T0 + 2);
     dev.key_type = KeyType::Development;
-    let dev = insert_key(&t, &dev).await;
-    let mid = insert_key(&t, &project_key(&web, "mid", T0 + 1)).await;
-    insert_key(&t, &project_key(&app, "other project", T0 + 3)).await;
+    let dev = insert_key(t, &dev).await;
+    let mid = insert_key(t, &project_key(&web, "mid", T0 + 1)).await;
+    insert_key(t, &project_key(&app, "other project", T0 + 3)).await;
     insert_key(
-        &t,
+        t,
         &org_key(&acme.id, "org key", PermissionSet::full(), T0 + 4),
     )
     .await;
@@ -155,22 +155,22 @@ async fn list_keys_for_project_returns_newest_first(t: TestDb) {
     );
 }
 
-async fn list_keys_for_org_returns_only_org_keys(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let web = insert_project(&t, &acme.id, "Website").await;
-    insert_key(&t, &project_key(&web, "project key", T0 + 5)).await;
+async fn list_keys_for_org_returns_only_org_keys(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let web = insert_project(t, &acme.id, "Website").await;
+    insert_key(t, &project_key(&web, "project key", T0 + 5)).await;
     let first = insert_key(
-        &t,
+        t,
         &org_key(&acme.id, "first", PermissionSet::read_only(), T0),
     )
     .await;
     let second = insert_key(
-        &t,
+        t,
         &org_key(&acme.id, "second", PermissionSet::full(), T0 + 1),
     )
     .await;
-    let theirs = insert_key(&t, &org_key(&rival.id, "theirs", PermissionSet::full(), T0)).await;
+    let theirs = insert_key(t, &org_key(&rival.id, "theirs", PermissionSet::full(), T0)).await;
 
     assert_eq!(
         keys::list_for_org(t.pool(), &acme.id).await.unwrap(),
@@ -182,11 +182,11 @@ async fn list_keys_for_org_returns_only_org_keys(t: TestDb) {
     );
 }
 
-async fn revoke_key_marks_it_revoked(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
-    let key = insert_key(&t, &project_key(&project, "CI", T0)).await;
-    let bystander = insert_key(&t, &project_key(&project, "other", T0)).await;
+async fn revoke_key_marks_it_revoked(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
+    let key = insert_key(t, &project_key(&project, "CI", T0)).await;
+    let bystander = insert_key(t, &project_key(&project, "other", T0)).await;
 
     assert!(
         keys::revoke(t.pool(), &org.id, &key.id, T0 + MINUTE, "ada@example.com")
@@ -210,7 +210,7 @@ async fn revoke_key_marks_it_revoked(t: TestDb) {
         2
     );
     assert!(
-        keys::find_by_digest(t.pool(), &stored_digest(&t, &key.id).await)
+        keys::find_by_digest(t.pool(), &stored_digest(t, &key.id).await)
             .await
             .unwrap()
             .is_some()
@@ -230,9 +230,9 @@ async fn stored_digest(t: &TestDb, id: &KeyId) -> [u8; 32] {
     row.0.try_into().expect("32-byte digest")
 }
 
-async fn revoke_key_twice_keeps_the_first_revocation(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let key = insert_key(&t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
+async fn revoke_key_twice_keeps_the_first_revocation(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let key = insert_key(t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
 
     assert!(
         keys::revoke(t.pool(), &org.id, &key.id, T0 + 1, "first")
@@ -255,10 +255,10 @@ async fn revoke_key_twice_keeps_the_first_revocation(t: TestDb) {
     );
 }
 
-async fn revoke_key_from_other_org_changes_nothing(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let key = insert_key(&t, &org_key(&acme.id, "CI", PermissionSet::full(), T0)).await;
+async fn revoke_key_from_other_org_changes_nothing(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let key = insert_key(t, &org_key(&acme.id, "CI", PermissionSet::full(), T0)).await;
 
     assert!(
         !keys::revoke(t.pool(), &rival.id, &key.id, T0 + 1, "intruder")
@@ -282,13 +282,13 @@ async fn revoke_key_from_other_org_changes_nothing(t: TestDb) {
     );
 }
 
-async fn mark_replaced_links_the_keys_and_sets_expiry(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
-    let old = insert_key(&t, &project_key(&project, "CI", T0)).await;
+async fn mark_replaced_links_the_keys_and_sets_expiry(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
+    let old = insert_key(t, &project_key(&project, "CI", T0)).await;
     let mut new = project_key(&project, "CI (new)", T0 + MINUTE);
     new.rotated_from = Some(old.id.clone());
-    let new = insert_key(&t, &new).await;
+    let new = insert_key(t, &new).await;
     assert_eq!(new.rotated_from, Some(old.id.clone()));
 
     let grace_end = T0 + 60 * MINUTE;
@@ -313,14 +313,14 @@ async fn mark_replaced_links_the_keys_and_sets_expiry(t: TestDb) {
     );
 }
 
-async fn mark_replaced_on_revoked_or_replaced_key_returns_false(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let project = insert_project(&t, &acme.id, "Website").await;
-    let revoked = insert_key(&t, &project_key(&project, "revoked", T0)).await;
-    let live = insert_key(&t, &project_key(&project, "live", T0)).await;
-    let a = insert_key(&t, &project_key(&project, "a", T0)).await;
-    let b = insert_key(&t, &project_key(&project, "b", T0)).await;
+async fn mark_replaced_on_revoked_or_replaced_key_returns_false(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let project = insert_project(t, &acme.id, "Website").await;
+    let revoked = insert_key(t, &project_key(&project, "revoked", T0)).await;
+    let live = insert_key(t, &project_key(&project, "live", T0)).await;
+    let a = insert_key(t, &project_key(&project, "a", T0)).await;
+    let b = insert_key(t, &project_key(&project, "b", T0)).await;
     keys::revoke(t.pool(), &acme.id, &revoked.id, T0 + 1, "x")
         .await
         .unwrap();
@@ -361,12 +361,11 @@ async fn mark_replaced_on_revoked_or_replaced_key_returns_false(t: TestDb) {
     assert_eq!((stored.replaced_by, stored.expires_at), (None, None));
 }
 
-async fn touch_last_used_keeps_the_later_time(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let key = insert_key(&t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
-    let other = insert_key(&t, &org_key(&org.id, "other", PermissionSet::full(), T0)).await;
+async fn touch_last_used_keeps_the_later_time(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let key = insert_key(t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
+    let other = insert_key(t, &org_key(&org.id, "other", PermissionSet::full(), T0)).await;
     let last_used = |id: KeyId| {
-        let t = t.clone();
         let org = org.id.clone();
         async move {
             keys::get(t.pool(), &org, &id)
@@ -395,19 +394,19 @@ async fn touch_last_used_keeps_the_later_time(t: TestDb) {
     assert_eq!(last_used(other.id.clone()).await, None);
 }
 
-async fn count_live_by_hash_version_skips_revoked_keys(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn count_live_by_hash_version_skips_revoked_keys(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     assert_eq!(
         keys::count_live_by_hash_version(t.pool(), HASH_VERSION)
             .await
             .unwrap(),
         0
     );
-    let a = insert_key(&t, &org_key(&org.id, "a", PermissionSet::full(), T0)).await;
-    insert_key(&t, &org_key(&org.id, "b", PermissionSet::full(), T0)).await;
+    let a = insert_key(t, &org_key(&org.id, "a", PermissionSet::full(), T0)).await;
+    insert_key(t, &org_key(&org.id, "b", PermissionSet::full(), T0)).await;
     let mut other_version = org_key(&org.id, "c", PermissionSet::full(), T0);
     other_version.hash_version = HASH_VERSION + 1;
-    insert_key(&t, &other_version).await;
+    insert_key(t, &other_version).await;
 
     assert_eq!(
         keys::count_live_by_hash_version(t.pool(), HASH_VERSION)
@@ -432,10 +431,10 @@ async fn count_live_by_hash_version_skips_revoked_keys(t: TestDb) {
     );
 }
 
-async fn insert_key_with_duplicate_live_name_is_rejected(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
-    insert_key(&t, &project_key(&project, "CI", T0)).await;
+async fn insert_key_with_duplicate_live_name_is_rejected(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
+    insert_key(t, &project_key(&project, "CI", T0)).await;
     // Production and development keys of a project share one name space.
     let mut twin = project_key(&project, "CI", T0 + 1);
     twin.key_type = KeyType::Development;
@@ -447,9 +446,9 @@ async fn insert_key_with_duplicate_live_name_is_rejected(t: TestDb) {
     assert_eq!(keys::get(t.pool(), &org.id, &twin.id).await.unwrap(), None);
 }
 
-async fn insert_org_key_with_duplicate_live_name_is_rejected(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    insert_key(&t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
+async fn insert_org_key_with_duplicate_live_name_is_rejected(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    insert_key(t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
     let twin = org_key(&org.id, "CI", PermissionSet::read_only(), T0 + 1);
     assert_violation(
         keys::insert(t.pool(), &twin).await,
@@ -457,11 +456,11 @@ async fn insert_org_key_with_duplicate_live_name_is_rejected(t: TestDb) {
     );
 }
 
-async fn insert_key_with_name_of_revoked_key_is_allowed(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
-    let old = insert_key(&t, &project_key(&project, "CI", T0)).await;
-    let old_org = insert_key(&t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
+async fn insert_key_with_name_of_revoked_key_is_allowed(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
+    let old = insert_key(t, &project_key(&project, "CI", T0)).await;
+    let old_org = insert_key(t, &org_key(&org.id, "CI", PermissionSet::full(), T0)).await;
     keys::revoke(t.pool(), &org.id, &old.id, T0 + 1, "x")
         .await
         .unwrap();
@@ -469,8 +468,8 @@ async fn insert_key_with_name_of_revoked_key_is_allowed(t: TestDb) {
         .await
         .unwrap();
 
-    insert_key(&t, &project_key(&project, "CI", T0 + 2)).await;
-    insert_key(&t, &org_key(&org.id, "CI", PermissionSet::full(), T0 + 2)).await;
+    insert_key(t, &project_key(&project, "CI", T0 + 2)).await;
+    insert_key(t, &org_key(&org.id, "CI", PermissionSet::full(), T0 + 2)).await;
     assert_eq!(
         keys::list_for_project(t.pool(), &org.id, &project.id)
             .await
@@ -484,41 +483,41 @@ async fn insert_key_with_name_of_revoked_key_is_allowed(t: TestDb) {
     );
 }
 
-async fn insert_key_with_name_of_replaced_key_is_allowed(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
-    let old = insert_key(&t, &project_key(&project, "CI", T0)).await;
-    let other = insert_key(&t, &project_key(&project, "other", T0)).await;
+async fn insert_key_with_name_of_replaced_key_is_allowed(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
+    let old = insert_key(t, &project_key(&project, "CI", T0)).await;
+    let other = insert_key(t, &project_key(&project, "other", T0)).await;
     keys::mark_replaced(t.pool(), &org.id, &old.id, &other.id, T0 + 60 * MINUTE)
         .await
         .unwrap();
 
     let mut again = project_key(&project, "CI", T0 + 1);
     again.rotated_from = Some(old.id.clone());
-    insert_key(&t, &again).await;
+    insert_key(t, &again).await;
 }
 
-async fn insert_key_with_same_name_in_other_scope_is_allowed(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let web = insert_project(&t, &acme.id, "Website").await;
-    let app = insert_project(&t, &acme.id, "App").await;
-    let theirs = insert_project(&t, &rival.id, "Website").await;
+async fn insert_key_with_same_name_in_other_scope_is_allowed(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let web = insert_project(t, &acme.id, "Website").await;
+    let app = insert_project(t, &acme.id, "App").await;
+    let theirs = insert_project(t, &rival.id, "Website").await;
 
-    insert_key(&t, &project_key(&web, "CI", T0)).await;
-    insert_key(&t, &project_key(&app, "CI", T0)).await;
-    insert_key(&t, &project_key(&theirs, "CI", T0)).await;
-    insert_key(&t, &org_key(&acme.id, "CI", PermissionSet::full(), T0)).await;
-    insert_key(&t, &org_key(&rival.id, "CI", PermissionSet::full(), T0)).await;
+    insert_key(t, &project_key(&web, "CI", T0)).await;
+    insert_key(t, &project_key(&app, "CI", T0)).await;
+    insert_key(t, &project_key(&theirs, "CI", T0)).await;
+    insert_key(t, &org_key(&acme.id, "CI", PermissionSet::full(), T0)).await;
+    insert_key(t, &org_key(&rival.id, "CI", PermissionSet::full(), T0)).await;
     // Names compare exactly: another case is another name.
-    insert_key(&t, &project_key(&web, "ci", T0)).await;
+    insert_key(t, &project_key(&web, "ci", T0)).await;
 }
 
-async fn insert_key_with_duplicate_digest_is_rejected(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
+async fn insert_key_with_duplicate_digest_is_rejected(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
     let first = org_key(&acme.id, "CI", PermissionSet::full(), T0);
-    insert_key(&t, &first).await;
+    insert_key(t, &first).await;
     let mut clash = org_key(&rival.id, "other", PermissionSet::full(), T0);
     clash.digest = first.digest;
 
@@ -528,9 +527,9 @@ async fn insert_key_with_duplicate_digest_is_rejected(t: TestDb) {
     );
 }
 
-async fn insert_org_key_with_project_violates_check(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
+async fn insert_org_key_with_project_violates_check(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
     let mut bad = org_key(&org.id, "CI", PermissionSet::full(), T0);
     bad.project_id = Some(project.id.clone());
 
@@ -541,9 +540,9 @@ async fn insert_org_key_with_project_violates_check(t: TestDb) {
     assert_eq!(keys::get(t.pool(), &org.id, &bad.id).await.unwrap(), None);
 }
 
-async fn insert_project_key_without_project_violates_check(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
+async fn insert_project_key_without_project_violates_check(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
     let mut bad = project_key(&project, "CI", T0);
     bad.project_id = None;
 

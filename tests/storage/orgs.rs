@@ -7,7 +7,7 @@ use gtx_core::domain::status::Role;
 use gtx_core::domain::{OrgId, UserId};
 use sqlx::error::ErrorKind;
 
-both_backends!(
+on_both_backends!(
     insert_org_then_get_returns_it,
     get_org_with_unknown_id_finds_nothing,
     list_all_orgs_returns_oldest_first,
@@ -32,13 +32,13 @@ fn membership(org: &OrgId, user: &UserId, role: Role, created_at: i64) -> Member
     }
 }
 
-async fn insert_org_then_get_returns_it(t: TestDb) {
-    let org = insert_org(&t, "Acme “Ltd” ✓", T0).await;
+async fn insert_org_then_get_returns_it(t: &TestDb) {
+    let org = insert_org(t, "Acme “Ltd” ✓", T0).await;
     assert_eq!(orgs::get(t.pool(), &org.id).await.unwrap(), Some(org));
 }
 
-async fn get_org_with_unknown_id_finds_nothing(t: TestDb) {
-    insert_org(&t, "Acme", T0).await;
+async fn get_org_with_unknown_id_finds_nothing(t: &TestDb) {
+    insert_org(t, "Acme", T0).await;
     assert_eq!(
         orgs::get(t.pool(), &OrgId("no-such-org".to_owned()))
             .await
@@ -47,18 +47,18 @@ async fn get_org_with_unknown_id_finds_nothing(t: TestDb) {
     );
 }
 
-async fn list_all_orgs_returns_oldest_first(t: TestDb) {
-    let newer = insert_org(&t, "Newer", T0 + 10).await;
-    let older = insert_org(&t, "Older", T0).await;
+async fn list_all_orgs_returns_oldest_first(t: &TestDb) {
+    let newer = insert_org(t, "Newer", T0 + 10).await;
+    let older = insert_org(t, "Older", T0).await;
     assert_eq!(orgs::list_all(t.pool()).await.unwrap(), vec![older, newer]);
 }
 
-async fn list_orgs_for_user_returns_only_their_orgs(t: TestDb) {
-    let a = insert_org(&t, "A", T0).await;
-    let b = insert_org(&t, "B", T0 + 1).await;
-    let c = insert_org(&t, "C", T0 + 2).await;
-    let ada = insert_user(&t, "ada@example.com").await;
-    let bob = insert_user(&t, "bob@example.com").await;
+async fn list_orgs_for_user_returns_only_their_orgs(t: &TestDb) {
+    let a = insert_org(t, "A", T0).await;
+    let b = insert_org(t, "B", T0 + 1).await;
+    let c = insert_org(t, "C", T0 + 2).await;
+    let ada = insert_user(t, "ada@example.com").await;
+    let bob = insert_user(t, "bob@example.com").await;
     orgs::insert_membership(t.pool(), &membership(&c.id, &ada.id, Role::Member, T0))
         .await
         .unwrap();
@@ -77,23 +77,23 @@ async fn list_orgs_for_user_returns_only_their_orgs(t: TestDb) {
         orgs::list_for_user(t.pool(), &bob.id).await.unwrap(),
         vec![b]
     );
-    let nobody = insert_user(&t, "nobody@example.com").await;
+    let nobody = insert_user(t, "nobody@example.com").await;
     assert_eq!(
         orgs::list_for_user(t.pool(), &nobody.id).await.unwrap(),
         vec![]
     );
 }
 
-async fn any_org_exists_turns_true_after_the_first_insert(t: TestDb) {
+async fn any_org_exists_turns_true_after_the_first_insert(t: &TestDb) {
     assert!(!orgs::any_exists(t.pool()).await.unwrap());
-    insert_org(&t, "Acme", T0).await;
+    insert_org(t, "Acme", T0).await;
     assert!(orgs::any_exists(t.pool()).await.unwrap());
 }
 
-async fn insert_membership_then_get_returns_it(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let other = insert_org(&t, "Other", T0).await;
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn insert_membership_then_get_returns_it(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let other = insert_org(t, "Other", T0).await;
+    let ada = insert_user(t, "ada@example.com").await;
     let m = membership(&org.id, &ada.id, Role::Admin, T0 + 5);
     orgs::insert_membership(t.pool(), &m).await.unwrap();
 
@@ -115,9 +115,9 @@ async fn insert_membership_then_get_returns_it(t: TestDb) {
     );
 }
 
-async fn insert_membership_twice_keeps_the_first(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn insert_membership_twice_keeps_the_first(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let ada = insert_user(t, "ada@example.com").await;
     let first = membership(&org.id, &ada.id, Role::Admin, T0);
     orgs::insert_membership(t.pool(), &first).await.unwrap();
     orgs::insert_membership(
@@ -135,9 +135,9 @@ async fn insert_membership_twice_keeps_the_first(t: TestDb) {
     );
 }
 
-async fn insert_membership_with_unknown_role_violates_check(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn insert_membership_with_unknown_role_violates_check(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let ada = insert_user(t, "ada@example.com").await;
     let result = sqlx::query(
         "INSERT INTO memberships (org_id, user_id, role, created_at) VALUES ($1, $2, 'owner', $3)",
     )
@@ -150,18 +150,18 @@ async fn insert_membership_with_unknown_role_violates_check(t: TestDb) {
     assert_violation(result, ErrorKind::CheckViolation);
 }
 
-async fn insert_membership_for_missing_user_violates_foreign_key(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
+async fn insert_membership_for_missing_user_violates_foreign_key(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
     let ghost = UserId("no-such-user".to_owned());
     let result =
         orgs::insert_membership(t.pool(), &membership(&org.id, &ghost, Role::Member, T0)).await;
     assert_violation(result, ErrorKind::ForeignKeyViolation);
 }
 
-async fn set_role_changes_only_that_membership(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let other = insert_org(&t, "Other", T0).await;
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn set_role_changes_only_that_membership(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let other = insert_org(t, "Other", T0).await;
+    let ada = insert_user(t, "ada@example.com").await;
     orgs::insert_membership(t.pool(), &membership(&org.id, &ada.id, Role::Member, T0))
         .await
         .unwrap();
@@ -187,9 +187,9 @@ async fn set_role_changes_only_that_membership(t: TestDb) {
     assert_eq!(untouched.role, Role::Member);
 }
 
-async fn set_role_of_non_member_returns_false(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn set_role_of_non_member_returns_false(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let ada = insert_user(t, "ada@example.com").await;
     assert!(
         !orgs::set_role(t.pool(), &org.id, &ada.id, Role::Admin)
             .await
@@ -203,10 +203,10 @@ async fn set_role_of_non_member_returns_false(t: TestDb) {
     );
 }
 
-async fn delete_membership_removes_it_once(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let ada = insert_user(&t, "ada@example.com").await;
-    let bob = insert_user(&t, "bob@example.com").await;
+async fn delete_membership_removes_it_once(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let ada = insert_user(t, "ada@example.com").await;
+    let bob = insert_user(t, "bob@example.com").await;
     orgs::insert_membership(t.pool(), &membership(&org.id, &ada.id, Role::Admin, T0))
         .await
         .unwrap();
@@ -236,13 +236,13 @@ async fn delete_membership_removes_it_once(t: TestDb) {
     assert_eq!(left[0].user_id, ada.id);
 }
 
-async fn count_admins_counts_only_admins_of_that_org(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let other = insert_org(&t, "Other", T0).await;
+async fn count_admins_counts_only_admins_of_that_org(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let other = insert_org(t, "Other", T0).await;
     assert_eq!(orgs::count_admins(t.pool(), &org.id).await.unwrap(), 0);
-    let ada = insert_user(&t, "ada@example.com").await;
-    let bob = insert_user(&t, "bob@example.com").await;
-    let cy = insert_user(&t, "cy@example.com").await;
+    let ada = insert_user(t, "ada@example.com").await;
+    let bob = insert_user(t, "bob@example.com").await;
+    let cy = insert_user(t, "cy@example.com").await;
     orgs::insert_membership(t.pool(), &membership(&org.id, &ada.id, Role::Admin, T0))
         .await
         .unwrap();

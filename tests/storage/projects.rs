@@ -4,7 +4,7 @@ use crate::common::{T0, TestDb, insert_org, insert_project, insert_user};
 use gtx_core::db::repo::projects;
 use gtx_core::domain::ProjectId;
 
-both_backends!(
+on_both_backends!(
     insert_project_then_get_returns_it,
     get_project_from_other_org_finds_nothing,
     list_projects_returns_only_that_org_by_name,
@@ -16,9 +16,9 @@ both_backends!(
     list_projects_for_member_returns_only_their_projects,
 );
 
-async fn insert_project_then_get_returns_it(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
+async fn insert_project_then_get_returns_it(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
     assert_eq!(
         projects::get(t.pool(), &org.id, &project.id).await.unwrap(),
         Some(project.clone())
@@ -34,10 +34,10 @@ async fn insert_project_then_get_returns_it(t: TestDb) {
     );
 }
 
-async fn get_project_from_other_org_finds_nothing(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let project = insert_project(&t, &acme.id, "Website").await;
+async fn get_project_from_other_org_finds_nothing(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let project = insert_project(t, &acme.id, "Website").await;
     assert_eq!(
         projects::get(t.pool(), &rival.id, &project.id)
             .await
@@ -46,12 +46,12 @@ async fn get_project_from_other_org_finds_nothing(t: TestDb) {
     );
 }
 
-async fn list_projects_returns_only_that_org_by_name(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let web = insert_project(&t, &acme.id, "Website").await;
-    let app = insert_project(&t, &acme.id, "App").await;
-    let theirs = insert_project(&t, &rival.id, "Backend").await;
+async fn list_projects_returns_only_that_org_by_name(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let web = insert_project(t, &acme.id, "Website").await;
+    let app = insert_project(t, &acme.id, "App").await;
+    let theirs = insert_project(t, &rival.id, "Backend").await;
 
     assert_eq!(
         projects::list(t.pool(), &acme.id).await.unwrap(),
@@ -63,10 +63,10 @@ async fn list_projects_returns_only_that_org_by_name(t: TestDb) {
     );
 }
 
-async fn update_project_changes_name_and_locale(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
-    let other = insert_project(&t, &org.id, "App").await;
+async fn update_project_changes_name_and_locale(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
+    let other = insert_project(t, &org.id, "App").await;
 
     assert!(
         projects::update(t.pool(), &org.id, &project.id, "Site", "fr-CA")
@@ -89,10 +89,10 @@ async fn update_project_changes_name_and_locale(t: TestDb) {
     );
 }
 
-async fn update_project_from_other_org_changes_nothing(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let project = insert_project(&t, &acme.id, "Website").await;
+async fn update_project_from_other_org_changes_nothing(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let project = insert_project(t, &acme.id, "Website").await;
 
     assert!(
         !projects::update(t.pool(), &rival.id, &project.id, "Pwned", "de")
@@ -107,10 +107,10 @@ async fn update_project_from_other_org_changes_nothing(t: TestDb) {
     );
 }
 
-async fn add_project_member_twice_is_idempotent(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn add_project_member_twice_is_idempotent(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
+    let ada = insert_user(t, "ada@example.com").await;
 
     assert!(
         !projects::is_member(t.pool(), &org.id, &project.id, &ada.id)
@@ -140,11 +140,11 @@ async fn add_project_member_twice_is_idempotent(t: TestDb) {
     );
 }
 
-async fn remove_project_member_removes_it_once(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let project = insert_project(&t, &org.id, "Website").await;
-    let ada = insert_user(&t, "ada@example.com").await;
-    let bob = insert_user(&t, "bob@example.com").await;
+async fn remove_project_member_removes_it_once(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let project = insert_project(t, &org.id, "Website").await;
+    let ada = insert_user(t, "ada@example.com").await;
+    let bob = insert_user(t, "bob@example.com").await;
     projects::add_member(t.pool(), &org.id, &project.id, &ada.id, T0)
         .await
         .unwrap();
@@ -175,11 +175,11 @@ async fn remove_project_member_removes_it_once(t: TestDb) {
     );
 }
 
-async fn is_member_of_project_in_other_org_is_false(t: TestDb) {
-    let acme = insert_org(&t, "Acme", T0).await;
-    let rival = insert_org(&t, "Rival", T0).await;
-    let project = insert_project(&t, &acme.id, "Website").await;
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn is_member_of_project_in_other_org_is_false(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let rival = insert_org(t, "Rival", T0).await;
+    let project = insert_project(t, &acme.id, "Website").await;
+    let ada = insert_user(t, "ada@example.com").await;
     projects::add_member(t.pool(), &acme.id, &project.id, &ada.id, T0)
         .await
         .unwrap();
@@ -207,13 +207,13 @@ async fn is_member_of_project_in_other_org_is_false(t: TestDb) {
     );
 }
 
-async fn list_projects_for_member_returns_only_their_projects(t: TestDb) {
-    let org = insert_org(&t, "Acme", T0).await;
-    let web = insert_project(&t, &org.id, "Website").await;
-    let app = insert_project(&t, &org.id, "App").await;
-    let internal = insert_project(&t, &org.id, "Internal").await;
-    let ada = insert_user(&t, "ada@example.com").await;
-    let bob = insert_user(&t, "bob@example.com").await;
+async fn list_projects_for_member_returns_only_their_projects(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let web = insert_project(t, &org.id, "Website").await;
+    let app = insert_project(t, &org.id, "App").await;
+    let internal = insert_project(t, &org.id, "Internal").await;
+    let ada = insert_user(t, "ada@example.com").await;
+    let bob = insert_user(t, "bob@example.com").await;
     projects::add_member(t.pool(), &org.id, &web.id, &ada.id, T0)
         .await
         .unwrap();

@@ -12,7 +12,7 @@ use gtx_core::domain::{KeyId, KeyStatus, KeyType, ParsedKey, Permission, Permiss
 use gtx_core::error::CoreError;
 use gtx_core::services::{CreatedKey, KeyScope, NewKey, Services};
 
-both_backends!(
+on_both_backends!(
     rotate_key_keeps_name_type_scope_and_permissions,
     rotate_key_lets_the_old_key_live_for_the_grace_period,
     rotate_key_with_grace_now_ends_the_old_key_at_once,
@@ -50,8 +50,8 @@ async fn named_key(
     .unwrap()
 }
 
-async fn rotate_key_keeps_name_type_scope_and_permissions(t: TestDb) {
-    let (svc, clock, org, _project) = setup(&t).await;
+async fn rotate_key_keeps_name_type_scope_and_permissions(t: &TestDb) {
+    let (svc, clock, org, _project) = setup(t).await;
     let permissions: PermissionSet = [Permission::FilesWrite, Permission::ProjectCreation]
         .into_iter()
         .collect();
@@ -97,8 +97,8 @@ async fn rotate_key_keeps_name_type_scope_and_permissions(t: TestDb) {
     assert_eq!(&found, new);
 }
 
-async fn rotate_key_lets_the_old_key_live_for_the_grace_period(t: TestDb) {
-    let (svc, clock, org, project) = setup(&t).await;
+async fn rotate_key_lets_the_old_key_live_for_the_grace_period(t: &TestDb) {
+    let (svc, clock, org, project) = setup(t).await;
     let old = project_key(&svc, &project, None).await;
     let rotated = svc
         .rotate_key(&operator(), &old.record.id, GracePeriod::OneHour)
@@ -119,8 +119,8 @@ async fn rotate_key_lets_the_old_key_live_for_the_grace_period(t: TestDb) {
     assert_eq!(rotated.created.record.status(svc.now()), KeyStatus::Active);
 }
 
-async fn rotate_key_with_grace_now_ends_the_old_key_at_once(t: TestDb) {
-    let (svc, _clock, _org, project) = setup(&t).await;
+async fn rotate_key_with_grace_now_ends_the_old_key_at_once(t: &TestDb) {
+    let (svc, _clock, _org, project) = setup(t).await;
     let old = project_key(&svc, &project, None).await;
     let rotated = svc
         .rotate_key(&operator(), &old.record.id, GracePeriod::Now)
@@ -130,8 +130,8 @@ async fn rotate_key_with_grace_now_ends_the_old_key_at_once(t: TestDb) {
     assert_eq!(rotated.old.status(svc.now()), KeyStatus::Expired);
 }
 
-async fn rotate_key_never_extends_the_old_key_past_its_expiry(t: TestDb) {
-    let (svc, _clock, _org, project) = setup(&t).await;
+async fn rotate_key_never_extends_the_old_key_past_its_expiry(t: &TestDb) {
+    let (svc, _clock, _org, project) = setup(t).await;
     let old = project_key(&svc, &project, Some(T0 + DAY_MS)).await;
     let rotated = svc
         .rotate_key(&operator(), &old.record.id, GracePeriod::SevenDays)
@@ -140,8 +140,8 @@ async fn rotate_key_never_extends_the_old_key_past_its_expiry(t: TestDb) {
     assert_eq!(rotated.old.expires_at, Some(T0 + DAY_MS));
 }
 
-async fn rotate_key_gives_the_replacement_the_old_lifetime(t: TestDb) {
-    let (svc, clock, _org, project) = setup(&t).await;
+async fn rotate_key_gives_the_replacement_the_old_lifetime(t: &TestDb) {
+    let (svc, clock, _org, project) = setup(t).await;
     let old = project_key(&svc, &project, Some(T0 + 90 * DAY_MS)).await;
     clock.advance(80 * DAY_MS);
     let rotated = svc
@@ -160,8 +160,8 @@ async fn rotate_key_gives_the_replacement_the_old_lifetime(t: TestDb) {
     assert_eq!(rotated.created.record.expires_at, None);
 }
 
-async fn rotate_key_twice_is_conflict(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn rotate_key_twice_is_conflict(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     let old = project_key(&svc, &project, None).await;
     svc.rotate_key(&operator(), &old.record.id, GracePeriod::OneDay)
         .await
@@ -176,8 +176,8 @@ async fn rotate_key_twice_is_conflict(t: TestDb) {
     assert_eq!(live.len(), 2);
 }
 
-async fn rotate_key_revoked_or_expired_is_conflict(t: TestDb) {
-    let (svc, clock, _org, project) = setup(&t).await;
+async fn rotate_key_revoked_or_expired_is_conflict(t: &TestDb) {
+    let (svc, clock, _org, project) = setup(t).await;
     let revoked = project_key(&svc, &project, None).await;
     svc.revoke_key(&operator(), &revoked.record.id)
         .await
@@ -195,8 +195,8 @@ async fn rotate_key_revoked_or_expired_is_conflict(t: TestDb) {
     assert!(matches!(result, Err(CoreError::Conflict(_))), "{result:?}");
 }
 
-async fn rotate_key_concurrently_succeeds_once(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn rotate_key_concurrently_succeeds_once(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     let old = project_key(&svc, &project, None).await;
     let actor = operator();
     let (a, b) = tokio::join!(
@@ -213,8 +213,8 @@ async fn rotate_key_concurrently_succeeds_once(t: TestDb) {
     assert_eq!(all.len(), 2, "one old key and one replacement");
 }
 
-async fn rotate_key_with_unknown_id_is_not_found(t: TestDb) {
-    let (svc, _clock, _org, _project) = setup(&t).await;
+async fn rotate_key_with_unknown_id_is_not_found(t: &TestDb) {
+    let (svc, _clock, _org, _project) = setup(t).await;
     let result = svc
         .rotate_key(
             &operator(),
@@ -228,14 +228,14 @@ async fn rotate_key_with_unknown_id_is_not_found(t: TestDb) {
     );
 }
 
-async fn rotate_key_writes_its_audit_event_without_the_keys(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn rotate_key_writes_its_audit_event_without_the_keys(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     let old = project_key(&svc, &project, None).await;
     let rotated = svc
         .rotate_key(&operator(), &old.record.id, GracePeriod::SevenDays)
         .await
         .unwrap();
-    let events: Vec<_> = audit_of(&t, &org.id)
+    let events: Vec<_> = audit_of(t, &org.id)
         .await
         .into_iter()
         .filter(|e| e.action == "key.rotate")

@@ -3,16 +3,16 @@
 use crate::common::{T0, TestDb};
 use gtx_core::db::repo::secret_checks;
 
-both_backends!(
+on_both_backends!(
     get_secret_check_on_fresh_database_finds_nothing,
     put_secret_check_twice_replaces_the_value
 );
 
-async fn get_secret_check_on_fresh_database_finds_nothing(t: TestDb) {
+async fn get_secret_check_on_fresh_database_finds_nothing(t: &TestDb) {
     assert_eq!(secret_checks::get(t.pool(), 1).await.unwrap(), None);
 }
 
-async fn put_secret_check_twice_replaces_the_value(t: TestDb) {
+async fn put_secret_check_twice_replaces_the_value(t: &TestDb) {
     secret_checks::put(t.pool(), 1, &[1; 32], T0).await.unwrap();
     assert_eq!(
         secret_checks::get(t.pool(), 1).await.unwrap(),

@@ -17,7 +17,7 @@ use gtx_core::error::CoreError;
 use gtx_core::keys::{HASH_VERSION, ServerSecret};
 use gtx_core::services::{CreatedKey, KeyListScope, KeyScope, NewKey, Services};
 
-both_backends!(
+on_both_backends!(
     create_key_stores_the_digest_and_never_the_key,
     create_key_gives_project_keys_every_project_permission,
     create_key_with_empty_permissions_is_invalid,
@@ -92,8 +92,8 @@ async fn create(svc: &Services, scope: KeyScope, name: &str) -> CreatedKey {
         .unwrap()
 }
 
-async fn create_key_stores_the_digest_and_never_the_key(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn create_key_stores_the_digest_and_never_the_key(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     let created = vec![
         create(&svc, project_scope(&project, KeyType::Production), "Prod").await,
         create(&svc, project_scope(&project, KeyType::Development), "Dev").await,
@@ -119,7 +119,7 @@ async fn create_key_stores_the_digest_and_never_the_key(t: TestDb) {
     }
 
     // Every text and byte column of every table, including api_keys and audit_events.
-    let values = stored_text_and_bytes(&t).await;
+    let values = stored_text_and_bytes(t).await;
     let labels: Vec<&str> = values.iter().map(|(label, _)| label.as_str()).collect();
     for column in ["api_keys.digest", "api_keys.hint", "audit_events.details"] {
         assert!(
@@ -178,8 +178,8 @@ async fn create_key_stores_the_digest_and_never_the_key(t: TestDb) {
     }
 }
 
-async fn create_key_gives_project_keys_every_project_permission(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn create_key_gives_project_keys_every_project_permission(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     let key = create(&svc, project_scope(&project, KeyType::Production), "CI")
         .await
         .record;
@@ -201,8 +201,8 @@ async fn create_key_gives_project_keys_every_project_permission(t: TestDb) {
     );
 }
 
-async fn create_key_with_empty_permissions_is_invalid(t: TestDb) {
-    let (svc, _clock, org, _project) = setup(&t).await;
+async fn create_key_with_empty_permissions_is_invalid(t: &TestDb) {
+    let (svc, _clock, org, _project) = setup(t).await;
     let result = svc
         .create_key(
             &operator(),
@@ -210,11 +210,11 @@ async fn create_key_with_empty_permissions_is_invalid(t: TestDb) {
         )
         .await;
     assert_invalid(result, "permissions");
-    assert_eq!(count_rows(&t, "api_keys").await, 0);
+    assert_eq!(count_rows(t, "api_keys").await, 0);
 }
 
-async fn create_key_with_past_or_distant_expiry_is_invalid(t: TestDb) {
-    let (svc, clock, _org, project) = setup(&t).await;
+async fn create_key_with_past_or_distant_expiry_is_invalid(t: &TestDb) {
+    let (svc, clock, _org, project) = setup(t).await;
     let scope = project_scope(&project, KeyType::Production);
     let with_expiry = |name: &str, expires_at: i64| NewKey {
         expires_at: Some(expires_at),
@@ -251,11 +251,11 @@ async fn create_key_with_past_or_distant_expiry_is_invalid(t: TestDb) {
             .await,
         "expires_at",
     );
-    assert_eq!(count_rows(&t, "api_keys").await, 2);
+    assert_eq!(count_rows(t, "api_keys").await, 2);
 }
 
-async fn create_key_with_blank_name_is_invalid(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn create_key_with_blank_name_is_invalid(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     for name in ["", "   ", "\t\n"] {
         let result = svc
             .create_key(
@@ -272,7 +272,7 @@ async fn create_key_with_blank_name_is_invalid(t: TestDb) {
             .await;
         assert_invalid(result, "name");
     }
-    assert_eq!(count_rows(&t, "api_keys").await, 0);
+    assert_eq!(count_rows(t, "api_keys").await, 0);
     // Names are trimmed.
     assert_eq!(
         create(&svc, org_scope(&org, PermissionSet::full()), "  CI  ")
@@ -283,8 +283,8 @@ async fn create_key_with_blank_name_is_invalid(t: TestDb) {
     );
 }
 
-async fn create_key_with_organisation_type_for_project_is_invalid(t: TestDb) {
-    let (svc, _clock, _org, project) = setup(&t).await;
+async fn create_key_with_organisation_type_for_project_is_invalid(t: &TestDb) {
+    let (svc, _clock, _org, project) = setup(t).await;
     let result = svc
         .create_key(
             &operator(),
@@ -292,14 +292,14 @@ async fn create_key_with_organisation_type_for_project_is_invalid(t: TestDb) {
         )
         .await;
     assert_invalid(result, "key_type");
-    assert_eq!(count_rows(&t, "api_keys").await, 0);
+    assert_eq!(count_rows(t, "api_keys").await, 0);
 }
 
-async fn create_key_with_duplicate_name_is_invalid_on_name(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn create_key_with_duplicate_name_is_invalid_on_name(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     create(&svc, project_scope(&project, KeyType::Production), "CI").await;
     create(&svc, org_scope(&org, PermissionSet::full()), "CI").await;
-    let audit_before = audit_of(&t, &org.id).await.len();
+    let audit_before = audit_of(t, &org.id).await.len();
 
     let result = svc
         .create_key(
@@ -316,16 +316,16 @@ async fn create_key_with_duplicate_name_is_invalid_on_name(t: TestDb) {
         .await;
     assert_invalid(result, "name");
 
-    assert_eq!(count_rows(&t, "api_keys").await, 2);
+    assert_eq!(count_rows(t, "api_keys").await, 2);
     assert_eq!(
-        audit_of(&t, &org.id).await.len(),
+        audit_of(t, &org.id).await.len(),
         audit_before,
         "a failed create leaves no audit event"
     );
 }
 
-async fn create_key_with_name_of_revoked_key_succeeds(t: TestDb) {
-    let (svc, _clock, _org, project) = setup(&t).await;
+async fn create_key_with_name_of_revoked_key_succeeds(t: &TestDb) {
+    let (svc, _clock, _org, project) = setup(t).await;
     let old = create(&svc, project_scope(&project, KeyType::Production), "CI")
         .await
         .record;
@@ -336,8 +336,8 @@ async fn create_key_with_name_of_revoked_key_succeeds(t: TestDb) {
     assert_ne!(new.id, old.id);
 }
 
-async fn create_key_for_missing_project_is_not_found(t: TestDb) {
-    let (svc, _clock, _org, _project) = setup(&t).await;
+async fn create_key_for_missing_project_is_not_found(t: &TestDb) {
+    let (svc, _clock, _org, _project) = setup(t).await;
     let scope = KeyScope::Project {
         project_id: ProjectId("no-such-project".to_owned()),
         key_type: KeyType::Production,
@@ -347,10 +347,10 @@ async fn create_key_for_missing_project_is_not_found(t: TestDb) {
         matches!(result, Err(CoreError::NotFound { what: "project" })),
         "{result:?}"
     );
-    assert_eq!(count_rows(&t, "api_keys").await, 0);
+    assert_eq!(count_rows(t, "api_keys").await, 0);
 }
 
-async fn create_key_for_missing_org_is_not_found(t: TestDb) {
+async fn create_key_for_missing_org_is_not_found(t: &TestDb) {
     let (svc, _clock) = t.services(ServerSecret::generate());
     let scope = KeyScope::Organisation {
         org_id: gtx_core::domain::OrgId("no-such-org".to_owned()),
@@ -368,8 +368,8 @@ async fn create_key_for_missing_org_is_not_found(t: TestDb) {
     );
 }
 
-async fn create_key_concurrently_with_one_name_creates_one(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn create_key_concurrently_with_one_name_creates_one(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     let scope = project_scope(&project, KeyType::Production);
     let actor = operator();
     let (a, b) = tokio::join!(
@@ -382,8 +382,8 @@ async fn create_key_concurrently_with_one_name_creates_one(t: TestDb) {
     };
     assert_eq!(ok.record.name, "CI");
     assert_invalid::<()>(Err(err), "name");
-    assert_eq!(count_rows(&t, "api_keys").await, 1);
-    let creates = audit_of(&t, &org.id)
+    assert_eq!(count_rows(t, "api_keys").await, 1);
+    let creates = audit_of(t, &org.id)
         .await
         .into_iter()
         .filter(|e| e.action == "key.create")
@@ -391,8 +391,8 @@ async fn create_key_concurrently_with_one_name_creates_one(t: TestDb) {
     assert_eq!(creates, 1);
 }
 
-async fn list_keys_returns_the_scope_newest_first(t: TestDb) {
-    let (svc, clock, org, project) = setup(&t).await;
+async fn list_keys_returns_the_scope_newest_first(t: &TestDb) {
+    let (svc, clock, org, project) = setup(t).await;
     let other = svc
         .create_project(&operator(), &org.id, "App", None)
         .await
@@ -430,8 +430,8 @@ async fn list_keys_returns_the_scope_newest_first(t: TestDb) {
     assert_eq!(listed, vec![org_key]);
 }
 
-async fn list_keys_for_missing_project_is_not_found(t: TestDb) {
-    let (svc, _clock, _org, _project) = setup(&t).await;
+async fn list_keys_for_missing_project_is_not_found(t: &TestDb) {
+    let (svc, _clock, _org, _project) = setup(t).await;
     let scope = KeyListScope::Project(ProjectId("no-such-project".to_owned()));
     let result = svc.list_keys(&operator(), &scope).await;
     assert!(
@@ -440,8 +440,8 @@ async fn list_keys_for_missing_project_is_not_found(t: TestDb) {
     );
 }
 
-async fn revoke_key_marks_it_revoked_at_clock_time(t: TestDb) {
-    let (svc, clock, _org, project) = setup(&t).await;
+async fn revoke_key_marks_it_revoked_at_clock_time(t: &TestDb) {
+    let (svc, clock, _org, project) = setup(t).await;
     let key = create(&svc, project_scope(&project, KeyType::Production), "CI").await;
     clock.advance(90_000);
 
@@ -458,8 +458,8 @@ async fn revoke_key_marks_it_revoked_at_clock_time(t: TestDb) {
     assert_eq!(found, revoked);
 }
 
-async fn revoke_key_twice_is_conflict(t: TestDb) {
-    let (svc, clock, org, project) = setup(&t).await;
+async fn revoke_key_twice_is_conflict(t: &TestDb) {
+    let (svc, clock, org, project) = setup(t).await;
     let key = create(&svc, project_scope(&project, KeyType::Production), "CI")
         .await
         .record;
@@ -473,7 +473,7 @@ async fn revoke_key_twice_is_conflict(t: TestDb) {
         .unwrap()
         .unwrap();
     assert_eq!(stored.revoked_at, first.revoked_at);
-    let revokes = audit_of(&t, &org.id)
+    let revokes = audit_of(t, &org.id)
         .await
         .into_iter()
         .filter(|e| e.action == "key.revoke")
@@ -481,8 +481,8 @@ async fn revoke_key_twice_is_conflict(t: TestDb) {
     assert_eq!(revokes, 1);
 }
 
-async fn revoke_key_concurrently_succeeds_once(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn revoke_key_concurrently_succeeds_once(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     let key = create(&svc, project_scope(&project, KeyType::Production), "CI")
         .await
         .record;
@@ -495,7 +495,7 @@ async fn revoke_key_concurrently_succeeds_once(t: TestDb) {
         (Ok(_), Err(CoreError::Conflict(_))) | (Err(CoreError::Conflict(_)), Ok(_)) => {}
         _ => panic!("expected one revoke and one conflict, got {a:?} and {b:?}"),
     }
-    let revokes = audit_of(&t, &org.id)
+    let revokes = audit_of(t, &org.id)
         .await
         .into_iter()
         .filter(|e| e.action == "key.revoke")
@@ -503,8 +503,8 @@ async fn revoke_key_concurrently_succeeds_once(t: TestDb) {
     assert_eq!(revokes, 1);
 }
 
-async fn revoke_key_with_unknown_id_is_not_found(t: TestDb) {
-    let (svc, _clock, _org, _project) = setup(&t).await;
+async fn revoke_key_with_unknown_id_is_not_found(t: &TestDb) {
+    let (svc, _clock, _org, _project) = setup(t).await;
     let result = svc
         .revoke_key(&operator(), &KeyId("no-such-key".to_owned()))
         .await;
@@ -514,7 +514,7 @@ async fn revoke_key_with_unknown_id_is_not_found(t: TestDb) {
     );
 }
 
-async fn create_org_writes_its_audit_event(t: TestDb) {
+async fn create_org_writes_its_audit_event(t: &TestDb) {
     let (svc, _clock) = t.services(ServerSecret::generate());
     let org = svc.create_org(&operator(), "  Acme  ").await.unwrap();
     assert_eq!(org.name, "Acme");
@@ -523,7 +523,7 @@ async fn create_org_writes_its_audit_event(t: TestDb) {
         Some(org.clone())
     );
 
-    let events = audit_of(&t, &org.id).await;
+    let events = audit_of(t, &org.id).await;
     assert_eq!(events.len(), 1);
     let e = &events[0];
     assert_eq!(e.action, "organisation.create");
@@ -538,7 +538,7 @@ async fn create_org_writes_its_audit_event(t: TestDb) {
     assert_eq!(e.occurred_at, T0);
 }
 
-async fn create_project_writes_its_audit_event(t: TestDb) {
+async fn create_project_writes_its_audit_event(t: &TestDb) {
     let (svc, clock) = t.services(ServerSecret::generate());
     let org = svc.create_org(&operator(), "Acme").await.unwrap();
     clock.advance(5);
@@ -551,7 +551,7 @@ async fn create_project_writes_its_audit_event(t: TestDb) {
         Some(project.clone())
     );
 
-    let e = audit_of(&t, &org.id).await.into_iter().next().unwrap();
+    let e = audit_of(t, &org.id).await.into_iter().next().unwrap();
     assert_eq!(e.action, "project.create");
     assert_eq!(e.target_type.as_deref(), Some("project"));
     assert_eq!(e.target_id.as_deref(), Some(project.id.as_str()));
@@ -561,11 +561,11 @@ async fn create_project_writes_its_audit_event(t: TestDb) {
     assert_eq!(details["default_locale"], project.default_locale.as_str());
 }
 
-async fn create_key_writes_its_audit_event_without_the_key(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn create_key_writes_its_audit_event_without_the_key(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     let created = create(&svc, project_scope(&project, KeyType::Development), "CI").await;
 
-    let e = audit_of(&t, &org.id).await.into_iter().next().unwrap();
+    let e = audit_of(t, &org.id).await.into_iter().next().unwrap();
     assert_eq!(e.action, "key.create");
     assert_eq!(e.target_type.as_deref(), Some("key"));
     assert_eq!(e.target_id.as_deref(), Some(created.record.id.as_str()));
@@ -579,15 +579,15 @@ async fn create_key_writes_its_audit_event_without_the_key(t: TestDb) {
     assert_eq!(details["hint"], created.record.hint.as_str());
 }
 
-async fn revoke_key_writes_its_audit_event(t: TestDb) {
-    let (svc, clock, org, _project) = setup(&t).await;
+async fn revoke_key_writes_its_audit_event(t: &TestDb) {
+    let (svc, clock, org, _project) = setup(t).await;
     let key = create(&svc, org_scope(&org, PermissionSet::full()), "Automation")
         .await
         .record;
     clock.advance(DAY_MS);
     svc.revoke_key(&operator(), &key.id).await.unwrap();
 
-    let e = audit_of(&t, &org.id).await.into_iter().next().unwrap();
+    let e = audit_of(t, &org.id).await.into_iter().next().unwrap();
     assert_eq!(e.action, "key.revoke");
     assert_eq!(e.target_id.as_deref(), Some(key.id.as_str()));
     assert_eq!(e.target_label.as_deref(), Some("Automation"));
@@ -599,12 +599,12 @@ fn is_storage_error<T>(r: &Result<T, CoreError>) -> bool {
     matches!(r, Err(CoreError::Db(_)))
 }
 
-async fn failed_audit_write_rolls_back_the_change(t: TestDb) {
-    let (svc, _clock, org, project) = setup(&t).await;
+async fn failed_audit_write_rolls_back_the_change(t: &TestDb) {
+    let (svc, _clock, org, project) = setup(t).await;
     let key = create(&svc, project_scope(&project, KeyType::Production), "CI")
         .await
         .record;
-    block_audit_inserts(&t).await;
+    block_audit_inserts(t).await;
     let r = svc.create_org(&operator(), "Other").await;
     assert!(is_storage_error(&r), "{r:?}");
     assert_eq!(orgs::list_all(t.pool()).await.unwrap(), vec![org.clone()]);
@@ -642,7 +642,7 @@ async fn failed_audit_write_rolls_back_the_change(t: TestDb) {
     );
 }
 
-async fn check_server_secret_on_first_start_stores_the_check(t: TestDb) {
+async fn check_server_secret_on_first_start_stores_the_check(t: &TestDb) {
     let secret = ServerSecret::from_bytes([1; 32]);
     let check = secret.check_value();
     let (svc, _clock) = t.services(secret);
@@ -658,7 +658,7 @@ async fn check_server_secret_on_first_start_stores_the_check(t: TestDb) {
     );
 }
 
-async fn check_server_secret_with_same_secret_passes(t: TestDb) {
+async fn check_server_secret_with_same_secret_passes(t: &TestDb) {
     let (first, _clock) = t.services(ServerSecret::from_bytes([1; 32]));
     first.check_server_secret().await.unwrap();
     let org = first.create_org(&operator(), "Acme").await.unwrap();
@@ -676,7 +676,7 @@ async fn check_server_secret_with_same_secret_passes(t: TestDb) {
     again.check_server_secret().await.unwrap();
 }
 
-async fn check_server_secret_with_other_secret_and_live_keys_is_refused(t: TestDb) {
+async fn check_server_secret_with_other_secret_and_live_keys_is_refused(t: &TestDb) {
     let original = ServerSecret::from_bytes([1; 32]);
     let original_check = original.check_value();
     let (first, _clock) = t.services(original);
@@ -708,7 +708,7 @@ async fn check_server_secret_with_other_secret_and_live_keys_is_refused(t: TestD
     );
 }
 
-async fn check_server_secret_with_other_secret_and_no_live_keys_is_accepted(t: TestDb) {
+async fn check_server_secret_with_other_secret_and_no_live_keys_is_accepted(t: &TestDb) {
     let (first, _clock) = t.services(ServerSecret::from_bytes([1; 32]));
     first.check_server_secret().await.unwrap();
     let org = first.create_org(&operator(), "Acme").await.unwrap();

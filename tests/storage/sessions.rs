@@ -6,7 +6,7 @@ use gtx_core::db::repo::{new_id, sessions};
 use gtx_core::domain::UserId;
 use sqlx::error::ErrorKind;
 
-both_backends!(
+on_both_backends!(
     insert_session_then_find_by_token_digest_returns_it,
     insert_session_with_duplicate_token_digest_is_rejected,
     touch_session_only_moves_last_seen_forward,
@@ -35,21 +35,21 @@ async fn find(t: &TestDb, digest: &[u8; 32]) -> Option<SessionRecord> {
         .unwrap()
 }
 
-async fn insert_session_then_find_by_token_digest_returns_it(t: TestDb) {
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn insert_session_then_find_by_token_digest_returns_it(t: &TestDb) {
+    let ada = insert_user(t, "ada@example.com").await;
     let s = session(&ada.id, T0, T0 + 12 * HOUR);
     sessions::insert(t.pool(), &s, &[7; 32]).await.unwrap();
     let mut bare = session(&ada.id, T0, T0 + HOUR);
     (bare.ip, bare.user_agent) = (None, None);
     sessions::insert(t.pool(), &bare, &[8; 32]).await.unwrap();
 
-    assert_eq!(find(&t, &[7; 32]).await, Some(s));
-    assert_eq!(find(&t, &[8; 32]).await, Some(bare));
-    assert_eq!(find(&t, &[9; 32]).await, None);
+    assert_eq!(find(t, &[7; 32]).await, Some(s));
+    assert_eq!(find(t, &[8; 32]).await, Some(bare));
+    assert_eq!(find(t, &[9; 32]).await, None);
 }
 
-async fn insert_session_with_duplicate_token_digest_is_rejected(t: TestDb) {
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn insert_session_with_duplicate_token_digest_is_rejected(t: &TestDb) {
+    let ada = insert_user(t, "ada@example.com").await;
     sessions::insert(t.pool(), &session(&ada.id, T0, T0 + HOUR), &[7; 32])
         .await
         .unwrap();
@@ -57,8 +57,8 @@ async fn insert_session_with_duplicate_token_digest_is_rejected(t: TestDb) {
     assert_violation(result, ErrorKind::UniqueViolation);
 }
 
-async fn touch_session_only_moves_last_seen_forward(t: TestDb) {
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn touch_session_only_moves_last_seen_forward(t: &TestDb) {
+    let ada = insert_user(t, "ada@example.com").await;
     let s = session(&ada.id, T0, T0 + 12 * HOUR);
     sessions::insert(t.pool(), &s, &[7; 32]).await.unwrap();
 
@@ -66,14 +66,14 @@ async fn touch_session_only_moves_last_seen_forward(t: TestDb) {
         .await
         .unwrap();
     assert_eq!(
-        find(&t, &[7; 32]).await.unwrap().last_seen_at,
+        find(t, &[7; 32]).await.unwrap().last_seen_at,
         T0 + 10 * MINUTE
     );
 
     sessions::touch(t.pool(), &s.id, T0 + 5 * MINUTE)
         .await
         .unwrap();
-    let stored = find(&t, &[7; 32]).await.unwrap();
+    let stored = find(t, &[7; 32]).await.unwrap();
     assert_eq!(stored.last_seen_at, T0 + 10 * MINUTE);
     assert_eq!((stored.created_at, stored.expires_at), (T0, T0 + 12 * HOUR));
 
@@ -83,8 +83,8 @@ async fn touch_session_only_moves_last_seen_forward(t: TestDb) {
         .unwrap();
 }
 
-async fn delete_session_removes_it_once(t: TestDb) {
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn delete_session_removes_it_once(t: &TestDb) {
+    let ada = insert_user(t, "ada@example.com").await;
     let s = session(&ada.id, T0, T0 + HOUR);
     let other = session(&ada.id, T0, T0 + HOUR);
     sessions::insert(t.pool(), &s, &[7; 32]).await.unwrap();
@@ -92,13 +92,13 @@ async fn delete_session_removes_it_once(t: TestDb) {
 
     assert!(sessions::delete(t.pool(), &s.id).await.unwrap());
     assert!(!sessions::delete(t.pool(), &s.id).await.unwrap());
-    assert_eq!(find(&t, &[7; 32]).await, None);
-    assert_eq!(find(&t, &[8; 32]).await, Some(other));
+    assert_eq!(find(t, &[7; 32]).await, None);
+    assert_eq!(find(t, &[8; 32]).await, Some(other));
 }
 
-async fn delete_sessions_for_user_removes_only_theirs(t: TestDb) {
-    let ada = insert_user(&t, "ada@example.com").await;
-    let bob = insert_user(&t, "bob@example.com").await;
+async fn delete_sessions_for_user_removes_only_theirs(t: &TestDb) {
+    let ada = insert_user(t, "ada@example.com").await;
+    let bob = insert_user(t, "bob@example.com").await;
     sessions::insert(t.pool(), &session(&ada.id, T0, T0 + HOUR), &[1; 32])
         .await
         .unwrap();
@@ -116,13 +116,13 @@ async fn delete_sessions_for_user_removes_only_theirs(t: TestDb) {
         sessions::delete_for_user(t.pool(), &ada.id).await.unwrap(),
         0
     );
-    assert_eq!(find(&t, &[1; 32]).await, None);
-    assert_eq!(find(&t, &[2; 32]).await, None);
-    assert_eq!(find(&t, &[3; 32]).await, Some(bobs));
+    assert_eq!(find(t, &[1; 32]).await, None);
+    assert_eq!(find(t, &[2; 32]).await, None);
+    assert_eq!(find(t, &[3; 32]).await, Some(bobs));
 }
 
-async fn delete_expired_sessions_removes_expired_and_idle_ones(t: TestDb) {
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn delete_expired_sessions_removes_expired_and_idle_ones(t: &TestDb) {
+    let ada = insert_user(t, "ada@example.com").await;
     let now = T0 + 10 * HOUR;
     let idle_before = now - 2 * HOUR;
     // Past its absolute expiry (exactly now counts as expired).
@@ -152,10 +152,10 @@ async fn delete_expired_sessions_removes_expired_and_idle_ones(t: TestDb) {
             .unwrap(),
         2
     );
-    assert_eq!(find(&t, &[1; 32]).await, None);
-    assert_eq!(find(&t, &[2; 32]).await, None);
-    assert_eq!(find(&t, &[3; 32]).await, Some(edge));
-    assert_eq!(find(&t, &[4; 32]).await.unwrap().last_seen_at, now - MINUTE);
+    assert_eq!(find(t, &[1; 32]).await, None);
+    assert_eq!(find(t, &[2; 32]).await, None);
+    assert_eq!(find(t, &[3; 32]).await, Some(edge));
+    assert_eq!(find(t, &[4; 32]).await.unwrap().last_seen_at, now - MINUTE);
     assert_eq!(
         sessions::delete_expired(t.pool(), now, idle_before)
             .await

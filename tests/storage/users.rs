@@ -6,7 +6,7 @@ use gtx_core::db::repo::{new_id, users};
 use gtx_core::domain::UserId;
 use sqlx::error::ErrorKind;
 
-both_backends!(
+on_both_backends!(
     insert_user_then_get_returns_it,
     get_user_by_email_finds_only_that_email,
     insert_user_with_duplicate_email_is_rejected,
@@ -14,7 +14,7 @@ both_backends!(
     set_password_hash_of_unknown_user_returns_false,
 );
 
-async fn insert_user_then_get_returns_it(t: TestDb) {
+async fn insert_user_then_get_returns_it(t: &TestDb) {
     let user = User {
         id: UserId(new_id()),
         email: "ada@example.com".to_owned(),
@@ -32,9 +32,9 @@ async fn insert_user_then_get_returns_it(t: TestDb) {
     );
 }
 
-async fn get_user_by_email_finds_only_that_email(t: TestDb) {
-    let ada = insert_user(&t, "ada@example.com").await;
-    insert_user(&t, "bob@example.com").await;
+async fn get_user_by_email_finds_only_that_email(t: &TestDb) {
+    let ada = insert_user(t, "ada@example.com").await;
+    insert_user(t, "bob@example.com").await;
     assert_eq!(
         users::get_by_email(t.pool(), "ada@example.com")
             .await
@@ -50,8 +50,8 @@ async fn get_user_by_email_finds_only_that_email(t: TestDb) {
     assert_eq!(users::get_by_email(t.pool(), "").await.unwrap(), None);
 }
 
-async fn insert_user_with_duplicate_email_is_rejected(t: TestDb) {
-    let ada = insert_user(&t, "ada@example.com").await;
+async fn insert_user_with_duplicate_email_is_rejected(t: &TestDb) {
+    let ada = insert_user(t, "ada@example.com").await;
     let twin = User {
         id: UserId(new_id()),
         ..ada.clone()
@@ -63,9 +63,9 @@ async fn insert_user_with_duplicate_email_is_rejected(t: TestDb) {
     assert_eq!(users::get(t.pool(), &twin.id).await.unwrap(), None);
 }
 
-async fn set_password_hash_replaces_it(t: TestDb) {
-    let ada = insert_user(&t, "ada@example.com").await;
-    let bob = insert_user(&t, "bob@example.com").await;
+async fn set_password_hash_replaces_it(t: &TestDb) {
+    let ada = insert_user(t, "ada@example.com").await;
+    let bob = insert_user(t, "bob@example.com").await;
     assert_eq!(ada.password_hash, None);
 
     assert!(
@@ -91,7 +91,7 @@ async fn set_password_hash_replaces_it(t: TestDb) {
     );
 }
 
-async fn set_password_hash_of_unknown_user_returns_false(t: TestDb) {
+async fn set_password_hash_of_unknown_user_returns_false(t: &TestDb) {
     let ghost = UserId("no-such-user".to_owned());
     assert!(
         !users::set_password_hash(t.pool(), &ghost, "$argon2id$x")

@@ -1,71 +1,53 @@
 //! The operator CLI, through the real binary.
 
 use gtx_core::clock::SystemClock;
-use gtx_core::db::Db;
 use gtx_core::domain::OrgId;
 use gtx_core::error::CoreError;
 use gtx_core::keys::ServerSecret;
 use gtx_core::services::{Actor, Services};
+use gtx_core::testing::{FreshDb, Harness};
 use secrecy::SecretString;
 use std::process::{Command, Output};
 use std::sync::Arc;
 
 const BIN: &str = env!("CARGO_BIN_EXE_gtx-keys");
 
-/// Where a CLI test keeps its data: a SQLite data directory, or a PostgreSQL schema.
+/// Where a CLI test keeps its data: a SQLite data directory, or a PostgreSQL schema
+/// (dropped with it).
 struct CliEnv {
-    dir: tempfile::TempDir,
-    database_url: Option<String>,
-    /// The PostgreSQL base URL and schema, dropped by [`CliEnv::cleanup`].
-    postgres: Option<(String, String)>,
+    fresh: FreshDb,
+}
+
+impl Harness for CliEnv {
+    async fn sqlite() -> Self {
+        let fresh = FreshDb::sqlite().await;
+        // The commands open the file themselves.
+        fresh.close().await;
+        Self { fresh }
+    }
+
+    async fn postgres(test: &str) -> Option<Self> {
+        let fresh = FreshDb::postgres(test).await?;
+        fresh.close().await;
+        Some(Self { fresh })
+    }
+
+    async fn close(self) {}
 }
 
 impl CliEnv {
-    fn sqlite() -> Self {
-        Self {
-            dir: tempfile::tempdir().expect("tempdir"),
-            database_url: None,
-            postgres: None,
-        }
-    }
-
-    /// A PostgreSQL schema of its own, or `None` (with a note) when no server is configured
-    /// outside CI. In CI a missing server is a failure.
-    async fn postgres(test: &str) -> Option<Self> {
-        let base = crate::common::postgres_url(test)?;
-        let schema = format!("cli_{}_{}", test, std::process::id());
-        // Creates the schema.
-        let db = Db::connect_postgres(&base, Some(&schema))
-            .await
-            .expect("connect postgres");
-        db.close().await;
-        let sep = if base.contains('?') { '&' } else { '?' };
-        let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
-        Some(Self {
-            dir: tempfile::tempdir().expect("tempdir"),
-            database_url: Some(url),
-            postgres: Some((base, schema)),
-        })
-    }
-
-    /// Drops the test's PostgreSQL schema.
-    async fn cleanup(&self) {
-        if let Some((base, schema)) = &self.postgres {
-            let db = Db::connect_postgres(base, None)
-                .await
-                .expect("connect postgres");
-            db.drop_schema(schema).await.expect("drop schema");
-            db.close().await;
-        }
+    /// The data directory the commands get as `--data-dir`.
+    fn dir(&self) -> &std::path::Path {
+        self.fresh.dir()
     }
 
     fn command(&self, args: &[&str]) -> Command {
         let mut cmd = Command::new(BIN);
-        cmd.arg("--data-dir").arg(self.dir.path()).args(args);
+        cmd.arg("--data-dir").arg(self.dir()).args(args);
         cmd.env_remove("DATABASE_URL")
             .env_remove("GTX_SERVER_SECRET")
             .env("RUST_LOG", "warn");
-        if let Some(url) = &self.database_url {
+        if let Some(url) = self.fresh.postgres_url_for_process() {
             cmd.env("DATABASE_URL", url)
                 .env("GTX_SERVER_SECRET", "42".repeat(32));
         }
@@ -98,14 +80,7 @@ impl CliEnv {
     /// Services over the same database as the commands (with a secret of their own:
     /// sessions made here are only checked here).
     async fn services(&self) -> Services {
-        let db = match &self.postgres {
-            Some((base, schema)) => Db::connect_postgres(base, Some(schema))
-                .await
-                .expect("connect postgres"),
-            None => Db::open_sqlite(&self.dir.path().join("gtx-keys.sqlite3"))
-                .await
-                .expect("open sqlite"),
-        };
+        let db = self.fresh.connect_again().await;
         Services::new(
             db,
             Arc::new(ServerSecret::generate()),
@@ -185,10 +160,11 @@ fn cli_flow(env: &CliEnv) {
     assert!(String::from_utf8_lossy(&again.stderr).contains("already revoked"));
 }
 
-#[tokio::test]
-async fn cli_creates_lists_and_revokes_keys_sqlite() {
-    let env = CliEnv::sqlite();
-    cli_flow(&env);
+async fn cli_creates_lists_and_revokes_keys(env: &CliEnv) {
+    cli_flow(env);
+    if env.fresh.sqlite_file().is_none() {
+        return;
+    }
     // The digest is stored, never the key: scan the database file.
     let key = {
         let org = env.ok(&["org", "create", "--name", "Scan"]);
@@ -205,7 +181,7 @@ async fn cli_creates_lists_and_revokes_keys_sqlite() {
         ])
     };
     let mut bytes = Vec::new();
-    for entry in std::fs::read_dir(env.dir.path()).expect("read dir") {
+    for entry in std::fs::read_dir(env.dir()).expect("read dir") {
         let path = entry.expect("entry").path();
         if path
             .file_name()
@@ -221,17 +197,11 @@ async fn cli_creates_lists_and_revokes_keys_sqlite() {
     );
 }
 
-#[tokio::test]
-async fn cli_creates_lists_and_revokes_keys_postgres() {
-    if let Some(env) = CliEnv::postgres("flow").await {
-        cli_flow(&env);
-        env.cleanup().await;
-    }
-}
+gtx_core::on_both_backends!(crate::cli::CliEnv: cli_creates_lists_and_revokes_keys);
 
-#[test]
-fn cli_bad_arguments_exit_2_with_a_message() {
-    let env = CliEnv::sqlite();
+#[tokio::test]
+async fn cli_bad_arguments_exit_2_with_a_message() {
+    let env = CliEnv::sqlite().await;
     let org = env.ok(&["org", "create", "--name", "Acme"]);
     let project = env.ok(&["project", "create", "--org", &org, "--name", "Website"]);
     let cases: Vec<Vec<&str>> = vec![
@@ -308,9 +278,9 @@ fn cli_bad_arguments_exit_2_with_a_message() {
     }
 }
 
-#[test]
-fn serve_refuses_to_start_under_another_secret() {
-    let env = CliEnv::sqlite();
+#[tokio::test]
+async fn serve_refuses_to_start_under_another_secret() {
+    let env = CliEnv::sqlite().await;
     let org = env.ok(&["org", "create", "--name", "Acme"]);
     let project = env.ok(&["project", "create", "--org", &org, "--name", "Website"]);
     env.ok(&[
@@ -325,7 +295,7 @@ fn serve_refuses_to_start_under_another_secret() {
     ]);
     let mut child = Command::new(BIN)
         .args(["--data-dir"])
-        .arg(env.dir.path())
+        .arg(env.dir())
         .args(["--listen", "127.0.0.1:0", "serve"])
         .env("GTX_SERVER_SECRET", "17".repeat(32))
         .env_remove("DATABASE_URL")
@@ -350,7 +320,7 @@ fn serve_refuses_to_start_under_another_secret() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("different server secret"));
 }
 
-async fn cli_user_flow(env: &CliEnv) {
+async fn cli_user_commands_create_reset_and_add_to_project(env: &CliEnv) {
     let org = env.ok(&["org", "create", "--name", "Acme"]);
     let project = env.ok(&["project", "create", "--org", &org, "--name", "Website"]);
     let create = [
@@ -467,15 +437,4 @@ async fn cli_user_flow(env: &CliEnv) {
     services.db().close().await;
 }
 
-#[tokio::test]
-async fn cli_user_commands_create_reset_and_add_to_project_sqlite() {
-    cli_user_flow(&CliEnv::sqlite()).await;
-}
-
-#[tokio::test]
-async fn cli_user_commands_create_reset_and_add_to_project_postgres() {
-    if let Some(env) = CliEnv::postgres("users").await {
-        cli_user_flow(&env).await;
-        env.cleanup().await;
-    }
-}
+gtx_core::on_both_backends!(crate::cli::CliEnv: cli_user_commands_create_reset_and_add_to_project);

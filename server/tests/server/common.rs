@@ -12,6 +12,7 @@ use gtx_core::db::repo::{new_id, orgs, users};
 use gtx_core::domain::{OrgId, Role, UserId};
 use gtx_core::keys::{ServerSecret, random_token};
 use gtx_core::services::{Actor, SESSION_COOKIE, Services, SessionUser};
+use gtx_core::testing::{FreshDb, Harness};
 use gtx_keys::client_addr::TrustedProxies;
 use gtx_keys::{AppState, HttpSettings, router};
 use http_body_util::BodyExt;
@@ -33,27 +34,13 @@ pub const STEP_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 /// A password that passes validation.
 pub const PASSWORD: &str = "correct horse battery staple";
 
-/// Runs an `async fn(&TestApp)` once on SQLite and once on PostgreSQL, as the tests
-/// `<name>::sqlite` and `<name>::postgres`.
+/// Runs each `async fn(&TestApp)` once on SQLite and once on PostgreSQL, as the tests
+/// `<name>::sqlite` and `<name>::postgres` (the workspace's one backend macro,
+/// `gtx_core::on_both_backends!`, over [`TestApp`]).
 macro_rules! on_both_backends {
-    ($($name:ident),* $(,)?) => {$(
-        mod $name {
-            #[tokio::test]
-            async fn sqlite() {
-                let app = crate::common::TestApp::sqlite().await;
-                super::$name(&app).await;
-                app.close().await;
-            }
-
-            #[tokio::test]
-            async fn postgres() {
-                if let Some(app) = crate::common::TestApp::postgres(stringify!($name)).await {
-                    super::$name(&app).await;
-                    app.close().await;
-                }
-            }
-        }
-    )*};
+    ($($name:ident),* $(,)?) => {
+        gtx_core::on_both_backends!(crate::common::TestApp: $($name),*);
+    };
 }
 
 // ---- logs ------------------------------------------------------------------------------
@@ -101,41 +88,6 @@ pub fn contains_bytes(haystack: &[u8], needle: &[u8]) -> bool {
 
 // ---- the app ---------------------------------------------------------------------------
 
-/// A PostgreSQL schema of one test, dropped when this is dropped (also when the test
-/// panics).
-struct PgSchema {
-    base: String,
-    schema: String,
-}
-
-impl Drop for PgSchema {
-    fn drop(&mut self) {
-        let (base, schema) = (self.base.clone(), self.schema.clone());
-        // Drop runs inside the test's runtime, which cannot be blocked on: use a thread
-        // with a runtime of its own.
-        let job = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .expect("runtime");
-            runtime.block_on(async {
-                if let Ok(db) = Db::connect_postgres(&base, None).await {
-                    if let Err(e) = db.drop_schema(&schema).await {
-                        eprintln!("could not drop schema {schema}: {e}");
-                    }
-                    db.close().await;
-                }
-            });
-        });
-        // After a panic the test's pool may still hold a transaction that its runtime
-        // rolls back only once unwinding has finished: waiting here for the schema's lock
-        // would wait forever. The thread then finishes on its own.
-        if !std::thread::panicking() {
-            let _ = job.join();
-        }
-    }
-}
-
 /// The router over fresh services, with a clock the test moves.
 pub struct TestApp {
     /// The services behind the router (for fixtures and checks).
@@ -148,8 +100,10 @@ pub struct TestApp {
     pub setup_token: Option<String>,
     router: Router,
     _key_sync: gtx_core::services::KeySync,
-    _dir: tempfile::TempDir,
-    pg: Option<PgSchema>,
+    /// The database's owner (`None` on the second instance of a pair).
+    fresh: Option<FreshDb>,
+    /// The site root (and the data directory when `fresh` is `None`).
+    dir: tempfile::TempDir,
 }
 
 impl TestApp {
@@ -161,100 +115,67 @@ impl TestApp {
     /// On a fresh SQLite file, with first-run setup guarded by `setup_token` (or
     /// impossible without one).
     pub async fn sqlite_with(setup_token: Option<String>) -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join("test.sqlite3");
-        let db = Db::open_sqlite(&file).await.expect("open sqlite");
         Self::build(
-            db,
-            dir,
-            Some(file),
-            None,
+            FreshDb::sqlite().await,
             setup_token,
             ServerSecret::generate(),
         )
         .await
     }
 
-    /// On a fresh SQLite data directory that the `gtx-keys` binary can open too: the
-    /// database file where the CLI looks for it, digesting under [`TEST_SECRET_HEX`]
+    /// On a fresh SQLite data directory that the `gtx-keys` binary can open too (the
+    /// database file where the CLI looks for it), digesting under [`TEST_SECRET_HEX`]
     /// (pass it to the CLI as `GTX_SERVER_SECRET`).
     pub async fn sqlite_shared_with_cli() -> Self {
-        let dir = tempfile::tempdir().expect("tempdir");
-        let file = dir.path().join(gtx_core::db::SQLITE_FILE);
-        let db = Db::open_sqlite(&file).await.expect("open sqlite");
         let secret = ServerSecret::from_hex(TEST_SECRET_HEX).expect("secret");
-        Self::build(db, dir, Some(file), None, None, secret).await
+        Self::build(FreshDb::sqlite().await, None, secret).await
     }
 
     /// The data directory (SQLite file, when on SQLite).
     pub fn data_dir(&self) -> &std::path::Path {
-        self._dir.path()
+        self.fresh.as_ref().map_or(self.dir.path(), FreshDb::dir)
     }
 
     /// Two instances on one fresh PostgreSQL schema (as two servers behind a load
     /// balancer): separate pools, caches and listeners; one secret. `None` as for
     /// [`TestApp::postgres`].
     pub async fn postgres_pair(test: &str) -> Option<(Self, Self)> {
-        let first = Self::postgres_with_secret(test, TEST_SECRET_HEX).await?;
-        let base = std::env::var("GTX_TEST_DATABASE_URL").ok()?;
-        let schema = first.pg.as_ref().map(|pg| pg.schema.clone())?;
-        let db = Db::connect_postgres(&base, Some(&schema))
-            .await
-            .expect("connect postgres");
-        let secret = ServerSecret::from_hex(TEST_SECRET_HEX).expect("secret");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let second = Self::build(db, dir, None, None, None, secret).await;
+        let fresh = FreshDb::postgres(test).await?;
+        let second_db = fresh.connect_again().await;
+        let secret = || ServerSecret::from_hex(TEST_SECRET_HEX).expect("secret");
+        let first = Self::build(fresh, Some(random_token(24)), secret()).await;
+        let second = Self::build_on(second_db, None, None, secret()).await;
         Some((first, second))
     }
 
     /// On a fresh PostgreSQL schema named after the test, or `None` (with a note) when
     /// `GTX_TEST_DATABASE_URL` is not set outside CI. In CI a missing server fails.
     pub async fn postgres(test: &str) -> Option<Self> {
-        let secret_hex: String = gtx_core::keys::random_bytes::<32>()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        Self::postgres_with_secret(test, &secret_hex).await
+        let fresh = FreshDb::postgres(test).await?;
+        Some(Self::build(fresh, Some(random_token(24)), ServerSecret::generate()).await)
     }
 
-    async fn postgres_with_secret(test: &str, secret_hex: &str) -> Option<Self> {
-        let base = postgres_url(test)?;
-        let short: String = test.chars().take(40).collect();
-        let schema = format!("srv_{short}_{}", std::process::id());
-        let guard = PgSchema {
-            base: base.clone(),
-            schema: schema.clone(),
-        };
-        // A schema left behind by an earlier, killed run of the same process id.
-        let admin = Db::connect_postgres(&base, None)
-            .await
-            .expect("connect postgres");
-        admin.drop_schema(&schema).await.expect("drop old schema");
-        admin.close().await;
-        let db = Db::connect_postgres(&base, Some(&schema))
-            .await
-            .expect("connect postgres");
-        let dir = tempfile::tempdir().expect("tempdir");
-        let secret = ServerSecret::from_hex(secret_hex).expect("secret");
-        Some(Self::build(db, dir, None, Some(guard), Some(random_token(24)), secret).await)
+    async fn build(fresh: FreshDb, setup_token: Option<String>, secret: ServerSecret) -> Self {
+        let db = fresh.db.clone();
+        Self::build_on(db, Some(fresh), setup_token, secret).await
     }
 
-    async fn build(
+    /// An app over `db`; `fresh` is the database's owner (`None` for a second instance
+    /// on another's database: that one's owner drops the schema).
+    async fn build_on(
         db: Db,
-        dir: tempfile::TempDir,
-        sqlite_file: Option<PathBuf>,
-        pg: Option<PgSchema>,
+        fresh: Option<FreshDb>,
         setup_token: Option<String>,
         secret: ServerSecret,
     ) -> Self {
         capture_logs();
-        db.migrate().await.expect("migrate");
         let clock = ManualClock::new(1_800_000_000_000);
         let mut services = Services::new(db, Arc::new(secret), Arc::new(clock.clone()));
         if let Some(token) = &setup_token {
             services = services.with_setup_token(secrecy::SecretString::from(token.clone()));
         }
         services.check_server_secret().await.expect("secret check");
+        let dir = tempfile::tempdir().expect("tempdir");
         let router = router(app_state(&services, dir.path()));
         let mut key_sync = services.start_key_sync();
         // The sync flushes the key cache when it starts following changes: wait for it,
@@ -265,12 +186,12 @@ impl TestApp {
         Self {
             services,
             clock,
-            sqlite_file,
+            sqlite_file: fresh.as_ref().and_then(FreshDb::sqlite_file),
             setup_token,
             router,
             _key_sync: key_sync,
-            _dir: dir,
-            pg,
+            fresh,
+            dir,
         }
     }
 
@@ -281,12 +202,12 @@ impl TestApp {
 
     /// The state a router over this app's services is built from.
     pub fn state(&self) -> AppState {
-        app_state(&self.services, self._dir.path())
+        app_state(&self.services, self.dir.path())
     }
 
     /// Whether this app runs on PostgreSQL.
     pub fn is_postgres(&self) -> bool {
-        self.pg.is_some()
+        self.services.db().backend() == gtx_core::db::Backend::Postgres
     }
 
     /// Closes the pool and drops the PostgreSQL schema.
@@ -415,19 +336,19 @@ impl TestApp {
     }
 }
 
-/// The PostgreSQL server of the tests (`GTX_TEST_DATABASE_URL`), or `None` with a note
-/// that `test` is skipped. In CI a missing server is a failure, never a skip.
-pub fn postgres_url(test: &str) -> Option<String> {
-    match std::env::var("GTX_TEST_DATABASE_URL") {
-        Ok(url) => Some(url),
-        Err(_) => {
-            assert!(
-                std::env::var_os("CI").is_none(),
-                "GTX_TEST_DATABASE_URL must be set in CI"
-            );
-            eprintln!("skipping {test} on PostgreSQL: GTX_TEST_DATABASE_URL is not set");
-            None
-        }
+pub use gtx_core::testing::postgres_url;
+
+impl Harness for TestApp {
+    async fn sqlite() -> Self {
+        Self::sqlite().await
+    }
+
+    async fn postgres(test: &str) -> Option<Self> {
+        Self::postgres(test).await
+    }
+
+    async fn close(self) {
+        self.close().await;
     }
 }
 
