@@ -32,6 +32,19 @@ pub struct User {
     pub created_at: i64,
 }
 
+impl User {
+    /// A new account, with a fresh id and a password.
+    pub fn with_password(email: String, name: String, password_hash: String, now: i64) -> Self {
+        Self {
+            id: UserId(super::repo::new_id()),
+            email,
+            name,
+            password_hash: Some(password_hash),
+            created_at: now,
+        }
+    }
+}
+
 impl std::fmt::Debug for User {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("User")

@@ -8,9 +8,9 @@
 use super::audit::AuditAction;
 use super::throttle::{PER_ACCOUNT, PER_ADDRESS, PER_DEVICE, Subject, address_group};
 use super::{Actor, Services};
-use crate::db::models::{SessionRecord, User};
+use crate::db::models::{Membership, SessionRecord, User};
 use crate::db::repo::{new_id, orgs, sessions, users};
-use crate::domain::{OrgId, UserId};
+use crate::domain::{OrgId, Role, UserId};
 use crate::error::{CoreError, CoreResult};
 use crate::keys::password::{dummy_verify, hash_password, verify_password};
 use crate::keys::random_token;
@@ -77,6 +77,33 @@ impl Services {
         .map_err(|_| internal("hashing task failed"))
     }
 
+    /// Makes the new account `user` a member of `org_id` with `role` and signs it in,
+    /// inside `tx`: the first sign-in of an account made by first-run setup or by a
+    /// joined invite. Returns the session and the user as the actor of the audit row.
+    pub(super) async fn join_and_sign_in(
+        &self,
+        tx: &mut crate::db::Tx,
+        user: &User,
+        org_id: &OrgId,
+        role: Role,
+        actor: &Actor,
+        now: i64,
+    ) -> CoreResult<(SignedIn, Actor)> {
+        orgs::insert_membership(
+            &mut **tx,
+            &Membership {
+                org_id: org_id.clone(),
+                user_id: user.id.clone(),
+                role,
+                created_at: now,
+            },
+        )
+        .await?;
+        let signed_in = self.start_session(tx, user, actor, now).await?;
+        let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
+        Ok((signed_in, as_user))
+    }
+
     pub(crate) async fn start_session(
         &self,
         tx: &mut crate::db::Tx,
@@ -123,49 +150,20 @@ impl Services {
         let email = email.trim().to_lowercase();
         // Bound what an anonymous caller can make us keep (throttle keys, audit labels).
         let email: String = email.chars().take(254).collect();
-        let device = device_cookie.and_then(|c| self.read_device_cookie(c));
-        // A device cookie only counts for the account it was issued for; looking the
-        // account up first costs a query only when the browser has a genuine cookie.
-        let mut user = None;
-        let mut looked_up = false;
-        let mut trusted = None;
-        if let Some(device) = device {
-            user = users::get_by_email(self.db.pool(), &email).await?;
-            looked_up = true;
-            let subject = Subject::Device(device.nonce.clone());
-            if user.as_ref().is_some_and(|u| u.id == device.user_id)
-                && !self.throttle.is_throttled(&subject, PER_DEVICE, now)
-            {
-                trusted = Some(subject);
-            }
-        }
-        let untrusted = [
-            Subject::Account(email.clone()),
-            Subject::Address(address_group(actor.ip.as_deref())),
-        ];
-        let counted: Vec<(&Subject, usize)> = match &trusted {
-            Some(device) => vec![(device, PER_DEVICE)],
-            None => vec![(&untrusted[0], PER_ACCOUNT), (&untrusted[1], PER_ADDRESS)],
-        };
-        if let Err(wait_ms) = self.throttle.begin_attempt(&counted, now) {
-            return Err(too_many(wait_ms));
-        }
-        if !looked_up {
-            user = users::get_by_email(self.db.pool(), &email).await?;
-        }
-        let ok = self
+        let (attempt, user) = self
+            .admit_sign_in(actor, &email, device_cookie, now)
+            .await?;
+        let ok = match self
             .verify_password(
                 password,
                 user.as_ref().and_then(|u| u.password_hash.clone()),
             )
-            .await;
-        let ok = match ok {
+            .await
+        {
             Ok(ok) => ok,
             Err(e) => {
                 // Not an attempt that was judged: it must not count as a failure.
-                for (subject, _) in &counted {
-                    self.throttle.forgive(subject, now);
-                }
+                attempt.forgive(&self.throttle, now);
                 return Err(e);
             }
         };
@@ -177,42 +175,32 @@ impl Services {
         let user = match (ok, user) {
             (true, Some(user)) => user,
             (_, user) => {
+                let label = ("user", user.as_ref().map_or("", |u| u.id.as_str()), &*email);
+                // One row per organisation of the account (one without any when none).
                 for org in orgs_of_user
                     .iter()
                     .map(|o| Some(&o.id))
                     .chain(orgs_of_user.is_empty().then_some(None))
                 {
-                    self.audit(
-                        &mut tx,
-                        actor,
-                        org,
-                        AuditAction::SignInFailed,
-                        ("user", user.as_ref().map_or("", |u| u.id.as_str()), &email),
-                        None,
-                        now,
-                    )
-                    .await?;
+                    let action = AuditAction::SignInFailed;
+                    self.audit(&mut tx, actor, org, action, label, None, now)
+                        .await?;
                 }
                 tx.commit().await?;
                 return Err(CoreError::BadCredentials);
             }
         };
-        match &trusted {
-            Some(device) => self.throttle.clear(device),
-            None => {
-                self.throttle.clear(&untrusted[0]);
-                self.throttle.forgive(&untrusted[1], now);
-            }
-        }
+        attempt.succeeded(&self.throttle, now);
         let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
         let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
         for org in &orgs_of_user {
+            let label = ("user", user.id.as_str(), user.email.as_str());
             self.audit(
                 &mut tx,
                 &as_user,
                 Some(&org.id),
                 AuditAction::SignIn,
-                ("user", user.id.as_str(), &user.email),
+                label,
                 None,
                 now,
             )
@@ -223,6 +211,46 @@ impl Services {
             landing_org: orgs_of_user.first().map(|o| o.id.clone()),
             ..signed_in
         })
+    }
+
+    /// Counts a sign-in attempt against its subjects (see [`Attempt`]), or refuses it
+    /// with [`CoreError::TooManyAttempts`] while they are locked out; returns the attempt
+    /// and the account of `email`, if any.
+    async fn admit_sign_in(
+        &self,
+        actor: &Actor,
+        email: &str,
+        device_cookie: Option<&str>,
+        now: i64,
+    ) -> CoreResult<(Attempt, Option<User>)> {
+        let device = device_cookie.and_then(|c| self.read_device_cookie(c));
+        // A device cookie only counts for the account it was issued for; looking the
+        // account up first costs a query only when the browser has a genuine cookie.
+        let mut user = None;
+        let mut trusted = None;
+        if let Some(device) = &device {
+            user = users::get_by_email(self.db.pool(), email).await?;
+            let subject = Subject::Device(device.nonce.clone());
+            if user.as_ref().is_some_and(|u| u.id == device.user_id)
+                && !self.throttle.is_throttled(&subject, PER_DEVICE, now)
+            {
+                trusted = Some(subject);
+            }
+        }
+        let attempt = Attempt {
+            trusted,
+            untrusted: [
+                Subject::Account(email.to_owned()),
+                Subject::Address(address_group(actor.ip.as_deref())),
+            ],
+        };
+        if let Err(wait_ms) = self.throttle.begin_attempt(&attempt.counted(), now) {
+            return Err(too_many(wait_ms));
+        }
+        if device.is_none() {
+            user = users::get_by_email(self.db.pool(), email).await?;
+        }
+        Ok((attempt, user))
     }
 
     /// The user behind a session token, if the session is live. Records activity (at
@@ -271,6 +299,46 @@ impl Services {
 pub(super) fn too_many(wait_ms: i64) -> CoreError {
     CoreError::TooManyAttempts {
         retry_after_secs: (wait_ms + 999) / 1000,
+    }
+}
+
+/// Who a sign-in attempt counts against, after OWASP's device-cookie scheme: the device,
+/// when the browser holds a genuine cookie of this account that is not itself locked
+/// out; else the account and the client's address (group).
+struct Attempt {
+    trusted: Option<Subject>,
+    untrusted: [Subject; 2],
+}
+
+impl Attempt {
+    /// The subjects the attempt counts against, with their limits.
+    fn counted(&self) -> Vec<(&Subject, usize)> {
+        match &self.trusted {
+            Some(device) => vec![(device, PER_DEVICE)],
+            None => vec![
+                (&self.untrusted[0], PER_ACCOUNT),
+                (&self.untrusted[1], PER_ADDRESS),
+            ],
+        }
+    }
+
+    /// Takes the attempt back: it was never judged (the hashing failed).
+    fn forgive(&self, throttle: &super::throttle::Throttle, now: i64) {
+        for (subject, _) in self.counted() {
+            throttle.forgive(subject, now);
+        }
+    }
+
+    /// A correct password: the device (or the account) starts afresh; the address only
+    /// gets this attempt back, so one good account cannot launder an address's failures.
+    fn succeeded(&self, throttle: &super::throttle::Throttle, now: i64) {
+        match &self.trusted {
+            Some(device) => throttle.clear(device),
+            None => {
+                throttle.clear(&self.untrusted[0]);
+                throttle.forgive(&self.untrusted[1], now);
+            }
+        }
     }
 }
 

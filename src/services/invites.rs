@@ -5,10 +5,10 @@ use super::audit::AuditAction;
 use super::auth::SignedIn;
 use super::members::email_taken_or;
 use super::{Actor, Services};
-use crate::db::models::{Invite, Membership, User};
+use crate::db::models::{Invite, User};
 use crate::db::repo::{invites, new_id, orgs, users};
 use crate::domain::validation::{self, FieldError, Problem};
-use crate::domain::{OrgId, Role, UserId};
+use crate::domain::{OrgId, Role};
 use crate::error::{CoreError, CoreResult};
 use crate::keys::random_token;
 use secrecy::{ExposeSecret, SecretString};
@@ -136,28 +136,13 @@ impl Services {
         {
             return Err(FieldError::new("email", Problem::InviteEmailHasAccount).into());
         }
-        let user = User {
-            id: UserId(new_id()),
-            email: invite.email.clone(),
-            name,
-            password_hash: Some(password_hash),
-            created_at: now,
-        };
+        let user = User::with_password(invite.email.clone(), name, password_hash, now);
         if let Err(e) = users::insert(&mut *tx, &user).await {
             return Err(email_taken_or(e.into()));
         }
-        orgs::insert_membership(
-            &mut *tx,
-            &Membership {
-                org_id: invite.org_id.clone(),
-                user_id: user.id.clone(),
-                role: invite.role,
-                created_at: now,
-            },
-        )
-        .await?;
-        let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
-        let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
+        let (signed_in, as_user) = self
+            .join_and_sign_in(&mut tx, &user, &invite.org_id, invite.role, actor, now)
+            .await?;
         self.audit(
             &mut tx,
             &as_user,

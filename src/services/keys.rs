@@ -71,52 +71,26 @@ pub struct RotatedKey {
 
 const ACTIVE_NAME_INDEX: &str = "api_keys_active_name";
 
+/// A new key's expiry, if any, must be in the future and at most [`MAX_EXPIRY_MS`] away.
+fn check_expiry(expires_at: Option<i64>, now: i64) -> CoreResult<()> {
+    match expires_at {
+        Some(at) if at <= now => Err(FieldError::new("expires_at", Problem::ExpiryPast).into()),
+        Some(at) if at - now > MAX_EXPIRY_MS => {
+            Err(FieldError::new("expires_at", Problem::ExpiryTooFar).into())
+        }
+        _ => Ok(()),
+    }
+}
+
 impl Services {
     /// Creates a key and returns it once.
     pub async fn create_key(&self, actor: &Actor, new: NewKey) -> CoreResult<CreatedKey> {
         let name = validation::name("name", &new.name)?;
         let now = self.now();
-        if let Some(expires_at) = new.expires_at {
-            if expires_at <= now {
-                return Err(FieldError::new("expires_at", Problem::ExpiryPast).into());
-            }
-            if expires_at - now > MAX_EXPIRY_MS {
-                return Err(FieldError::new("expires_at", Problem::ExpiryTooFar).into());
-            }
-        }
+        check_expiry(new.expires_at, now)?;
         let mut tx = self.db.begin().await?;
-        let (org_id, project_id, key_type, permissions) = match &new.scope {
-            KeyScope::Project {
-                project_id,
-                key_type,
-            } => {
-                if !key_type.is_project_key() {
-                    return Err(FieldError::new("key_type", Problem::KeyType).into());
-                }
-                let project = projects::get_unscoped(&mut *tx, project_id)
-                    .await?
-                    .ok_or(CoreError::NotFound { what: "project" })?;
-                let (project, _) = self
-                    .require_project(&mut tx, actor, &project.org_id, &project.id)
-                    .await?;
-                (
-                    project.org_id,
-                    Some(project.id),
-                    *key_type,
-                    PermissionSet::project_key(),
-                )
-            }
-            KeyScope::Organisation {
-                org_id,
-                permissions,
-            } => {
-                self.require_admin(&mut tx, actor, org_id).await?;
-                if permissions.is_empty() {
-                    return Err(FieldError::new("permissions", Problem::NoPermission).into());
-                }
-                (org_id.clone(), None, KeyType::Organisation, *permissions)
-            }
-        };
+        let (org_id, project_id, key_type, permissions) =
+            self.authorise_key_scope(&mut tx, actor, &new.scope).await?;
         let key = generate_key(key_type);
         let row = NewApiKey {
             id: KeyId(new_id()),
@@ -168,6 +142,48 @@ impl Services {
         tx.commit().await?;
         tracing::info!(org_id = %org_id, key_id = %record.id, key_type = %key_type, "key created");
         Ok(CreatedKey { record, key })
+    }
+
+    /// Where a new key of `scope` goes and what it holds, if the actor may make it:
+    /// project keys by the project's members and admins, organisation keys by admins.
+    async fn authorise_key_scope(
+        &self,
+        tx: &mut crate::db::Tx,
+        actor: &Actor,
+        scope: &KeyScope,
+    ) -> CoreResult<(OrgId, Option<ProjectId>, KeyType, PermissionSet)> {
+        match scope {
+            KeyScope::Project {
+                project_id,
+                key_type,
+            } => {
+                if !key_type.is_project_key() {
+                    return Err(FieldError::new("key_type", Problem::KeyType).into());
+                }
+                let project = projects::get_unscoped(&mut **tx, project_id)
+                    .await?
+                    .ok_or(CoreError::NotFound { what: "project" })?;
+                let (project, _) = self
+                    .require_project(tx, actor, &project.org_id, &project.id)
+                    .await?;
+                Ok((
+                    project.org_id,
+                    Some(project.id),
+                    *key_type,
+                    PermissionSet::project_key(),
+                ))
+            }
+            KeyScope::Organisation {
+                org_id,
+                permissions,
+            } => {
+                self.require_admin(tx, actor, org_id).await?;
+                if permissions.is_empty() {
+                    return Err(FieldError::new("permissions", Problem::NoPermission).into());
+                }
+                Ok((org_id.clone(), None, KeyType::Organisation, *permissions))
+            }
+        }
     }
 
     /// Lists keys, newest first.

@@ -5,10 +5,10 @@ use super::audit::AuditAction;
 use super::auth::{SignedIn, too_many};
 use super::throttle::{SETUP_PER_ADDRESS, Subject, address_group};
 use super::{Actor, Services};
-use crate::db::models::{Membership, Organisation, User};
+use crate::db::models::{Organisation, User};
 use crate::db::repo::{new_id, orgs, setup, users};
 use crate::domain::validation::{self, FieldError, Problem};
-use crate::domain::{OrgId, Role, UserId};
+use crate::domain::{OrgId, Role};
 use crate::error::{CoreError, CoreResult};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -86,26 +86,11 @@ impl Services {
             created_at: now,
         };
         orgs::insert(&mut *tx, &org).await?;
-        let user = User {
-            id: UserId(new_id()),
-            email,
-            name,
-            password_hash: Some(password_hash),
-            created_at: now,
-        };
+        let user = User::with_password(email, name, password_hash, now);
         users::insert(&mut *tx, &user).await?;
-        orgs::insert_membership(
-            &mut *tx,
-            &Membership {
-                org_id: org.id.clone(),
-                user_id: user.id.clone(),
-                role: Role::Admin,
-                created_at: now,
-            },
-        )
-        .await?;
-        let signed_in = self.start_session(&mut tx, &user, actor, now).await?;
-        let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
+        let (signed_in, as_user) = self
+            .join_and_sign_in(&mut tx, &user, &org.id, Role::Admin, actor, now)
+            .await?;
         self.audit(
             &mut tx,
             &as_user,

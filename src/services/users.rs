@@ -4,9 +4,9 @@
 use super::audit::AuditAction;
 use super::{Actor, Services};
 use crate::db::models::{Membership, User};
-use crate::db::repo::{new_id, orgs, sessions, users};
+use crate::db::repo::{orgs, sessions, users};
 use crate::domain::validation::{self, FieldError, Problem};
-use crate::domain::{OrgId, Role, UserId};
+use crate::domain::{OrgId, Role};
 use crate::error::{CoreError, CoreResult};
 use secrecy::{ExposeSecret, SecretString};
 use serde_json::json;
@@ -35,13 +35,7 @@ impl Services {
         if users::get_by_email(&mut *tx, &email).await?.is_some() {
             return Err(FieldError::new("email", Problem::EmailTaken).into());
         }
-        let user = User {
-            id: UserId(new_id()),
-            email,
-            name,
-            password_hash: Some(password_hash),
-            created_at: now,
-        };
+        let user = User::with_password(email, name, password_hash, now);
         if let Err(e) = users::insert(&mut *tx, &user).await {
             return Err(super::members::email_taken_or(e.into()));
         }
