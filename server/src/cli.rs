@@ -72,42 +72,81 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
     let actor = Actor::operator();
     match command {
         Command::Serve => Err(Failure::Usage("serve is not an operator command".into())),
-        Command::Org(OrgCommand::Create { name }) => {
-            let org = services.create_org(&actor, &name).await?;
+        Command::Org(command) => org_command(services, &actor, command).await,
+        Command::Project(command) => project_command(services, &actor, command).await,
+        Command::Key(command) => key_command(services, &actor, command).await,
+        Command::User(command) => user_command(services, &actor, command).await,
+    }
+}
+
+async fn org_command(
+    services: &Services,
+    actor: &Actor,
+    command: OrgCommand,
+) -> Result<(), Failure> {
+    match command {
+        OrgCommand::Create { name } => {
+            let org = services.create_org(actor, &name).await?;
             eprintln!("Created organisation “{}”.", org.name);
             out(&org.id.0)
         }
-        Command::Org(OrgCommand::List) => {
-            for org in services.list_orgs(&actor).await? {
+        OrgCommand::List => {
+            for org in services.list_orgs(actor).await? {
                 out(&format!("{}\t{}", org.id, org.name))?;
             }
             Ok(())
         }
-        Command::Project(ProjectCommand::Create {
+    }
+}
+
+async fn project_command(
+    services: &Services,
+    actor: &Actor,
+    command: ProjectCommand,
+) -> Result<(), Failure> {
+    match command {
+        ProjectCommand::Create {
             org_id,
             name,
             default_locale,
-        }) => {
+        } => {
             let project = services
-                .create_project(&actor, &OrgId(org_id), &name, Some(&default_locale))
+                .create_project(actor, &OrgId(org_id), &name, Some(&default_locale))
                 .await?;
             eprintln!("Created project “{}”.", project.name);
             out(&project.id.0)
         }
-        Command::Project(ProjectCommand::List { org_id }) => {
-            for p in services.list_projects(&actor, &OrgId(org_id)).await? {
+        ProjectCommand::List { org_id } => {
+            for p in services.list_projects(actor, &OrgId(org_id)).await? {
                 out(&format!("{}\t{}\t{}", p.id, p.name, p.default_locale))?;
             }
             Ok(())
         }
-        Command::Key(KeyCommand::Create {
+        ProjectCommand::AddMember { project_id, email } => {
+            let project = services.find_project(actor, &ProjectId(project_id)).await?;
+            services
+                .add_project_member(actor, &project.org_id, &project.id, &email)
+                .await?;
+            eprintln!("Added {email} to project “{}”.", project.name);
+            Ok(())
+        }
+    }
+}
+
+async fn key_command(
+    services: &Services,
+    actor: &Actor,
+    command: KeyCommand,
+) -> Result<(), Failure> {
+    match command {
+        KeyCommand::Create {
             project_id,
             org_id,
             env,
             name,
             permissions,
             expires_in,
-        }) => {
+        } => {
             let expires_at = match expires_in {
                 Some(text) => {
                     let ms = parse_duration_ms("expires_in", &text)
@@ -116,39 +155,13 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
                 }
                 None => None,
             };
-            let scope = match (project_id, org_id, env) {
-                (Some(project_id), None, Some(env)) => KeyScope::Project {
-                    project_id: ProjectId(project_id),
-                    key_type: match env {
-                        KeyEnv::Production => KeyType::Production,
-                        KeyEnv::Development => KeyType::Development,
-                    },
-                },
-                (None, Some(org_id), None) => {
-                    let permissions = PermissionSet::parse_all(&permissions)
-                        .map_err(|e| Failure::Usage(format!("--permission: {e}")))?;
-                    KeyScope::Organisation {
-                        org_id: OrgId(org_id),
-                        permissions,
-                    }
-                }
-                // clap's argument groups rule the other combinations out.
-                _ => {
-                    return Err(Failure::Usage(
-                        "give --project with --env, or --org with --permission".into(),
-                    ));
-                }
+            let scope = key_scope(project_id, org_id, env, &permissions)?;
+            let new = NewKey {
+                scope,
+                name,
+                expires_at,
             };
-            let created = services
-                .create_key(
-                    &actor,
-                    NewKey {
-                        scope,
-                        name,
-                        expires_at,
-                    },
-                )
-                .await?;
+            let created = services.create_key(actor, new).await?;
             eprintln!(
                 "Created {} key “{}” ({}). It is shown once: store it now.",
                 created.record.key_type.label().to_lowercase(),
@@ -157,17 +170,17 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
             );
             out(created.key.expose())
         }
-        Command::Key(KeyCommand::List {
+        KeyCommand::List {
             project_id,
             org_id,
             json,
-        }) => {
+        } => {
             let scope = match (project_id, org_id) {
                 (Some(p), None) => KeyListScope::Project(ProjectId(p)),
                 (None, Some(o)) => KeyListScope::Organisation(OrgId(o)),
                 _ => return Err(Failure::Usage("give either --project or --org".into())),
             };
-            let keys = services.list_keys(&actor, &scope).await?;
+            let keys = services.list_keys(actor, &scope).await?;
             let now = services.now();
             if json {
                 let rows: Vec<_> = keys.iter().map(|k| key_json(k, now)).collect();
@@ -178,22 +191,57 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
                 print_key_table(&keys, now)
             }
         }
-        Command::Project(ProjectCommand::AddMember { project_id, email }) => {
-            let project = services
-                .find_project(&actor, &ProjectId(project_id))
-                .await?;
-            services
-                .add_project_member(&actor, &project.org_id, &project.id, &email)
-                .await?;
-            eprintln!("Added {email} to project “{}”.", project.name);
+        KeyCommand::Revoke { key_id } => {
+            let key = services.revoke_key(actor, &KeyId(key_id)).await?;
+            eprintln!("Revoked key “{}” ({}).", key.name, key.hint);
             Ok(())
         }
-        Command::User(UserCommand::Create {
+    }
+}
+
+/// A project key (`--project` with `--env`) or an organisation key (`--org` with its
+/// `--permission`s).
+fn key_scope(
+    project_id: Option<String>,
+    org_id: Option<String>,
+    env: Option<KeyEnv>,
+    permissions: &[String],
+) -> Result<KeyScope, Failure> {
+    match (project_id, org_id, env) {
+        (Some(project_id), None, Some(env)) => Ok(KeyScope::Project {
+            project_id: ProjectId(project_id),
+            key_type: match env {
+                KeyEnv::Production => KeyType::Production,
+                KeyEnv::Development => KeyType::Development,
+            },
+        }),
+        (None, Some(org_id), None) => {
+            let permissions = PermissionSet::parse_all(permissions)
+                .map_err(|e| Failure::Usage(format!("--permission: {e}")))?;
+            Ok(KeyScope::Organisation {
+                org_id: OrgId(org_id),
+                permissions,
+            })
+        }
+        // clap's argument groups rule the other combinations out.
+        _ => Err(Failure::Usage(
+            "give --project with --env, or --org with --permission".into(),
+        )),
+    }
+}
+
+async fn user_command(
+    services: &Services,
+    actor: &Actor,
+    command: UserCommand,
+) -> Result<(), Failure> {
+    match command {
+        UserCommand::Create {
             org_id,
             email,
             role,
             name,
-        }) => {
+        } => {
             let password = read_password()?;
             let role = match role {
                 RoleArg::Admin => Role::Admin,
@@ -201,7 +249,7 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
             };
             let user = services
                 .create_user(
-                    &actor,
+                    actor,
                     &OrgId(org_id),
                     &email,
                     name.as_deref(),
@@ -212,15 +260,10 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
             eprintln!("Created {} {}.", role.label().to_lowercase(), user.email);
             out(user.id.as_str())
         }
-        Command::User(UserCommand::ResetPassword { email }) => {
+        UserCommand::ResetPassword { email } => {
             let password = read_password()?;
-            let user = services.reset_password(&actor, &email, &password).await?;
+            let user = services.reset_password(actor, &email, &password).await?;
             eprintln!("Password of {} set; their sessions have ended.", user.email);
-            Ok(())
-        }
-        Command::Key(KeyCommand::Revoke { key_id }) => {
-            let key = services.revoke_key(&actor, &KeyId(key_id)).await?;
-            eprintln!("Revoked key “{}” ({}).", key.name, key.hint);
             Ok(())
         }
     }

@@ -110,50 +110,18 @@ pub fn setup_token(configured: Option<String>) -> Result<String, ConfigError> {
 }
 
 async fn serve(args: &config::GlobalArgs) -> ExitCode {
-    // Checked before anything else, whether or not setup is still to be done: a
-    // configuration that would be unsafe on a fresh instance is refused on every one.
-    let checked = http_settings(args)
-        .and_then(|http| Ok((http, setup_token(std::env::var("GTX_SETUP_TOKEN").ok())?)));
-    let ((http, limits), token) = match checked {
-        Ok(checked) => checked,
-        Err(e) => {
-            tracing::error!("cannot start: {e}");
+    let Ready {
+        services,
+        http,
+        limits,
+        leptos_options,
+    } = match prepare(args).await {
+        Ok(ready) => ready,
+        Err(message) => {
+            tracing::error!("{message}");
             return ExitCode::FAILURE;
         }
     };
-    let services = match boot::services(args).await {
-        Ok(s) => s,
-        Err(e) => {
-            tracing::error!("cannot start: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let services = match services.setup_required().await {
-        Ok(true) => {
-            // Printed on the console, not logged: it must reach the operator, and only them.
-            eprintln!(
-                "\n  First run: open /setup and enter this one-time setup token:\n\n      {token}\n"
-            );
-            services.with_setup_token(secrecy::SecretString::from(token))
-        }
-        Ok(false) => services,
-        Err(e) => {
-            tracing::error!("cannot start: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    let mut leptos_options = match leptos::config::get_configuration(None) {
-        Ok(conf) => conf.leptos_options,
-        Err(e) => {
-            tracing::error!("cannot read the site configuration: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    leptos_options.site_addr = args.listen;
-    if leptos_options.output_name.is_empty() {
-        // Built without cargo-leptos (plain `cargo build`): the bundle's name is fixed.
-        leptos_options.output_name = OUTPUT_NAME.into();
-    }
     // Expired sessions are refused when presented; this also removes the rows.
     let purger = services.clone();
     tokio::spawn(async move {
@@ -195,6 +163,53 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
     services.db().close().await;
     tracing::info!("stopped");
     ExitCode::SUCCESS
+}
+
+/// What serving needs, checked before the port is taken.
+struct Ready {
+    services: gtx_core::services::Services,
+    http: HttpSettings,
+    limits: serve::Limits,
+    leptos_options: leptos::config::LeptosOptions,
+}
+
+/// Checks the settings, opens the database and reads the site's configuration; prints
+/// the one-time setup token when first-run setup is still to be done. The error is the
+/// line to log.
+async fn prepare(args: &config::GlobalArgs) -> Result<Ready, String> {
+    let cannot_start = |e: &dyn std::fmt::Display| format!("cannot start: {e}");
+    // Checked before anything else, whether or not setup is still to be done: a
+    // configuration that would be unsafe on a fresh instance is refused on every one.
+    let (http, limits) = http_settings(args).map_err(|e| cannot_start(&e))?;
+    let token = setup_token(std::env::var("GTX_SETUP_TOKEN").ok()).map_err(|e| cannot_start(&e))?;
+    let services = boot::services(args).await.map_err(|e| cannot_start(&e))?;
+    let services = if services
+        .setup_required()
+        .await
+        .map_err(|e| cannot_start(&e))?
+    {
+        // Printed on the console, not logged: it must reach the operator, and only them.
+        eprintln!(
+            "\n  First run: open /setup and enter this one-time setup token:\n\n      {token}\n"
+        );
+        services.with_setup_token(secrecy::SecretString::from(token))
+    } else {
+        services
+    };
+    let mut leptos_options = leptos::config::get_configuration(None)
+        .map_err(|e| format!("cannot read the site configuration: {e}"))?
+        .leptos_options;
+    leptos_options.site_addr = args.listen;
+    if leptos_options.output_name.is_empty() {
+        // Built without cargo-leptos (plain `cargo build`): the bundle's name is fixed.
+        leptos_options.output_name = OUTPUT_NAME.into();
+    }
+    Ok(Ready {
+        services,
+        http,
+        limits,
+        leptos_options,
+    })
 }
 
 /// Resolves on Ctrl-C or SIGTERM, so in-flight requests finish and the database closes
