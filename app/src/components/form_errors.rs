@@ -49,8 +49,8 @@ impl FormErrors {
     }
 
     /// The message for `field`, when the error is about it.
-    pub fn field(self, field: &'static str) -> impl Fn() -> Option<String> + Copy {
-        move || self.error.get().and_then(|e| e.field_message(field))
+    pub fn field(self, field: &'static str) -> Signal<Option<String>> {
+        Signal::derive(move || self.error.get().and_then(|e| e.field_message(field)))
     }
 
     /// The message for the form as a whole: an error about none of its fields.

@@ -2,6 +2,7 @@
 
 pub mod copy_button;
 pub mod dialog;
+pub mod field;
 pub mod focus;
 pub mod form_errors;
 pub mod header;

@@ -1,6 +1,7 @@
 use super::not_found::NotFound;
 use crate::AppError;
 use crate::api::members::{AcceptInvite, get_invite};
+use crate::components::field::Field;
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -43,17 +44,12 @@ fn AcceptForm(token: String, org_name: String, email: String) -> impl IntoView {
             <p class="muted">{format!("You were invited as {email}. Choose your name and a password.")}</p>
             <ActionForm action>
                 <input type="hidden" name="token" value=token />
-                <div class="field">
-                    <label for="name">"Name"</label>
+                <Field id="name" label="Name" error=field_error("name")>
                     <input id="name" name="name" type="text" autocomplete="name" required maxlength="100" />
-                    <p class="field-error">{field_error("name")}</p>
-                </div>
-                <div class="field">
-                    <label for="password">"Password"</label>
+                </Field>
+                <Field id="password" label="Password" hint="At least 12 characters." error=field_error("password")>
                     <input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" />
-                    <p class="hint">"At least 12 characters."</p>
-                    <p class="field-error">{field_error("password")}</p>
-                </div>
+                </Field>
                 <p class="form-error" role="alert">{general_error}</p>
                 <button class="button primary" type="submit" disabled=move || action.pending().get()>
                     "Join organisation"

@@ -1,4 +1,5 @@
 use crate::api::session::{SignIn, Visitor, session_state};
+use crate::components::field::Field;
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,14 +23,12 @@ pub fn LoginPage() -> impl IntoView {
         <section class="auth-card">
             <h1>"Sign in to GT Keys"</h1>
             <ActionForm action>
-                <div class="field">
-                    <label for="email">"Email"</label>
+                <Field id="email" label="Email">
                     <input id="email" name="email" type="email" autocomplete="username" required />
-                </div>
-                <div class="field">
-                    <label for="password">"Password"</label>
+                </Field>
+                <Field id="password" label="Password">
                     <input id="password" name="password" type="password" autocomplete="current-password" required />
-                </div>
+                </Field>
                 <p class="form-error" role="alert" aria-live="polite">{error}</p>
                 <button class="button primary" type="submit" disabled=move || action.pending().get()>
                     "Sign in"

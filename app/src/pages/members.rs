@@ -6,6 +6,7 @@ use crate::api::members::{
 };
 use crate::api::types::{MemberRow, MembersData};
 use crate::components::dialog::Dialog;
+use crate::components::field::Field;
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -205,10 +206,9 @@ fn InviteDialog(org_id: String, action: ServerAction<InviteMember>) -> impl Into
         <Dialog title="Invite member" close_href=close.clone()>
             <ActionForm action>
                 <input type="hidden" name="org_id" value=org_id.clone() />
-                <div class="field">
-                    <label for="invite-email">"Email"</label>
+                <Field id="invite-email" label="Email">
                     <input id="invite-email" name="email" type="email" required autofocus />
-                </div>
+                </Field>
                 <fieldset class="radio-group" role="radiogroup" aria-labelledby="invite-role-legend">
                     <legend id="invite-role-legend">"Role"</legend>
                     <label><input type="radio" name="role" value="member" checked />" Member"</label>

@@ -4,6 +4,7 @@ use crate::api::get_org;
 use crate::api::projects::CreateProject;
 use crate::api::types::OrgSummary;
 use crate::components::dialog::Dialog;
+use crate::components::field::Field;
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -140,17 +141,12 @@ fn NewProjectDialog(org_id: String) -> impl IntoView {
         <Dialog title="New project" close_href=crate::paths::org(&org_id)>
             <ActionForm action>
                 <input type="hidden" name="org_id" value=org_id.clone() />
-                <div class="field">
-                    <label for="project-name">"Project name"</label>
+                <Field id="project-name" label="Project name" error=name_error>
                     <input id="project-name" name="name" type="text" required maxlength="100" autofocus />
-                    <p class="field-error">{name_error}</p>
-                </div>
-                <div class="field">
-                    <label for="project-locale">"Default locale"</label>
+                </Field>
+                <Field id="project-locale" label="Default locale" hint="A locale code such as en, en-US or zh-Hant." error=locale_error>
                     <input id="project-locale" name="default_locale" type="text" value="en" />
-                    <p class="hint">"A locale code such as en, en-US or zh-Hant."</p>
-                    <p class="field-error">{locale_error}</p>
-                </div>
+                </Field>
                 <p class="form-error" role="alert">{other_error}</p>
                 <div class="dialog-actions">
                     <a class="button" href=crate::paths::org(&org_id)>"Cancel"</a>

@@ -4,6 +4,7 @@ use crate::AppError;
 use crate::api::projects::{AddProjectMember, RemoveProjectMember, UpdateProject, get_project};
 use crate::api::types::ProjectDetail;
 use crate::components::copy_button::CopyButton;
+use crate::components::field::Field;
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -90,16 +91,12 @@ fn Settings(detail: ProjectDetail, actions: SettingsActions) -> impl IntoView {
             <ActionForm action=update>
                 <input type="hidden" name="org_id" value=org_id.clone() />
                 <input type="hidden" name="project_id" value=p.id.clone() />
-                <div class="field">
-                    <label for="settings-name">"Project name"</label>
+                <Field id="settings-name" label="Project name" error=field_error("name")>
                     <input id="settings-name" name="name" type="text" required maxlength="100" value=p.name.clone() />
-                    <p class="field-error">{field_error("name")}</p>
-                </div>
-                <div class="field">
-                    <label for="settings-locale">"Default locale"</label>
+                </Field>
+                <Field id="settings-locale" label="Default locale" error=field_error("default_locale")>
                     <input id="settings-locale" name="default_locale" type="text" required value=p.default_locale.clone() />
-                    <p class="field-error">{field_error("default_locale")}</p>
-                </div>
+                </Field>
                 <p class="form-error" role="alert">{form_error}</p>
                 <button class="button primary" type="submit">"Save settings"</button>
             </ActionForm>
@@ -144,10 +141,9 @@ fn ProjectMembers(detail: ProjectDetail, actions: SettingsActions) -> impl IntoV
             <ActionForm action=add>
                 <input type="hidden" name="org_id" value=add_org />
                 <input type="hidden" name="project_id" value=add_project />
-                <div class="field">
-                    <label for="add-member-email">"Member email"</label>
+                <Field id="add-member-email" label="Member email">
                     <input id="add-member-email" name="email" type="email" required />
-                </div>
+                </Field>
                 <button class="button" type="submit">"Add to project"</button>
             </ActionForm>
             <p class="form-error" role="alert">{error}</p>

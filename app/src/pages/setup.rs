@@ -1,6 +1,7 @@
 use super::not_found::NotFound;
 use crate::AppError;
 use crate::api::session::{CompleteSetup, Visitor, session_state};
+use crate::components::field::Field;
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -37,27 +38,18 @@ fn SetupForm() -> impl IntoView {
                 "Create your organisation and its first admin. The setup token is printed on the server's console."
             </p>
             <ActionForm action>
-                <div class="field">
-                    <label for="setup_token">"Setup token"</label>
+                <Field id="setup_token" label="Setup token" error=field_error("setup_token")>
                     <input id="setup_token" name="setup_token" type="password" autocomplete="off" required />
-                    <p class="field-error">{field_error("setup_token")}</p>
-                </div>
-                <div class="field">
-                    <label for="org_name">"Organisation name"</label>
+                </Field>
+                <Field id="org_name" label="Organisation name" error=field_error("org_name")>
                     <input id="org_name" name="org_name" type="text" autocomplete="organization" required maxlength="100" />
-                    <p class="field-error">{field_error("org_name")}</p>
-                </div>
-                <div class="field">
-                    <label for="email">"Email"</label>
+                </Field>
+                <Field id="email" label="Email" error=field_error("email")>
                     <input id="email" name="email" type="email" autocomplete="username" required />
-                    <p class="field-error">{field_error("email")}</p>
-                </div>
-                <div class="field">
-                    <label for="password">"Password"</label>
+                </Field>
+                <Field id="password" label="Password" hint="At least 12 characters." error=field_error("password")>
                     <input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" />
-                    <p class="hint">"At least 12 characters."</p>
-                    <p class="field-error">{field_error("password")}</p>
-                </div>
+                </Field>
                 <p class="form-error" role="alert">{general_error}</p>
                 <button class="button primary" type="submit" disabled=move || action.pending().get()>
                     "Create organisation"

@@ -87,7 +87,7 @@ pub fn CreateKeyDialog(
                     <input id="key-name" name="name" type="text" required maxlength="100" autofocus
                         placeholder=if is_project { "e.g. Production deploy" } else { "e.g. CI across projects" }
                         aria-describedby="key-name-help key-name-error"
-                        aria-invalid=move || field_error("name")().is_some().then_some("true") />
+                        aria-invalid=move || field_error("name").get().is_some().then_some("true") />
                     <p id="key-name-help" class="muted small">"Unique among this scope's active keys; say where the key is used."</p>
                     <p id="key-name-error" class="field-error">{field_error("name")}</p>
                 </div>
