@@ -244,6 +244,15 @@ pub async fn audit_of(t: &TestDb, org: &OrgId) -> Vec<AuditEvent> {
         .expect("list audit")
 }
 
+/// How many audit events of an organisation record `action`.
+pub async fn audit_count(t: &TestDb, org: &OrgId, action: &str) -> usize {
+    audit_of(t, org)
+        .await
+        .into_iter()
+        .filter(|e| e.action == action)
+        .count()
+}
+
 /// Counts the rows of a table.
 pub async fn count_rows(t: &TestDb, table: &str) -> i64 {
     let sql = format!("SELECT COUNT(*) AS n FROM {table}");

@@ -2,10 +2,10 @@
 //! and the start-up check of the server secret.
 
 use crate::common::{
-    T0, TestDb, assert_invalid, audit_of, block_audit_inserts, contains_bytes, count_rows,
-    operator, stored_text_and_bytes,
+    T0, TestDb, assert_invalid, audit_count, audit_of, block_audit_inserts, contains_bytes,
+    count_rows, operator, stored_text_and_bytes,
 };
-use gtx_core::db::models::{Organisation, Project};
+use gtx_core::db::models::{ApiKeyRecord, Organisation, Project};
 use gtx_core::db::repo::{keys, orgs, projects, secret_checks};
 use gtx_core::domain::duration::MAX_EXPIRY_MS;
 use gtx_core::domain::key_format::{PREFIX_LEN, SECRET_LEN};
@@ -90,6 +90,13 @@ async fn create(svc: &Services, scope: KeyScope, name: &str) -> CreatedKey {
     svc.create_key(&operator(), new_key(scope, name))
         .await
         .unwrap()
+}
+
+/// A production key of `project`, as stored.
+async fn production_key(svc: &Services, project: &Project, name: &str) -> ApiKeyRecord {
+    create(svc, project_scope(project, KeyType::Production), name)
+        .await
+        .record
 }
 
 async fn create_key_stores_the_digest_and_never_the_key(t: &TestDb) {
@@ -180,9 +187,7 @@ async fn create_key_stores_the_digest_and_never_the_key(t: &TestDb) {
 
 async fn create_key_gives_project_keys_every_project_permission(t: &TestDb) {
     let (svc, _clock, org, project) = setup(t).await;
-    let key = create(&svc, project_scope(&project, KeyType::Production), "CI")
-        .await
-        .record;
+    let key = production_key(&svc, &project, "CI").await;
     assert_eq!(key.permissions, PermissionSet::project_key());
     assert!(!key.permissions.contains(Permission::ProjectCreation));
     assert_eq!(
@@ -326,13 +331,9 @@ async fn create_key_with_duplicate_name_is_invalid_on_name(t: &TestDb) {
 
 async fn create_key_with_name_of_revoked_key_succeeds(t: &TestDb) {
     let (svc, _clock, _org, project) = setup(t).await;
-    let old = create(&svc, project_scope(&project, KeyType::Production), "CI")
-        .await
-        .record;
+    let old = production_key(&svc, &project, "CI").await;
     svc.revoke_key(&operator(), &old.id).await.unwrap();
-    let new = create(&svc, project_scope(&project, KeyType::Production), "CI")
-        .await
-        .record;
+    let new = production_key(&svc, &project, "CI").await;
     assert_ne!(new.id, old.id);
 }
 
@@ -383,11 +384,7 @@ async fn create_key_concurrently_with_one_name_creates_one(t: &TestDb) {
     assert_eq!(ok.record.name, "CI");
     assert_invalid::<()>(Err(err), "name");
     assert_eq!(count_rows(t, "api_keys").await, 1);
-    let creates = audit_of(t, &org.id)
-        .await
-        .into_iter()
-        .filter(|e| e.action == "key.create")
-        .count();
+    let creates = audit_count(t, &org.id, "key.create").await;
     assert_eq!(creates, 1);
 }
 
@@ -397,9 +394,7 @@ async fn list_keys_returns_the_scope_newest_first(t: &TestDb) {
         .create_project(&operator(), &org.id, "App", None)
         .await
         .unwrap();
-    let first = create(&svc, project_scope(&project, KeyType::Production), "first")
-        .await
-        .record;
+    let first = production_key(&svc, &project, "first").await;
     clock.advance(1);
     let second = create(
         &svc,
@@ -460,9 +455,7 @@ async fn revoke_key_marks_it_revoked_at_clock_time(t: &TestDb) {
 
 async fn revoke_key_twice_is_conflict(t: &TestDb) {
     let (svc, clock, org, project) = setup(t).await;
-    let key = create(&svc, project_scope(&project, KeyType::Production), "CI")
-        .await
-        .record;
+    let key = production_key(&svc, &project, "CI").await;
     let first = svc.revoke_key(&operator(), &key.id).await.unwrap();
     clock.advance(DAY_MS);
 
@@ -473,19 +466,13 @@ async fn revoke_key_twice_is_conflict(t: &TestDb) {
         .unwrap()
         .unwrap();
     assert_eq!(stored.revoked_at, first.revoked_at);
-    let revokes = audit_of(t, &org.id)
-        .await
-        .into_iter()
-        .filter(|e| e.action == "key.revoke")
-        .count();
+    let revokes = audit_count(t, &org.id, "key.revoke").await;
     assert_eq!(revokes, 1);
 }
 
 async fn revoke_key_concurrently_succeeds_once(t: &TestDb) {
     let (svc, _clock, org, project) = setup(t).await;
-    let key = create(&svc, project_scope(&project, KeyType::Production), "CI")
-        .await
-        .record;
+    let key = production_key(&svc, &project, "CI").await;
     let actor = operator();
     let (a, b) = tokio::join!(
         svc.revoke_key(&actor, &key.id),
@@ -495,11 +482,7 @@ async fn revoke_key_concurrently_succeeds_once(t: &TestDb) {
         (Ok(_), Err(CoreError::Conflict(_))) | (Err(CoreError::Conflict(_)), Ok(_)) => {}
         _ => panic!("expected one revoke and one conflict, got {a:?} and {b:?}"),
     }
-    let revokes = audit_of(t, &org.id)
-        .await
-        .into_iter()
-        .filter(|e| e.action == "key.revoke")
-        .count();
+    let revokes = audit_count(t, &org.id, "key.revoke").await;
     assert_eq!(revokes, 1);
 }
 
@@ -601,9 +584,7 @@ fn is_storage_error<T>(r: &Result<T, CoreError>) -> bool {
 
 async fn failed_audit_write_rolls_back_the_change(t: &TestDb) {
     let (svc, _clock, org, project) = setup(t).await;
-    let key = create(&svc, project_scope(&project, KeyType::Production), "CI")
-        .await
-        .record;
+    let key = production_key(&svc, &project, "CI").await;
     block_audit_inserts(t).await;
     let r = svc.create_org(&operator(), "Other").await;
     assert!(is_storage_error(&r), "{r:?}");

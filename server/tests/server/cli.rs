@@ -2,9 +2,9 @@
 
 use gtx_core::clock::SystemClock;
 use gtx_core::domain::OrgId;
-use gtx_core::error::CoreError;
+use gtx_core::error::{CoreError, CoreResult};
 use gtx_core::keys::ServerSecret;
-use gtx_core::services::{Actor, Services};
+use gtx_core::services::{Actor, Services, SignedIn};
 use gtx_core::testing::{FreshDb, Harness};
 use secrecy::SecretString;
 use std::process::{Command, Output};
@@ -88,6 +88,40 @@ impl CliEnv {
         )
     }
 
+    /// Creates an organisation named `org` with a project named `project`; returns their
+    /// ids.
+    fn org_and_project(&self, org: &str, project: &str) -> (String, String) {
+        let org = self.ok(&["org", "create", "--name", org]);
+        let project = self.ok(&["project", "create", "--org", &org, "--name", project]);
+        (org, project)
+    }
+
+    /// Creates a key of `project` for `environment` named `name`, with `extra` arguments;
+    /// returns the key.
+    fn create_project_key(
+        &self,
+        project: &str,
+        environment: &str,
+        name: &str,
+        extra: &[&str],
+    ) -> String {
+        let mut args = key_create_args(
+            "--project",
+            project,
+            &["--env", environment, "--name", name],
+        );
+        args.extend_from_slice(extra);
+        self.ok(&args)
+    }
+
+    /// Runs `user create` in `org` for `email` with `role`, the password on `stdin`.
+    fn create_user(&self, org: &str, email: &str, role: &str, stdin: &str) -> Output {
+        let args = [
+            "user", "create", "--org", org, "--email", email, "--role", role,
+        ];
+        self.run_with_stdin(&args, stdin)
+    }
+
     fn ok(&self, args: &[&str]) -> String {
         let out = self.run(args);
         assert!(
@@ -102,36 +136,31 @@ impl CliEnv {
     }
 }
 
+/// The arguments of `key create` for the project or organisation (`scope`) `id`, then
+/// `rest`.
+fn key_create_args<'a>(scope: &'a str, id: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    [&["key", "create", scope, id][..], rest].concat()
+}
+
 fn cli_flow(env: &CliEnv) {
     let org = env.ok(&["org", "create", "--name", "Acme"]);
     assert_eq!(org.lines().count(), 1, "only the id on stdout: {org}");
     let project = env.ok(&["project", "create", "--org", &org, "--name", "Website"]);
-    let key = env.ok(&[
-        "key",
-        "create",
-        "--project",
+    let key = env.create_project_key(
         &project,
-        "--env",
         "production",
-        "--name",
         "CI deploy",
-        "--expires-in",
-        "90d",
-    ]);
+        &["--expires-in", "90d"],
+    );
     assert_eq!(key.lines().count(), 1, "only the key on stdout");
     let parsed = gtx_core::domain::ParsedKey::parse(&key).expect("the printed key parses");
     assert_eq!(parsed.key_type(), gtx_core::domain::KeyType::Production);
 
-    let org_key = env.ok(&[
-        "key",
-        "create",
+    let org_key = env.ok(&key_create_args(
         "--org",
         &org,
-        "--name",
-        "Org CI",
-        "--permission",
-        "files:write",
-    ]);
+        &["--name", "Org CI", "--permission", "files:write"],
+    ));
     assert!(org_key.starts_with("gtx-org-"));
 
     let list = env.ok(&["key", "list", "--project", &project]);
@@ -166,20 +195,8 @@ async fn cli_creates_lists_and_revokes_keys(env: &CliEnv) {
         return;
     }
     // The digest is stored, never the key: scan the database file.
-    let key = {
-        let org = env.ok(&["org", "create", "--name", "Scan"]);
-        let project = env.ok(&["project", "create", "--org", &org, "--name", "P"]);
-        env.ok(&[
-            "key",
-            "create",
-            "--project",
-            &project,
-            "--env",
-            "development",
-            "--name",
-            "k",
-        ])
-    };
+    let (_, project) = env.org_and_project("Scan", "P");
+    let key = env.create_project_key(&project, "development", "k", &[]);
     let mut bytes = Vec::new();
     for entry in std::fs::read_dir(env.dir()).expect("read dir") {
         let path = entry.expect("entry").path();
@@ -202,53 +219,16 @@ gtx_core::on_both_backends!(crate::cli::CliEnv: cli_creates_lists_and_revokes_ke
 #[tokio::test]
 async fn cli_bad_arguments_exit_2_with_a_message() {
     let env = CliEnv::sqlite().await;
-    let org = env.ok(&["org", "create", "--name", "Acme"]);
-    let project = env.ok(&["project", "create", "--org", &org, "--name", "Website"]);
+    let (org, project) = env.org_and_project("Acme", "Website");
+    let for_project = |rest: &[&'static str]| key_create_args("--project", &project, rest);
+    let for_org = |rest: &[&'static str]| key_create_args("--org", &org, rest);
     let cases: Vec<Vec<&str>> = vec![
-        vec!["key", "create", "--project", &project, "--name", "no env"],
-        vec!["key", "create", "--org", &org, "--name", "no permission"],
-        vec![
-            "key",
-            "create",
-            "--org",
-            &org,
-            "--name",
-            "x",
-            "--permission",
-            "files:admin",
-        ],
-        vec![
-            "key",
-            "create",
-            "--project",
-            &project,
-            "--env",
-            "staging",
-            "--name",
-            "x",
-        ],
-        vec![
-            "key",
-            "create",
-            "--project",
-            &project,
-            "--env",
-            "production",
-            "--name",
-            "x",
-            "--expires-in",
-            "soon",
-        ],
-        vec![
-            "key",
-            "create",
-            "--project",
-            &project,
-            "--env",
-            "production",
-            "--name",
-            "   ",
-        ],
+        for_project(&["--name", "no env"]),
+        for_org(&["--name", "no permission"]),
+        for_org(&["--name", "x", "--permission", "files:admin"]),
+        for_project(&["--env", "staging", "--name", "x"]),
+        for_project(&["--env", "production", "--name", "x", "--expires-in", "soon"]),
+        for_project(&["--env", "production", "--name", "   "]),
         vec![
             "project",
             "create",
@@ -281,18 +261,8 @@ async fn cli_bad_arguments_exit_2_with_a_message() {
 #[tokio::test]
 async fn serve_refuses_to_start_under_another_secret() {
     let env = CliEnv::sqlite().await;
-    let org = env.ok(&["org", "create", "--name", "Acme"]);
-    let project = env.ok(&["project", "create", "--org", &org, "--name", "Website"]);
-    env.ok(&[
-        "key",
-        "create",
-        "--project",
-        &project,
-        "--env",
-        "production",
-        "--name",
-        "k",
-    ]);
+    let (_, project) = env.org_and_project("Acme", "Website");
+    env.create_project_key(&project, "production", "k", &[]);
     let mut child = Command::new(BIN)
         .args(["--data-dir"])
         .arg(env.dir())
@@ -320,25 +290,32 @@ async fn serve_refuses_to_start_under_another_secret() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("different server secret"));
 }
 
-async fn cli_user_commands_create_reset_and_add_to_project(env: &CliEnv) {
-    let org = env.ok(&["org", "create", "--name", "Acme"]);
-    let project = env.ok(&["project", "create", "--org", &org, "--name", "Website"]);
-    let create = [
-        "user",
-        "create",
-        "--org",
-        &org,
-        "--email",
-        "Ada@Acme.example",
-        "--role",
-        "member",
-    ];
-    let out = env.run_with_stdin(&create, "first password 123\n");
+/// Asserts that a command succeeded, showing its stderr when it did not.
+#[track_caller]
+fn assert_success(out: &Output) {
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+/// Signs in the CLI's user Ada through `services` with `password`.
+async fn sign_in_ada(services: &Services, password: &str) -> CoreResult<SignedIn> {
+    services
+        .sign_in(
+            &Actor::anonymous(None, None),
+            "ada@acme.example",
+            &SecretString::from(password.to_owned()),
+            None,
+        )
+        .await
+}
+
+async fn cli_user_commands_create_reset_and_add_to_project(env: &CliEnv) {
+    let (org, project) = env.org_and_project("Acme", "Website");
+    let out = env.create_user(&org, "Ada@Acme.example", "member", "first password 123\n");
+    assert_success(&out);
     let stdout = String::from_utf8(out.stdout).expect("utf8");
     assert_eq!(
         stdout.lines().count(),
@@ -348,19 +325,7 @@ async fn cli_user_commands_create_reset_and_add_to_project(env: &CliEnv) {
     assert!(!String::from_utf8_lossy(&out.stderr).contains("first password"));
 
     // No password on stdin: a usage error, and no user.
-    let out = env.run_with_stdin(
-        &[
-            "user",
-            "create",
-            "--org",
-            &org,
-            "--email",
-            "bob@acme.example",
-            "--role",
-            "admin",
-        ],
-        "",
-    );
+    let out = env.create_user(&org, "bob@acme.example", "admin", "");
     assert_eq!(out.status.code(), Some(2));
     env.ok(&[
         "project",
@@ -372,15 +337,7 @@ async fn cli_user_commands_create_reset_and_add_to_project(env: &CliEnv) {
     ]);
 
     let services = env.services().await;
-    let anonymous = Actor::anonymous(None, None);
-    let password = |p: &str| SecretString::from(p.to_owned());
-    let first = services
-        .sign_in(
-            &anonymous,
-            "ada@acme.example",
-            &password("first password 123"),
-            None,
-        )
+    let first = sign_in_ada(&services, "first password 123")
         .await
         .expect("the CLI's user signs in");
     let actor = Actor::user(&first.user, None, None);
@@ -402,11 +359,7 @@ async fn cli_user_commands_create_reset_and_add_to_project(env: &CliEnv) {
         &["user", "reset-password", "--email", "ada@acme.example"],
         "second password 456\n",
     );
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_success(&out);
     use secrecy::ExposeSecret;
     assert!(
         services
@@ -416,22 +369,9 @@ async fn cli_user_commands_create_reset_and_add_to_project(env: &CliEnv) {
             .is_none(),
         "a password reset ends the user's sessions"
     );
-    let old = services
-        .sign_in(
-            &anonymous,
-            "ada@acme.example",
-            &password("first password 123"),
-            None,
-        )
-        .await;
+    let old = sign_in_ada(&services, "first password 123").await;
     assert!(matches!(old, Err(CoreError::BadCredentials)), "{old:?}");
-    services
-        .sign_in(
-            &anonymous,
-            "ada@acme.example",
-            &password("second password 456"),
-            None,
-        )
+    sign_in_ada(&services, "second password 456")
         .await
         .expect("the new password works");
     services.db().close().await;

@@ -9,7 +9,7 @@ use gtx_core::clock::ManualClock;
 use gtx_core::db::Db;
 use gtx_core::db::models::{Membership, User};
 use gtx_core::db::repo::{new_id, orgs, users};
-use gtx_core::domain::{OrgId, Role, UserId};
+use gtx_core::domain::{OrgId, ProjectId, Role, UserId};
 use gtx_core::keys::{ServerSecret, random_token};
 use gtx_core::services::{Actor, SESSION_COOKIE, Services, SessionUser};
 use gtx_core::testing::{FreshDb, Harness};
@@ -268,11 +268,15 @@ impl TestApp {
         .await
     }
 
+    /// Calls the `sign_in` server function without a session, whatever it answers.
+    pub async fn try_sign_in(&self, email: &str, password: &str) -> Reply {
+        self.call("sign_in", None, &[("email", email), ("password", password)])
+            .await
+    }
+
     /// Signs in through the `sign_in` server function and returns the session token.
     pub async fn sign_in(&self, email: &str, password: &str) -> String {
-        let reply = self
-            .call("sign_in", None, &[("email", email), ("password", password)])
-            .await;
+        let reply = self.try_sign_in(email, password).await;
         assert_eq!(
             reply.status,
             StatusCode::OK,
@@ -282,6 +286,17 @@ impl TestApp {
         reply
             .session_token()
             .unwrap_or_else(|| panic!("sign in {email} set no session cookie"))
+    }
+
+    /// Calls the `invite_member` server function as `session`, inviting `email` to `org`
+    /// with `role`, whatever it answers.
+    pub async fn invite_member(&self, session: &str, org: &str, email: &str, role: &str) -> Reply {
+        self.call(
+            "invite_member",
+            Some(session),
+            &[("org_id", org), ("email", email), ("role", role)],
+        )
+        .await
     }
 
     /// The user behind a session token, as the middleware resolves it.
@@ -305,6 +320,15 @@ impl TestApp {
             )
             .await
             .expect("create user")
+            .id
+    }
+
+    /// Creates a project of `org` (default locale) through the operator's service call.
+    pub async fn create_project(&self, org: &OrgId, name: &str) -> ProjectId {
+        self.services
+            .create_project(&Actor::operator(), org, name, None)
+            .await
+            .expect("project")
             .id
     }
 
@@ -395,6 +419,25 @@ pub fn cookie(token: &str) -> String {
     format!("{SESSION_COOKIE}={token}")
 }
 
+/// The fields of a `create_api_key` call for a project key of `key_type`, with its
+/// `expires` choice when there is one.
+pub fn project_key_fields<'a>(
+    org: &'a OrgId,
+    project: &'a ProjectId,
+    name: &'a str,
+    key_type: &'a str,
+    expires: Option<&'a str>,
+) -> Vec<(&'a str, &'a str)> {
+    let mut fields = vec![
+        ("org_id", org.as_str()),
+        ("project_id", project.as_str()),
+        ("name", name),
+        ("key_type", key_type),
+    ];
+    fields.extend(expires.map(|expires| ("expires", expires)));
+    fields
+}
+
 /// `application/x-www-form-urlencoded` encoding of `fields`.
 pub fn form(fields: &[(&str, &str)]) -> String {
     fn encode(s: &str) -> String {
@@ -427,6 +470,31 @@ pub struct Reply {
 }
 
 impl Reply {
+    /// Asserts the status, showing the body when it is another.
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) {
+        assert_eq!(self.status, status, "{}", self.body);
+    }
+
+    /// Asserts a field error: status 422, its `Invalid` error's `part` (`field` or
+    /// `problem`) being `expected`.
+    #[track_caller]
+    pub fn assert_invalid(&self, part: &str, expected: &str) {
+        self.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(self.json()["Invalid"][part], expected, "{}", self.body);
+    }
+
+    /// The token at the end of the invite link (`path`) the reply carries.
+    pub fn invite_token(&self) -> String {
+        self.json()["path"]
+            .as_str()
+            .expect("path")
+            .rsplit('/')
+            .next()
+            .expect("token")
+            .to_owned()
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> serde_json::Value {
         serde_json::from_str(&self.body)

@@ -3,6 +3,7 @@
 use crate::common::{PASSWORD, TestApp};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use gtx_core::db::models::{Organisation, Project};
 use gtx_core::domain::Role;
 use gtx_core::services::Actor;
 use std::sync::Arc;
@@ -83,13 +84,9 @@ async fn home_page_renders_organisations_server_side() {
     );
 }
 
-/// Building a router lists the dashboard's routes by rendering the app with resource
-/// loading suppressed process-wide (leptos-rs/leptos#4773). A page rendered meanwhile
-/// (by another test's router, or another router of the same process) must still load
-/// its data instead of waiting for ever.
-#[tokio::test]
-async fn pages_render_while_routers_are_built_elsewhere() {
-    let app = TestApp::sqlite().await;
+/// An organisation "Acme" with project "Website", and the session of its signed-in
+/// admin.
+async fn org_with_project_and_admin(app: &TestApp) -> (Organisation, Project, String) {
     let actor = Actor::operator();
     let org = app.services.create_org(&actor, "Acme").await.expect("org");
     let project = app
@@ -100,6 +97,17 @@ async fn pages_render_while_routers_are_built_elsewhere() {
     app.create_user(&org.id, "ada@example.com", Role::Admin)
         .await;
     let token = app.sign_in("ada@example.com", PASSWORD).await;
+    (org, project, token)
+}
+
+/// Building a router lists the dashboard's routes by rendering the app with resource
+/// loading suppressed process-wide (leptos-rs/leptos#4773). A page rendered meanwhile
+/// (by another test's router, or another router of the same process) must still load
+/// its data instead of waiting for ever.
+#[tokio::test]
+async fn pages_render_while_routers_are_built_elsewhere() {
+    let app = TestApp::sqlite().await;
+    let (org, project, token) = org_with_project_and_admin(&app).await;
     let stop = Arc::new(AtomicBool::new(false));
     let builder = {
         let (stop, state) = (Arc::clone(&stop), app.state());
@@ -130,16 +138,7 @@ async fn pages_render_while_routers_are_built_elsewhere() {
 #[tokio::test]
 async fn org_page_lists_projects_and_unknown_org_is_404() {
     let app = TestApp::sqlite().await;
-    let actor = Actor::operator();
-    let org = app.services.create_org(&actor, "Acme").await.expect("org");
-    let project = app
-        .services
-        .create_project(&actor, &org.id, "Website", Some("en-US"))
-        .await
-        .expect("project");
-    app.create_user(&org.id, "ada@example.com", Role::Admin)
-        .await;
-    let token = app.sign_in("ada@example.com", PASSWORD).await;
+    let (org, project, token) = org_with_project_and_admin(&app).await;
 
     let reply = app.page(&format!("/orgs/{}", org.id), Some(&token)).await;
     assert_eq!(reply.status, StatusCode::OK);

@@ -2,26 +2,29 @@
 //! browser in exactly one response (`no-store`), with JavaScript or without; the list,
 //! pages, audit log, database and logs never hold it; rotate and revoke do what they say.
 
-use crate::common::{Reply, TestApp, captured_logs, cookie, form};
+use crate::common::{Reply, TestApp, captured_logs, cookie, form, project_key_fields};
 use crate::security::hardening::{assert_secret_absent, database_bytes};
 use crate::security::org_with_admin;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
+use gtx_core::db::models::ApiKeyRecord;
 use gtx_core::db::repo::keys;
 use gtx_core::domain::key_format::{PREFIX_LEN, SECRET_LEN};
 use gtx_core::domain::{KeyStatus, KeyType, OrgId, ParsedKey, ProjectId};
-use gtx_core::services::Actor;
 
 /// An organisation with project "Website", and the admin's session.
 async fn world(app: &TestApp) -> (OrgId, ProjectId, String) {
     let (org, admin) = org_with_admin(app).await;
-    let project = app
-        .services
-        .create_project(&Actor::operator(), &org, "Website", None)
-        .await
-        .expect("project")
-        .id;
+    let project = app.create_project(&org, "Website").await;
     (org, project, admin)
+}
+
+/// [`world`] with one key of the project, "CI deploy", as stored.
+async fn world_with_key(app: &TestApp) -> (OrgId, ProjectId, String, ApiKeyRecord) {
+    let (org, project, admin) = world(app).await;
+    create_project_key(app, &org, &project, &admin, "CI deploy").await;
+    let key = stored_keys(app, &org, &project).await.remove(0);
+    (org, project, admin, key)
 }
 
 /// Creates a development key of the project through the hydrated page's call; returns
@@ -33,22 +36,28 @@ async fn create_project_key(
     session: &str,
     name: &str,
 ) -> (Reply, String) {
-    let reply = app
-        .call(
-            "create_api_key",
-            Some(session),
-            &[
-                ("org_id", org.as_str()),
-                ("project_id", project.as_str()),
-                ("name", name),
-                ("key_type", "development"),
-                ("expires", "90d"),
-            ],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let fields = project_key_fields(org, project, name, "development", Some("90d"));
+    let reply = app.call("create_api_key", Some(session), &fields).await;
+    reply.assert_status(StatusCode::OK);
     let key = reply.json()["key"].as_str().expect("the key").to_owned();
     (reply, key)
+}
+
+/// Rotates the key `key_id` through the hydrated page's call, the old key living on
+/// for `grace`.
+async fn rotate_key(app: &TestApp, session: &str, key_id: &str, grace: &str) -> Reply {
+    app.call(
+        "rotate_api_key",
+        Some(session),
+        &[("key_id", key_id), ("grace", grace)],
+    )
+    .await
+}
+
+/// Revokes the key `key_id` through the hydrated page's call.
+async fn revoke_key(app: &TestApp, session: &str, key_id: &str) -> Reply {
+    app.call("revoke_api_key", Some(session), &[("key_id", key_id)])
+        .await
 }
 
 /// A plain HTML form post (no JavaScript), as the browser sends it.
@@ -77,6 +86,25 @@ async fn form_post_from(
     .await
 }
 
+/// The project's keys as stored, newest first.
+async fn stored_keys(app: &TestApp, org: &OrgId, project: &ProjectId) -> Vec<ApiKeyRecord> {
+    keys::list_for_project(app.services.db().pool(), org, project)
+        .await
+        .expect("keys")
+}
+
+/// Revokes the key `key_id` with a plain form post from the page at `referer`.
+async fn revoke_form_post(app: &TestApp, referer: &str, session: &str, key_id: &str) -> Reply {
+    form_post_from(
+        app,
+        referer,
+        "revoke_api_key",
+        session,
+        &[("key_id", key_id)],
+    )
+    .await
+}
+
 fn key_page(org: &OrgId, project: &ProjectId) -> String {
     format!("/orgs/{org}/projects/{project}/api-keys")
 }
@@ -99,7 +127,7 @@ async fn create_api_key_answers_the_key_once_with_no_store(app: &TestApp) {
             &[("org_id", org.as_str()), ("project_id", project.as_str())],
         )
         .await;
-    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    list.assert_status(StatusCode::OK);
     let rows = list.json()["keys"].as_array().expect("keys").clone();
     assert_eq!(rows.len(), 1);
     assert_eq!(rows[0]["hint"], gtx_core::domain::key_format::hint_of(&key));
@@ -121,20 +149,9 @@ async fn create_api_key_answers_the_key_once_with_no_store(app: &TestApp) {
 
 async fn create_api_key_form_post_reveals_the_key_once_on_the_next_page(app: &TestApp) {
     let (org, project, admin) = world(app).await;
-    let reply = form_post(
-        app,
-        "create_api_key",
-        &admin,
-        &[
-            ("org_id", org.as_str()),
-            ("project_id", project.as_str()),
-            ("name", "Preview"),
-            ("key_type", "production"),
-            ("expires", "never"),
-        ],
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let fields = project_key_fields(&org, &project, "Preview", "production", Some("never"));
+    let reply = form_post(app, "create_api_key", &admin, &fields).await;
+    reply.assert_status(StatusCode::FOUND);
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     let location = reply.header("location").expect("Location").to_owned();
     assert!(
@@ -142,9 +159,7 @@ async fn create_api_key_form_post_reveals_the_key_once_on_the_next_page(app: &Te
         "{location}"
     );
     // The redirect itself carries no key.
-    let stored = keys::list_for_project(app.services.db().pool(), &org, &project)
-        .await
-        .expect("keys");
+    let stored = stored_keys(app, &org, &project).await;
     assert_eq!(stored.len(), 1);
     assert!(
         !reply.body.contains("gtx-api-"),
@@ -175,12 +190,12 @@ async fn create_api_key_form_post_reveals_the_key_once_on_the_next_page(app: &Te
     let wrong_kind = app
         .call("take_invite_reveal", Some(&admin), &[("reveal", reveal_id)])
         .await;
-    assert_eq!(wrong_kind.status, StatusCode::OK, "{}", wrong_kind.body);
+    wrong_kind.assert_status(StatusCode::OK);
     assert_eq!(wrong_kind.json(), serde_json::Value::Null);
     assert!(!wrong_kind.body.contains("gtx-api-"));
 
     let page = app.page(&location, Some(&admin)).await;
-    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    page.assert_status(StatusCode::OK);
     assert_eq!(page.header("cache-control"), Some("no-store"));
     assert!(page.body.contains("Save your API key"), "{}", page.body);
     let key = extract_key(&page.body, "gtx-api-").expect("the key on the page");
@@ -257,44 +272,15 @@ async fn create_api_key_with_bad_input_is_a_field_error(app: &TestApp) {
         let mut fields = vec![("org_id", org.as_str()), ("name", "Org key")];
         fields.extend(extra);
         let reply = app.call("create_api_key", Some(&admin), &fields).await;
-        assert_eq!(
-            reply.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{}",
-            reply.body
-        );
-        assert_eq!(reply.json()["Invalid"]["field"], field, "{}", reply.body);
+        reply.assert_invalid("field", field);
     }
-    let none = keys::list_for_project(app.services.db().pool(), &org, &project)
-        .await
-        .expect("keys");
+    let none = stored_keys(app, &org, &project).await;
     assert!(none.is_empty(), "a refused create wrote a key");
 
     create_project_key(app, &org, &project, &admin, "Taken").await;
-    let reply = app
-        .call(
-            "create_api_key",
-            Some(&admin),
-            &[
-                ("org_id", org.as_str()),
-                ("project_id", project.as_str()),
-                ("name", "Taken"),
-                ("key_type", "production"),
-            ],
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.body
-    );
-    assert_eq!(
-        reply.json()["Invalid"]["problem"],
-        "KeyNameTakenInProject",
-        "{}",
-        reply.body
-    );
+    let fields = project_key_fields(&org, &project, "Taken", "production", None);
+    let reply = app.call("create_api_key", Some(&admin), &fields).await;
+    reply.assert_invalid("problem", "KeyNameTakenInProject");
     let message = gtx_core::domain::validation::Problem::KeyNameTakenInProject.message();
     assert!(message.contains("already exists"), "{message}");
 }
@@ -302,18 +288,9 @@ async fn create_api_key_with_bad_input_is_a_field_error(app: &TestApp) {
 async fn rotate_api_key_reveals_the_replacement_and_keeps_the_old_for_the_grace(app: &TestApp) {
     let (org, project, admin) = world(app).await;
     let (_, old_key) = create_project_key(app, &org, &project, &admin, "CI deploy").await;
-    let old = keys::list_for_project(app.services.db().pool(), &org, &project)
-        .await
-        .expect("keys")
-        .remove(0);
-    let reply = app
-        .call(
-            "rotate_api_key",
-            Some(&admin),
-            &[("key_id", old.id.as_str()), ("grace", "24h")],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let old = stored_keys(app, &org, &project).await.remove(0);
+    let reply = rotate_key(app, &admin, old.id.as_str(), "24h").await;
+    reply.assert_status(StatusCode::OK);
     assert_eq!(reply.header("cache-control"), Some("no-store"));
     let new_key = reply.json()["key"].as_str().expect("new key").to_owned();
     assert_ne!(new_key, old_key);
@@ -339,51 +316,21 @@ async fn rotate_api_key_reveals_the_replacement_and_keeps_the_old_for_the_grace(
     assert_eq!(new.status(now), KeyStatus::Active);
 
     // A bad grace period is a field error and rotates nothing.
-    let reply = app
-        .call(
-            "rotate_api_key",
-            Some(&admin),
-            &[("key_id", new_id.as_str()), ("grace", "forever")],
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.body
-    );
+    let reply = rotate_key(app, &admin, new_id.as_str(), "forever").await;
+    reply.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(reply.json()["Invalid"]["field"], "grace");
     // A rotated key cannot be rotated again.
-    let reply = app
-        .call(
-            "rotate_api_key",
-            Some(&admin),
-            &[("key_id", old.id.as_str()), ("grace", "now")],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
-    let all = keys::list_for_project(pool, &org, &project)
-        .await
-        .expect("keys");
+    let reply = rotate_key(app, &admin, old.id.as_str(), "now").await;
+    reply.assert_status(StatusCode::CONFLICT);
+    let all = stored_keys(app, &org, &project).await;
     assert_eq!(all.len(), 2);
 }
 
 async fn revoke_api_key_marks_it_revoked_and_a_second_revoke_conflicts(app: &TestApp) {
-    let (org, project, admin) = world(app).await;
-    create_project_key(app, &org, &project, &admin, "CI deploy").await;
+    let (org, project, admin, key) = world_with_key(app).await;
     let pool = app.services.db().pool();
-    let key = keys::list_for_project(pool, &org, &project)
-        .await
-        .expect("keys")
-        .remove(0);
-    let reply = form_post(
-        app,
-        "revoke_api_key",
-        &admin,
-        &[("key_id", key.id.as_str())],
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let reply = revoke_form_post(app, "http://localhost/", &admin, key.id.as_str()).await;
+    reply.assert_status(StatusCode::FOUND);
     assert_eq!(
         reply.header("location"),
         Some(key_page(&org, &project).as_str())
@@ -394,41 +341,21 @@ async fn revoke_api_key_marks_it_revoked_and_a_second_revoke_conflicts(app: &Tes
         .expect("key");
     assert!(revoked.revoked_at.is_some());
 
-    let reply = app
-        .call(
-            "revoke_api_key",
-            Some(&admin),
-            &[("key_id", key.id.as_str())],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::CONFLICT, "{}", reply.body);
-    let reply = app
-        .call("revoke_api_key", Some(&admin), &[("key_id", "no-such-key")])
-        .await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    let reply = revoke_key(app, &admin, key.id.as_str()).await;
+    reply.assert_status(StatusCode::CONFLICT);
+    let reply = revoke_key(app, &admin, "no-such-key").await;
+    reply.assert_status(StatusCode::NOT_FOUND);
 }
 
 async fn revoke_api_key_form_post_keeps_the_list_filters(app: &TestApp) {
-    let (org, project, admin) = world(app).await;
-    create_project_key(app, &org, &project, &admin, "CI deploy").await;
-    let key = keys::list_for_project(app.services.db().pool(), &org, &project)
-        .await
-        .expect("keys")
-        .remove(0);
+    let (org, project, admin, key) = world_with_key(app).await;
     let page = key_page(&org, &project);
     let referer = format!(
         "http://localhost{page}?status=active&sort=name&dir=asc&revoke={}&bogus=%3Cx%3E",
         key.id
     );
-    let reply = form_post_from(
-        app,
-        &referer,
-        "revoke_api_key",
-        &admin,
-        &[("key_id", key.id.as_str())],
-    )
-    .await;
-    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    let reply = revoke_form_post(app, &referer, &admin, key.id.as_str()).await;
+    reply.assert_status(StatusCode::FOUND);
     assert_eq!(
         reply.header("location"),
         Some(format!("{page}?status=active&sort=name&dir=asc").as_str())
@@ -450,18 +377,12 @@ async fn plaintext_keys_stay_out_of_database_logs_and_other_responses(app: &Test
             ],
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
     let org_key = reply.json()["key"].as_str().expect("org key").to_owned();
     let org_keys = keys::list_for_org(app.services.db().pool(), &org)
         .await
         .expect("keys");
-    let reply = app
-        .call(
-            "rotate_api_key",
-            Some(&admin),
-            &[("key_id", org_keys[0].id.as_str()), ("grace", "1h")],
-        )
-        .await;
+    let reply = rotate_key(app, &admin, org_keys[0].id.as_str(), "1h").await;
     let rotated_key = reply.json()["key"].as_str().expect("rotated").to_owned();
 
     let mut others = Vec::new();

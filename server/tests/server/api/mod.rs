@@ -44,21 +44,9 @@ impl World {
         let s = &app.services;
         let org = s.create_org(&op, "Acme").await.expect("org").id;
         let other_org = s.create_org(&op, "Other").await.expect("org").id;
-        let project = s
-            .create_project(&op, &org, "Web", None)
-            .await
-            .expect("project")
-            .id;
-        let sibling = s
-            .create_project(&op, &org, "Mobile", None)
-            .await
-            .expect("project")
-            .id;
-        let foreign_project = s
-            .create_project(&op, &other_org, "Theirs", None)
-            .await
-            .expect("project")
-            .id;
+        let project = app.create_project(&org, "Web").await;
+        let sibling = app.create_project(&org, "Mobile").await;
+        let foreign_project = app.create_project(&other_org, "Theirs").await;
         let prod = project_key(app, &project, KeyType::Production, "prod", None).await;
         let dev = project_key(app, &project, KeyType::Development, "dev", None).await;
         let org_full = org_key(app, &org, PermissionSet::full(), "full", None).await;

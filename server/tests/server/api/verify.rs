@@ -1,6 +1,6 @@
 //! `POST /api/v1/keys/verify`: every code, scope, permissions, and time.
 
-use super::{World, code_of, org_key, project_key, verify};
+use super::{Key, World, code_of, org_key, project_key, verify};
 use crate::common::{TestApp, captured_logs, contains_bytes};
 use gtx_core::db::repo::keys;
 use gtx_core::domain::lifetime::GracePeriod;
@@ -17,16 +17,28 @@ fn unknown_key() -> String {
         .to_owned()
 }
 
+/// A key of `w.project` that expires an hour from now.
+async fn project_key_for_an_hour(app: &TestApp, w: &World, key_type: KeyType, name: &str) -> Key {
+    let expires_at = app.services.now() + HOUR_MS;
+    project_key(app, &w.project, key_type, name, Some(expires_at)).await
+}
+
+/// A read-only organisation key of `w.org` that expires an hour from now.
+async fn read_only_org_key_for_an_hour(app: &TestApp, w: &World, name: &str) -> Key {
+    let expires_at = app.services.now() + HOUR_MS;
+    org_key(
+        app,
+        &w.org,
+        PermissionSet::read_only(),
+        name,
+        Some(expires_at),
+    )
+    .await
+}
+
 async fn verify_answers_every_code(app: &TestApp) {
     let w = World::build(app).await;
-    let expiring = project_key(
-        app,
-        &w.project,
-        KeyType::Production,
-        "short",
-        Some(app.services.now() + HOUR_MS),
-    )
-    .await;
+    let expiring = project_key_for_an_hour(app, &w, KeyType::Production, "short").await;
 
     let reply = verify(app, json!({ "key": w.prod.text, "project_id": w.project.as_str(), "permissions": ["files:write"] })).await;
     assert_eq!(reply.status, 200);
@@ -93,61 +105,34 @@ async fn verify_answers_every_code(app: &TestApp) {
     );
 }
 
+/// The code of verifying `key` for `w.foreign_project`, asking for `project_settings`.
+async fn foreign_settings_code(app: &TestApp, w: &World, key: &Key) -> String {
+    code_of(
+        app,
+        &key.text,
+        Some(&w.foreign_project),
+        &["project_settings"],
+    )
+    .await
+}
+
 async fn verify_codes_follow_their_precedence(app: &TestApp) {
     let w = World::build(app).await;
     // Revoked and expired and for the wrong project and short of permissions: REVOKED.
-    let key = org_key(
-        app,
-        &w.org,
-        PermissionSet::read_only(),
-        "all wrong",
-        Some(app.services.now() + HOUR_MS),
-    )
-    .await;
+    let key = read_only_org_key_for_an_hour(app, &w, "all wrong").await;
     app.services
         .revoke_key(&Actor::operator(), &key.id)
         .await
         .expect("revoke");
     app.clock.advance(2 * HOUR_MS);
-    assert_eq!(
-        code_of(
-            app,
-            &key.text,
-            Some(&w.foreign_project),
-            &["project_settings"]
-        )
-        .await,
-        "REVOKED"
-    );
+    assert_eq!(foreign_settings_code(app, &w, &key).await, "REVOKED");
     // Expired, wrong project, short of permissions: EXPIRED.
-    let key = org_key(
-        app,
-        &w.org,
-        PermissionSet::read_only(),
-        "late",
-        Some(app.services.now() + HOUR_MS),
-    )
-    .await;
+    let key = read_only_org_key_for_an_hour(app, &w, "late").await;
     app.clock.advance(HOUR_MS);
-    assert_eq!(
-        code_of(
-            app,
-            &key.text,
-            Some(&w.foreign_project),
-            &["project_settings"]
-        )
-        .await,
-        "EXPIRED"
-    );
+    assert_eq!(foreign_settings_code(app, &w, &key).await, "EXPIRED");
     // Wrong project and short of permissions: WRONG_PROJECT.
     assert_eq!(
-        code_of(
-            app,
-            &w.org_files.text,
-            Some(&w.foreign_project),
-            &["project_settings"]
-        )
-        .await,
+        foreign_settings_code(app, &w, &w.org_files).await,
         "WRONG_PROJECT"
     );
 }
@@ -204,12 +189,7 @@ async fn verify_org_key_reaches_only_its_own_organisation(app: &TestApp) {
         "WRONG_PROJECT"
     );
     // A project created after the key was cached is reached too.
-    let later = app
-        .services
-        .create_project(&Actor::operator(), &w.org, "Later", None)
-        .await
-        .expect("project")
-        .id;
+    let later = app.create_project(&w.org, "Later").await;
     assert_eq!(
         code_of(app, &w.org_full.text, Some(&later), &[]).await,
         "VALID"
@@ -255,14 +235,7 @@ async fn revoke_fails_the_very_next_request(app: &TestApp) {
 
 async fn expiry_ends_on_time_from_the_cache(app: &TestApp) {
     let w = World::build(app).await;
-    let key = project_key(
-        app,
-        &w.project,
-        KeyType::Development,
-        "expiring",
-        Some(app.services.now() + HOUR_MS),
-    )
-    .await;
+    let key = project_key_for_an_hour(app, &w, KeyType::Development, "expiring").await;
     assert_eq!(code_of(app, &key.text, None, &[]).await, "VALID");
     app.clock.advance(HOUR_MS - 1);
     assert_eq!(code_of(app, &key.text, None, &[]).await, "VALID");

@@ -3,7 +3,7 @@
 //! organisation about another's accounts, and invites that outlive their maker's role.
 
 use super::{org_with_admin, org_with_user};
-use crate::common::{PASSWORD, TestApp};
+use crate::common::{PASSWORD, Reply, TestApp, project_key_fields};
 use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
@@ -18,66 +18,47 @@ const SNEAKY_NAMES: [&str; 3] = [
     "\u{2067}Website\u{2069}",
 ];
 
+/// Calls `function` as `admin` with `fields`, which hold the sneaky `name`; asserts it
+/// is refused as an invisible character in a name, and returns the reply.
+async fn assert_name_refused(
+    app: &TestApp,
+    admin: &str,
+    function: &str,
+    fields: &[(&str, &str)],
+    name: &str,
+) -> Reply {
+    let reply = app.call(function, Some(admin), fields).await;
+    assert_eq!(
+        reply.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{name:?}: {}",
+        reply.body
+    );
+    assert_eq!(
+        reply.json()["Invalid"]["problem"],
+        "NameInvisible",
+        "{}",
+        reply.body
+    );
+    reply
+}
+
 async fn names_with_bidi_or_zero_width_characters_get_a_field_error(app: &TestApp) {
     let (org, admin) = org_with_admin(app).await;
     for name in SNEAKY_NAMES {
-        let reply = app
-            .call(
-                "create_project",
-                Some(&admin),
-                &[
-                    ("org_id", org.as_str()),
-                    ("name", name),
-                    ("default_locale", "en"),
-                ],
-            )
-            .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{name:?}: {}",
-            reply.body
-        );
-        let json = reply.json();
-        assert_eq!(json["Invalid"]["field"], "name", "{}", reply.body);
-        assert_eq!(
-            json["Invalid"]["problem"], "NameInvisible",
-            "{}",
-            reply.body
-        );
+        let fields = [
+            ("org_id", org.as_str()),
+            ("name", name),
+            ("default_locale", "en"),
+        ];
+        let reply = assert_name_refused(app, &admin, "create_project", &fields, name).await;
+        assert_eq!(reply.json()["Invalid"]["field"], "name", "{}", reply.body);
     }
     // Keys and, through the operator's service, organisations refuse them too.
-    let project = app
-        .services
-        .create_project(&Actor::operator(), &org, "Website", None)
-        .await
-        .expect("project");
+    let project = app.create_project(&org, "Website").await;
     for name in SNEAKY_NAMES {
-        let reply = app
-            .call(
-                "create_api_key",
-                Some(&admin),
-                &[
-                    ("org_id", org.as_str()),
-                    ("project_id", project.id.as_str()),
-                    ("name", name),
-                    ("key_type", "production"),
-                    ("expires", "never"),
-                ],
-            )
-            .await;
-        assert_eq!(
-            reply.status,
-            StatusCode::UNPROCESSABLE_ENTITY,
-            "{name:?}: {}",
-            reply.body
-        );
-        assert_eq!(
-            reply.json()["Invalid"]["problem"],
-            "NameInvisible",
-            "{}",
-            reply.body
-        );
+        let fields = project_key_fields(&org, &project, name, "production", Some("never"));
+        assert_name_refused(app, &admin, "create_api_key", &fields, name).await;
         let err = app
             .services
             .create_org(&Actor::operator(), name)
@@ -95,7 +76,7 @@ async fn login_page_with_error(app: &TestApp, error_json: &str) -> String {
         err.replace('=', "%3D")
     );
     let reply = app.page(&path, None).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
     reply.body
 }
 
@@ -142,28 +123,13 @@ async fn invite_to_an_email_with_an_account_elsewhere_gets_the_usual_answer(app:
         .id;
     app.insert_member(&elsewhere, "taken@other.example", Role::Member)
         .await;
-    let invite = |email: &'static str| {
-        let org = org.clone();
-        let admin = admin.clone();
-        async move {
-            app.call(
-                "invite_member",
-                Some(&admin),
-                &[
-                    ("org_id", org.as_str()),
-                    ("email", email),
-                    ("role", "member"),
-                ],
-            )
-            .await
-        }
-    };
+    let invite = |email| app.invite_member(&admin, org.as_str(), email, "member");
     let taken = invite("taken@other.example").await;
     let fresh = invite("nobody@other.example").await;
-    assert_eq!(taken.status, StatusCode::OK, "{}", taken.body);
-    assert_eq!(fresh.status, StatusCode::OK, "{}", fresh.body);
+    taken.assert_status(StatusCode::OK);
+    fresh.assert_status(StatusCode::OK);
     // The same shape of answer: an invite link, nothing about the account.
-    let keys = |r: &crate::common::Reply| {
+    let keys = |r: &Reply| {
         let mut k: Vec<String> = r
             .json()
             .as_object()
@@ -178,12 +144,7 @@ async fn invite_to_an_email_with_an_account_elsewhere_gets_the_usual_answer(app:
     assert!(!taken.body.contains("account"), "{}", taken.body);
     // A member of this very organisation is named as such (the admin sees them anyway).
     let member = invite("admin@acme.example").await;
-    assert_eq!(
-        member.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        member.body
-    );
+    member.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(member.json()["Invalid"]["problem"], "AlreadyMember");
 }
 
@@ -199,40 +160,22 @@ async fn demoting_or_removing_an_admin_withdraws_their_invites(app: &TestApp) {
         for (invitee, role) in [("m@new.example", "member"), ("a@new.example", "admin")] {
             let invitee = format!("{action}-{invitee}");
             let reply = app
-                .call(
-                    "invite_member",
-                    Some(&second_session),
-                    &[
-                        ("org_id", org.as_str()),
-                        ("email", &invitee),
-                        ("role", role),
-                    ],
-                )
+                .invite_member(&second_session, org.as_str(), &invitee, role)
                 .await;
-            assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-            let path = reply.json()["path"].as_str().expect("path").to_owned();
-            links.push(path.rsplit('/').next().expect("token").to_owned());
+            reply.assert_status(StatusCode::OK);
+            links.push(reply.invite_token());
         }
         // The first admin's own invite is not touched.
         let kept = app
-            .call(
-                "invite_member",
-                Some(&admin),
-                &[
-                    ("org_id", org.as_str()),
-                    ("email", &format!("{action}-kept@new.example")),
-                    ("role", "member"),
-                ],
+            .invite_member(
+                &admin,
+                org.as_str(),
+                &format!("{action}-kept@new.example"),
+                "member",
             )
             .await;
-        assert_eq!(kept.status, StatusCode::OK, "{}", kept.body);
-        let kept = kept.json()["path"]
-            .as_str()
-            .expect("path")
-            .rsplit('/')
-            .next()
-            .expect("token")
-            .to_owned();
+        kept.assert_status(StatusCode::OK);
+        let kept = kept.invite_token();
         let reply = match action {
             "demote" => {
                 app.call(
@@ -255,7 +198,7 @@ async fn demoting_or_removing_an_admin_withdraws_their_invites(app: &TestApp) {
                 .await
             }
         };
-        assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+        reply.assert_status(StatusCode::OK);
         for token in &links {
             let reply = app.call("get_invite", None, &[("token", token)]).await;
             assert_eq!(

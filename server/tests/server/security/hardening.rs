@@ -30,7 +30,7 @@ async fn pages_carry_security_headers() {
     let app = TestApp::sqlite().await;
     org_with_admin(&app).await;
     let first = app.page("/login", None).await;
-    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    first.assert_status(StatusCode::OK);
     let nonce = nonce_of(&first);
     assert!(nonce.len() >= 16, "{nonce}");
     assert!(
@@ -58,6 +58,15 @@ async fn pages_carry_security_headers() {
     );
     assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
 }
+
+/// A call that must fail: what it shows, the server function with its session and
+/// fields, the status, and the `AppError` variant.
+type ErrorCase<'a> = (
+    &'a str,
+    (&'a str, Option<&'a str>, &'a [(&'a str, &'a str)]),
+    StatusCode,
+    &'a str,
+);
 
 /// Calls a server function and checks the error's status and `AppError` variant.
 async fn expect_error(
@@ -90,98 +99,95 @@ async fn server_function_errors_answer_4xx_not_500() {
         .user_id
         .clone();
     let (o, admin) = (org.as_str(), Some(admin.as_str()));
-    let app = &app;
+    let wrong_password = sign_in_fields("admin@acme.example", "nope");
     use StatusCode as S;
-    expect_error(
-        app,
-        "no session",
-        ("list_orgs", None, &[]),
-        S::UNAUTHORIZED,
-        "Unauthenticated",
-    )
-    .await;
-    expect_error(
-        app,
-        "unknown org",
-        ("get_org", admin, &[("org_id", "nope")]),
-        S::NOT_FOUND,
-        "NotFound",
-    )
-    .await;
-    let fields = [("org_id", o), ("name", " "), ("default_locale", "en")];
-    expect_error(
-        app,
-        "empty name",
-        ("create_project", admin, &fields),
-        S::UNPROCESSABLE_ENTITY,
-        "Invalid",
-    )
-    .await;
-    let fields = [
-        ("org_id", o),
-        ("name", "P"),
-        ("default_locale", "not a locale"),
+    let cases: [ErrorCase<'_>; 9] = [
+        (
+            "no session",
+            ("list_orgs", None, &[]),
+            S::UNAUTHORIZED,
+            "Unauthenticated",
+        ),
+        (
+            "unknown org",
+            ("get_org", admin, &[("org_id", "nope")]),
+            S::NOT_FOUND,
+            "NotFound",
+        ),
+        (
+            "empty name",
+            (
+                "create_project",
+                admin,
+                &[("org_id", o), ("name", " "), ("default_locale", "en")],
+            ),
+            S::UNPROCESSABLE_ENTITY,
+            "Invalid",
+        ),
+        (
+            "bad locale",
+            (
+                "create_project",
+                admin,
+                &[
+                    ("org_id", o),
+                    ("name", "P"),
+                    ("default_locale", "not a locale"),
+                ],
+            ),
+            S::UNPROCESSABLE_ENTITY,
+            "Invalid",
+        ),
+        (
+            "unknown role",
+            (
+                "invite_member",
+                admin,
+                &[
+                    ("org_id", o),
+                    ("email", "x@acme.example"),
+                    ("role", "owner"),
+                ],
+            ),
+            S::UNPROCESSABLE_ENTITY,
+            "Invalid",
+        ),
+        (
+            "last admin",
+            (
+                "set_member_role",
+                admin,
+                &[
+                    ("org_id", o),
+                    ("user_id", admin_id.as_str()),
+                    ("role", "member"),
+                ],
+            ),
+            S::CONFLICT,
+            "Conflict",
+        ),
+        (
+            "wrong password",
+            ("sign_in", None, &wrong_password),
+            S::UNAUTHORIZED,
+            "BadCredentials",
+        ),
+        (
+            "missing argument",
+            ("get_org", admin, &[]),
+            S::BAD_REQUEST,
+            "Transport",
+        ),
+        (
+            "unknown invite",
+            ("get_invite", None, &[("token", "nope")]),
+            S::NOT_FOUND,
+            "NotFound",
+        ),
     ];
-    expect_error(
-        app,
-        "bad locale",
-        ("create_project", admin, &fields),
-        S::UNPROCESSABLE_ENTITY,
-        "Invalid",
-    )
-    .await;
-    let fields = [
-        ("org_id", o),
-        ("email", "x@acme.example"),
-        ("role", "owner"),
-    ];
-    expect_error(
-        app,
-        "unknown role",
-        ("invite_member", admin, &fields),
-        S::UNPROCESSABLE_ENTITY,
-        "Invalid",
-    )
-    .await;
-    let fields = [
-        ("org_id", o),
-        ("user_id", admin_id.as_str()),
-        ("role", "member"),
-    ];
-    expect_error(
-        app,
-        "last admin",
-        ("set_member_role", admin, &fields),
-        S::CONFLICT,
-        "Conflict",
-    )
-    .await;
-    let fields = sign_in_fields("admin@acme.example", "nope");
-    expect_error(
-        app,
-        "wrong password",
-        ("sign_in", None, &fields),
-        S::UNAUTHORIZED,
-        "BadCredentials",
-    )
-    .await;
-    expect_error(
-        app,
-        "missing argument",
-        ("get_org", admin, &[]),
-        S::BAD_REQUEST,
-        "Transport",
-    )
-    .await;
-    let fields = [("token", "nope")];
-    expect_error(
-        app,
-        "unknown invite",
-        ("get_invite", None, &fields),
-        S::NOT_FOUND,
-        "NotFound",
-    )
-    .await;
+    for (case, call, status, variant) in cases {
+        expect_error(&app, case, call, status, variant).await;
+    }
 }
 
 #[tokio::test]
@@ -206,7 +212,7 @@ async fn form_post_error_redirects_back_to_the_form() {
         )
         .await;
     // Without JavaScript the browser must land back on the form, with the error to show.
-    assert_eq!(reply.status, StatusCode::FOUND, "{}", reply.body);
+    reply.assert_status(StatusCode::FOUND);
     let location = reply.header("location").expect("Location");
     assert!(location.starts_with(&back), "{location}");
     assert!(location.contains("__err="), "{location}");
@@ -274,7 +280,7 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
             &setup_fields(&setup_token, "ada@acme.example", &admin_password),
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
     let setup_session = reply.session_token().expect("session");
     let org = orgs::list_all(app.services.db().pool())
         .await
@@ -282,28 +288,14 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
         .remove(0)
         .id;
 
-    let reply = app
-        .call(
-            "sign_in",
-            None,
-            &sign_in_fields("ada@acme.example", &wrong_password),
-        )
-        .await;
+    let reply = app.try_sign_in("ada@acme.example", &wrong_password).await;
     assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
     let admin = app.sign_in("ada@acme.example", &admin_password).await;
 
     let reply = app
-        .call(
-            "invite_member",
-            Some(&admin),
-            &[
-                ("org_id", org.as_str()),
-                ("email", "bob@acme.example"),
-                ("role", "member"),
-            ],
-        )
+        .invite_member(&admin, org.as_str(), "bob@acme.example", "member")
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
     assert_eq!(
         reply.header("cache-control"),
         Some("no-store"),
@@ -327,7 +319,7 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
             ],
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
     let member = reply.session_token().expect("member session");
     let reply = app.call("get_invite", None, &[("token", &invite)]).await;
     assert_eq!(
@@ -336,12 +328,7 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
         "an invite link works once"
     );
 
-    let project = app
-        .services
-        .create_project(&Actor::operator(), &org, "Website", None)
-        .await
-        .expect("project")
-        .id;
+    let project = app.create_project(&org, "Website").await;
     let admin_user = app.session_user(&admin).await.expect("admin session");
     let key = app
         .services

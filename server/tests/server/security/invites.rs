@@ -13,16 +13,9 @@ async fn invite(
     email: &str,
     role: &str,
 ) -> (String, String) {
-    let reply = app
-        .call(
-            "invite_member",
-            Some(admin),
-            &[("org_id", org), ("email", email), ("role", role)],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
-    let path = reply.json()["path"].as_str().expect("path").to_owned();
-    let token = path.rsplit('/').next().expect("token").to_owned();
+    let reply = app.invite_member(admin, org, email, role).await;
+    reply.assert_status(StatusCode::OK);
+    let token = reply.invite_token();
     let (found, _) = app.services.find_invite(&token).await.expect("open invite");
     (token, found.id)
 }

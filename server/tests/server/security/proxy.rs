@@ -36,13 +36,23 @@ async fn sign_in_via_proxy(
         .await
 }
 
+/// [`sign_in_via_proxy`] to Ada's account (the one the tests attack).
+async fn ada_via_proxy(
+    app: &TestApp,
+    forwarded_for: &str,
+    password: &str,
+    device: Option<&str>,
+) -> Reply {
+    sign_in_via_proxy(app, forwarded_for, "ada@acme.example", password, device).await
+}
+
 async fn failed_sign_ins_behind_a_proxy_lock_out_neither_the_owner_nor_others(app: &TestApp) {
     let org = org_with_user(app, "ada@acme.example", Role::Admin).await;
     app.create_user(&org, "bob@acme.example", Role::Member)
         .await;
     // Ada signs in from her own browser once: it gets a device cookie for her account.
-    let first = sign_in_via_proxy(app, "198.51.100.7", "ada@acme.example", PASSWORD, None).await;
-    assert_eq!(first.status, StatusCode::OK, "{}", first.body);
+    let first = ada_via_proxy(app, "198.51.100.7", PASSWORD, None).await;
+    first.assert_status(StatusCode::OK);
     let device = first
         .set_cookie_value(DEVICE_COOKIE)
         .expect("a device cookie");
@@ -61,10 +71,9 @@ async fn failed_sign_ins_behind_a_proxy_lock_out_neither_the_owner_nor_others(ap
     // 100 wrong passwords for Ada's account from 50 forwarded addresses.
     let mut refused = 0;
     for i in 0..100 {
-        let reply = sign_in_via_proxy(
+        let reply = ada_via_proxy(
             app,
             &format!("6.6.6.6, 203.0.113.{}", i % 50),
-            "ada@acme.example",
             "not her password",
             None,
         )
@@ -78,83 +87,39 @@ async fn failed_sign_ins_behind_a_proxy_lock_out_neither_the_owner_nor_others(ap
     }
     // Five were judged, the account is then locked for strangers.
     assert_eq!(refused, 95);
-    let stranger =
-        sign_in_via_proxy(app, "203.0.113.200", "ada@acme.example", PASSWORD, None).await;
-    assert_eq!(
-        stranger.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        stranger.body
-    );
+    let stranger = ada_via_proxy(app, "203.0.113.200", PASSWORD, None).await;
+    stranger.assert_status(StatusCode::TOO_MANY_REQUESTS);
 
     // Ada's own browser still signs in, with its device cookie and the right password.
-    let ada = sign_in_via_proxy(
-        app,
-        "198.51.100.7",
-        "ada@acme.example",
-        PASSWORD,
-        Some(&device),
-    )
-    .await;
-    assert_eq!(ada.status, StatusCode::OK, "{}", ada.body);
+    let ada = ada_via_proxy(app, "198.51.100.7", PASSWORD, Some(&device)).await;
+    ada.assert_status(StatusCode::OK);
     assert!(ada.set_cookie_value(SESSION_COOKIE).is_some());
     // A device cookie of another account, or a forged one, does not help a stranger.
     let last = if device.ends_with('0') { '1' } else { '0' };
     let forged = format!("{}{last}", &device[..device.len() - 1]);
-    let reply = sign_in_via_proxy(
-        app,
-        "203.0.113.201",
-        "ada@acme.example",
-        PASSWORD,
-        Some(&forged),
-    )
-    .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        reply.body
-    );
+    let reply = ada_via_proxy(app, "203.0.113.201", PASSWORD, Some(&forged)).await;
+    reply.assert_status(StatusCode::TOO_MANY_REQUESTS);
 
     // Another account signs in from another address.
     let bob = sign_in_via_proxy(app, "192.0.2.44", "bob@acme.example", PASSWORD, None).await;
-    assert_eq!(bob.status, StatusCode::OK, "{}", bob.body);
+    bob.assert_status(StatusCode::OK);
     let bob_device = bob
         .set_cookie_value(DEVICE_COOKIE)
         .expect("bob's device cookie");
     // Bob's device cookie is not Ada's.
-    let reply = sign_in_via_proxy(
-        app,
-        "192.0.2.44",
-        "ada@acme.example",
-        PASSWORD,
-        Some(&bob_device),
-    )
-    .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        reply.body
-    );
+    let reply = ada_via_proxy(app, "192.0.2.44", PASSWORD, Some(&bob_device)).await;
+    reply.assert_status(StatusCode::TOO_MANY_REQUESTS);
 }
 
 async fn device_cookie_has_a_budget_of_its_own(app: &TestApp) {
     org_with_user(app, "ada@acme.example", Role::Admin).await;
-    let first = sign_in_via_proxy(app, "198.51.100.7", "ada@acme.example", PASSWORD, None).await;
+    let first = ada_via_proxy(app, "198.51.100.7", PASSWORD, None).await;
     let device = first
         .set_cookie_value(DEVICE_COOKIE)
         .expect("device cookie");
     // Wrong passwords from the trusted browser count against its cookie alone...
     for i in 0..10 {
-        let reply = sign_in_via_proxy(
-            app,
-            "198.51.100.7",
-            "ada@acme.example",
-            "wrong password!",
-            Some(&device),
-        )
-        .await;
+        let reply = ada_via_proxy(app, "198.51.100.7", "wrong password!", Some(&device)).await;
         assert_eq!(
             reply.status,
             StatusCode::UNAUTHORIZED,
@@ -163,28 +128,16 @@ async fn device_cookie_has_a_budget_of_its_own(app: &TestApp) {
         );
     }
     // ...so the account is not locked for strangers by them,
-    let other = sign_in_via_proxy(app, "198.51.100.8", "ada@acme.example", PASSWORD, None).await;
-    assert_eq!(other.status, StatusCode::OK, "{}", other.body);
+    let other = ada_via_proxy(app, "198.51.100.8", PASSWORD, None).await;
+    other.assert_status(StatusCode::OK);
     // but the spent cookie is now an untrusted client like any other: it counts against
     // the account again (five more failures lock the account for strangers).
     for _ in 0..5 {
-        let reply = sign_in_via_proxy(
-            app,
-            "198.51.100.7",
-            "ada@acme.example",
-            "wrong password!",
-            Some(&device),
-        )
-        .await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+        let reply = ada_via_proxy(app, "198.51.100.7", "wrong password!", Some(&device)).await;
+        reply.assert_status(StatusCode::UNAUTHORIZED);
     }
-    let reply = sign_in_via_proxy(app, "198.51.100.9", "ada@acme.example", PASSWORD, None).await;
-    assert_eq!(
-        reply.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        reply.body
-    );
+    let reply = ada_via_proxy(app, "198.51.100.9", PASSWORD, None).await;
+    reply.assert_status(StatusCode::TOO_MANY_REQUESTS);
 }
 
 /// The addresses the audit log recorded for failed sign-ins, newest first.
@@ -217,7 +170,7 @@ async fn forwarded_for_is_read_only_from_a_trusted_proxy(app: &TestApp) {
             ))))
             .expect("request");
         let reply = app.send_from(peer, request).await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+        reply.assert_status(StatusCode::UNAUTHORIZED);
     };
     // An untrusted peer's X-Forwarded-For is ignored: the peer is the client.
     attempt(SocketAddr::from(([203, 0, 113, 50], 1234)), "198.51.100.1").await;
@@ -252,25 +205,12 @@ async fn ipv6_clients_are_limited_per_64(app: &TestApp) {
             None,
         )
         .await;
-        assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+        reply.assert_status(StatusCode::UNAUTHORIZED);
     }
-    let same_64 = sign_in_via_proxy(
-        app,
-        "2001:db8:1:2:ffff::1",
-        "ada@acme.example",
-        PASSWORD,
-        None,
-    )
-    .await;
-    assert_eq!(
-        same_64.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        same_64.body
-    );
-    let next_64 =
-        sign_in_via_proxy(app, "2001:db8:1:3::1", "ada@acme.example", PASSWORD, None).await;
-    assert_eq!(next_64.status, StatusCode::OK, "{}", next_64.body);
+    let same_64 = ada_via_proxy(app, "2001:db8:1:2:ffff::1", PASSWORD, None).await;
+    same_64.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    let next_64 = ada_via_proxy(app, "2001:db8:1:3::1", PASSWORD, None).await;
+    next_64.assert_status(StatusCode::OK);
 }
 
 on_both_backends!(

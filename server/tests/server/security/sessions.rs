@@ -1,7 +1,7 @@
 //! The session cookie and the session's life: sign-in, rotation, sign-out, removal,
 //! role changes, idle timeout, throttling.
 
-use super::{org_with_admin, org_with_user, sign_in_fields};
+use super::{org_with_admin, org_with_user};
 use crate::common::{PASSWORD, TestApp, form, sf_request};
 use axum::body::Body;
 use axum::http::StatusCode;
@@ -13,14 +13,8 @@ use gtx_core::services::{IDLE_TIMEOUT_MS, SESSION_COOKIE};
 async fn sign_in_sets_a_hardened_session_cookie() {
     let app = TestApp::sqlite().await;
     let org = org_with_user(&app, "ada@acme.example", Role::Member).await;
-    let reply = app
-        .call(
-            "sign_in",
-            None,
-            &[("email", "ada@acme.example"), ("password", PASSWORD)],
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = app.try_sign_in("ada@acme.example", PASSWORD).await;
+    reply.assert_status(StatusCode::OK);
     let line = reply.session_set_cookie().expect("a session cookie");
     let mut parts = line.split(';').map(str::trim);
     let (name, token) = parts
@@ -93,12 +87,12 @@ async fn sign_in_issues_a_new_session_each_time() {
 
     // Signing out of the first ends only the first.
     let reply = app.call("sign_out", Some(&first), &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
     assert!(app.session_user(&first).await.is_none());
     let reply = app.call("list_orgs", Some(&first), &[]).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    reply.assert_status(StatusCode::UNAUTHORIZED);
     let reply = app.call("list_orgs", Some(&second), &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
 }
 
 async fn sign_out_ends_the_session_on_the_server(app: &TestApp) {
@@ -107,7 +101,7 @@ async fn sign_out_ends_the_session_on_the_server(app: &TestApp) {
     assert!(reply.json().get("SignedIn").is_some(), "{}", reply.body);
 
     let reply = app.call("sign_out", Some(&token), &[]).await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
     let cleared = reply.session_set_cookie().expect("the cookie is cleared");
     assert!(
         cleared.to_ascii_lowercase().contains("max-age=0"),
@@ -122,7 +116,7 @@ async fn sign_out_ends_the_session_on_the_server(app: &TestApp) {
     let reply = app
         .call("get_org", Some(&token), &[("org_id", org.as_str())])
         .await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    reply.assert_status(StatusCode::UNAUTHORIZED);
     let reply = app
         .page(&format!("/orgs/{}", org.as_str()), Some(&token))
         .await;
@@ -138,7 +132,7 @@ async fn remove_member_ends_their_sessions_at_once(app: &TestApp) {
     let reply = app
         .call("get_org", Some(&member), &[("org_id", org.as_str())])
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
 
     let reply = app
         .call(
@@ -147,13 +141,13 @@ async fn remove_member_ends_their_sessions_at_once(app: &TestApp) {
             &[("org_id", org.as_str()), ("user_id", member_id.as_str())],
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
 
     assert!(app.session_user(&member).await.is_none());
     let reply = app
         .call("get_org", Some(&member), &[("org_id", org.as_str())])
         .await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    reply.assert_status(StatusCode::UNAUTHORIZED);
     let reply = app.call("list_orgs", Some(&admin), &[]).await;
     assert_eq!(
         reply.status,
@@ -185,9 +179,9 @@ async fn set_member_role_applies_to_live_sessions_at_once(app: &TestApp) {
             ],
         )
         .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
     let reply = list(second).await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    reply.assert_status(StatusCode::NOT_FOUND);
 }
 
 on_both_backends!(
@@ -210,7 +204,7 @@ async fn session_expires_after_the_idle_timeout() {
     // That request counted as activity; a whole idle period without one ends it.
     app.clock.advance(IDLE_TIMEOUT_MS);
     let reply = app.call("list_orgs", Some(&token), &[]).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED, "{}", reply.body);
+    reply.assert_status(StatusCode::UNAUTHORIZED);
 }
 
 // ---- sign-in -------------------------------------------------------------------------
@@ -222,13 +216,7 @@ async fn sign_in_is_throttled_after_five_failures() {
     app.create_user(&org, "bob@acme.example", Role::Member)
         .await;
     for attempt in 1..=5 {
-        let reply = app
-            .call(
-                "sign_in",
-                None,
-                &sign_in_fields("ada@acme.example", "wrong password!"),
-            )
-            .await;
+        let reply = app.try_sign_in("ada@acme.example", "wrong password!").await;
         assert_eq!(
             reply.status,
             StatusCode::UNAUTHORIZED,
@@ -238,19 +226,8 @@ async fn sign_in_is_throttled_after_five_failures() {
         assert_eq!(reply.json(), "BadCredentials", "attempt {attempt}");
     }
     // The sixth is refused even with the right password, without a cookie.
-    let reply = app
-        .call(
-            "sign_in",
-            None,
-            &sign_in_fields("ADA@acme.example ", PASSWORD),
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        reply.body
-    );
+    let reply = app.try_sign_in("ADA@acme.example ", PASSWORD).await;
+    reply.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(
         reply.json().get("TooManyAttempts").is_some(),
         "{}",
@@ -269,19 +246,8 @@ async fn sign_in_is_throttled_after_five_failures() {
 
     // Still throttled just before the window ends; free after it.
     app.clock.advance(15 * 60 * 1000 - 1_000);
-    let reply = app
-        .call(
-            "sign_in",
-            None,
-            &sign_in_fields("ada@acme.example", PASSWORD),
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        reply.body
-    );
+    let reply = app.try_sign_in("ada@acme.example", PASSWORD).await;
+    reply.assert_status(StatusCode::TOO_MANY_REQUESTS);
     app.clock.advance(1_000);
     app.sign_in("ada@acme.example", PASSWORD).await;
 }
@@ -291,18 +257,10 @@ async fn sign_in_answers_alike_for_unknown_email_and_wrong_password() {
     let app = TestApp::sqlite().await;
     org_with_user(&app, "ada@acme.example", Role::Member).await;
     let wrong_password = app
-        .call(
-            "sign_in",
-            None,
-            &sign_in_fields("ada@acme.example", "not the password"),
-        )
+        .try_sign_in("ada@acme.example", "not the password")
         .await;
     let unknown_email = app
-        .call(
-            "sign_in",
-            None,
-            &sign_in_fields("nobody@acme.example", "not the password"),
-        )
+        .try_sign_in("nobody@acme.example", "not the password")
         .await;
     assert_eq!(wrong_password.status, StatusCode::UNAUTHORIZED);
     assert_eq!(wrong_password.status, unknown_email.status);

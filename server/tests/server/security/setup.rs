@@ -1,10 +1,20 @@
 //! First-run setup: once, with the token from the console.
 
 use super::setup_fields;
-use crate::common::{PASSWORD, TestApp};
+use crate::common::{PASSWORD, Reply, TestApp};
 use axum::http::StatusCode;
 use gtx_core::db::repo::orgs;
 use gtx_core::keys::random_token;
+
+/// `complete_setup` with `token`, for an admin `email` with password [`PASSWORD`].
+async fn complete_setup(app: &TestApp, token: &str, email: &str) -> Reply {
+    app.call(
+        "complete_setup",
+        None,
+        &setup_fields(token, email, PASSWORD),
+    )
+    .await
+}
 
 #[tokio::test]
 async fn complete_setup_works_once_with_the_right_token() {
@@ -19,37 +29,14 @@ async fn complete_setup_works_once_with_the_right_token() {
     );
 
     let wrong = random_token(24);
-    let reply = app
-        .call(
-            "complete_setup",
-            None,
-            &setup_fields(&wrong, "ada@acme.example", PASSWORD),
-        )
-        .await;
-    assert_eq!(
-        reply.status,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "{}",
-        reply.body
-    );
-    assert_eq!(
-        reply.json()["Invalid"]["field"],
-        "setup_token",
-        "{}",
-        reply.body
-    );
+    let reply = complete_setup(&app, &wrong, "ada@acme.example").await;
+    reply.assert_invalid("field", "setup_token");
     assert!(reply.session_set_cookie().is_none());
     let pool = app.services.db().pool();
     assert!(orgs::list_all(pool).await.expect("orgs").is_empty());
 
-    let reply = app
-        .call(
-            "complete_setup",
-            None,
-            &setup_fields(&token, "ada@acme.example", PASSWORD),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let reply = complete_setup(&app, &token, "ada@acme.example").await;
+    reply.assert_status(StatusCode::OK);
     let session = reply.session_token().expect("signed in");
     let org = orgs::list_all(pool).await.expect("orgs").remove(0);
     assert_eq!(org.name, "Acme");
@@ -74,17 +61,11 @@ async fn complete_setup_works_once_with_the_right_token() {
     );
 
     // Gone for good: the same token again, and the page.
-    let reply = app
-        .call(
-            "complete_setup",
-            None,
-            &setup_fields(&token, "mallory@evil.example", PASSWORD),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    let reply = complete_setup(&app, &token, "mallory@evil.example").await;
+    reply.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(reply.json(), "NotFound");
     let reply = app.page("/setup", None).await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    reply.assert_status(StatusCode::NOT_FOUND);
     assert!(!reply.body.contains("Setup token"));
     assert_eq!(orgs::list_all(pool).await.expect("orgs").len(), 1);
 }
@@ -92,14 +73,8 @@ async fn complete_setup_works_once_with_the_right_token() {
 #[tokio::test]
 async fn complete_setup_is_not_found_without_a_configured_token() {
     let app = TestApp::sqlite_with(None).await;
-    let reply = app
-        .call(
-            "complete_setup",
-            None,
-            &setup_fields("", "ada@acme.example", PASSWORD),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::NOT_FOUND, "{}", reply.body);
+    let reply = complete_setup(&app, "", "ada@acme.example").await;
+    reply.assert_status(StatusCode::NOT_FOUND);
     assert!(
         orgs::list_all(app.services.db().pool())
             .await
@@ -109,12 +84,7 @@ async fn complete_setup_is_not_found_without_a_configured_token() {
 }
 
 /// `complete_setup` from a browser behind the trusted proxy at `forwarded_for`.
-async fn setup_via_proxy(
-    app: &TestApp,
-    forwarded_for: &str,
-    token: &str,
-    email: &str,
-) -> crate::common::Reply {
+async fn setup_via_proxy(app: &TestApp, forwarded_for: &str, token: &str, email: &str) -> Reply {
     let request = crate::common::sf_request("complete_setup", None)
         .header("sec-fetch-site", "same-origin")
         .header("x-forwarded-for", forwarded_for)
@@ -181,16 +151,11 @@ async fn setup_with_wrong_tokens_is_throttled_per_address(app: &TestApp) {
     }
     // The eleventh is refused before the token is even compared, right token or not.
     let reply = setup_via_proxy(app, "203.0.113.9", &token, "ada@acme.example").await;
-    assert_eq!(
-        reply.status,
-        StatusCode::TOO_MANY_REQUESTS,
-        "{}",
-        reply.body
-    );
+    reply.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(reply.header("retry-after").is_some());
     // The operator, from another address, is not locked out.
     let reply = setup_via_proxy(app, "192.0.2.1", &token, "ada@acme.example").await;
-    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    reply.assert_status(StatusCode::OK);
 }
 
 on_both_backends!(
