@@ -72,6 +72,18 @@ pub struct Membership {
     pub created_at: i64,
 }
 
+impl Membership {
+    /// `user_id`'s membership of `org_id` with `role`, from `now`.
+    pub fn new(org_id: &OrgId, user_id: &UserId, role: Role, now: i64) -> Self {
+        Self {
+            org_id: org_id.clone(),
+            user_id: user_id.clone(),
+            role,
+            created_at: now,
+        }
+    }
+}
+
 /// A project.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Project {

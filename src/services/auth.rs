@@ -89,16 +89,7 @@ impl Services {
         actor: &Actor,
         now: i64,
     ) -> CoreResult<(SignedIn, Actor)> {
-        orgs::insert_membership(
-            &mut **tx,
-            &Membership {
-                org_id: org_id.clone(),
-                user_id: user.id.clone(),
-                role,
-                created_at: now,
-            },
-        )
-        .await?;
+        orgs::insert_membership(&mut **tx, &Membership::new(org_id, &user.id, role, now)).await?;
         let signed_in = self.start_session(tx, user, actor, now).await?;
         let as_user = Actor::user(&signed_in.user, actor.ip.clone(), actor.user_agent.clone());
         Ok((signed_in, as_user))

@@ -39,16 +39,7 @@ impl Services {
         if let Err(e) = users::insert(&mut *tx, &user).await {
             return Err(super::members::email_taken_or(e.into()));
         }
-        orgs::insert_membership(
-            &mut *tx,
-            &Membership {
-                org_id: org_id.clone(),
-                user_id: user.id.clone(),
-                role,
-                created_at: now,
-            },
-        )
-        .await?;
+        orgs::insert_membership(&mut *tx, &Membership::new(org_id, &user.id, role, now)).await?;
         self.audit(
             &mut tx,
             actor,
