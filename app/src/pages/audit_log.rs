@@ -1,11 +1,8 @@
-use super::not_found::NotFound;
 use super::org::OrgSubnav;
-use crate::AppError;
 use crate::api::audit::list_audit;
 use gtx_core::domain::time::format_utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The audit log (admins): who did what, to what, when and from where; filtered by
@@ -69,9 +66,7 @@ pub fn AuditLogPage() -> impl IntoView {
                             {next.map(|id| view! { <p><a class="button" href=format!("?kind={}&before={id}", kind())>"Older events"</a></p> })}
                         }.into_any()
                     }
-                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                    Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::load_failed(e),
                 })
             }}
         </Suspense>

@@ -1,6 +1,4 @@
-use super::not_found::NotFound;
 use super::org::OrgSubnav;
-use crate::AppError;
 use crate::api::members::{
     InviteMember, RemoveMember, SetMemberRole, WithdrawInvite, list_members, take_invite_reveal,
 };
@@ -10,7 +8,6 @@ use crate::components::field::Field;
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// Members (admins): invite by email (the link is shown once), change roles, remove.
@@ -56,9 +53,7 @@ pub fn MembersPage() -> impl IntoView {
                 data.get()
                     .map(|result| match result {
                         Ok(data) => view! { <Members data actions reveal /> }.into_any(),
-                        Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => super::load_failed(e),
                     })
             }}
         </Suspense>

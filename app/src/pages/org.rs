@@ -1,5 +1,3 @@
-use super::not_found::NotFound;
-use crate::AppError;
 use crate::api::get_org;
 use crate::api::projects::CreateProject;
 use crate::api::types::OrgSummary;
@@ -8,7 +6,6 @@ use crate::components::field::Field;
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// An organisation's home: the projects the user may see; admins create projects here.
@@ -23,9 +20,7 @@ pub fn OrgPage() -> impl IntoView {
                 org.get()
                     .map(|result| match result {
                         Ok(org) => view! { <OrgDetail org /> }.into_any(),
-                        Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => super::load_failed(e),
                     })
             }}
         </Suspense>

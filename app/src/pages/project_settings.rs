@@ -1,6 +1,4 @@
 use super::api_keys::ProjectNav;
-use super::not_found::NotFound;
-use crate::AppError;
 use crate::api::projects::{AddProjectMember, RemoveProjectMember, UpdateProject, get_project};
 use crate::api::types::ProjectDetail;
 use crate::components::copy_button::CopyButton;
@@ -8,7 +6,6 @@ use crate::components::field::Field;
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// Project settings: name and default locale (admins and project members), and the
@@ -45,9 +42,7 @@ pub fn ProjectSettingsPage() -> impl IntoView {
             {move || {
                 project.get().map(|r| match r {
                     Ok(detail) => view! { <Settings detail actions /> }.into_any(),
-                    Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                    Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                    Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                    Err(e) => super::load_failed(e),
                 })
             }}
         </Suspense>

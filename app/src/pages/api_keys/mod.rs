@@ -11,7 +11,6 @@ mod key_dialogs;
 mod reveal;
 mod table;
 
-use super::not_found::NotFound;
 use crate::AppError;
 use crate::api::keys::{
     CreateApiKey, RevokeApiKey, RotateApiKey, keys_page, list_api_keys, take_key_reveal,
@@ -25,7 +24,6 @@ use key_dialogs::{RevokeDialog, RotateDialog};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
-use leptos_router::components::Redirect;
 use leptos_router::hooks::{use_navigate, use_params_map, use_query_map};
 use reveal::RevealDialog;
 use table::KeyTable;
@@ -143,9 +141,7 @@ fn KeysPage(project: bool) -> impl IntoView {
                 data.get()
                     .map(|result| match result {
                         Ok(data) => view! { <Keys data actions /> }.into_any(),
-                        Err(AppError::NotFound) => view! { <NotFound /> }.into_any(),
-                        Err(AppError::Unauthenticated) => view! { <Redirect path="/login" /> }.into_any(),
-                        Err(e) => view! { <p class="form-error" role="alert">{e.to_string()}</p> }.into_any(),
+                        Err(e) => crate::pages::load_failed(e),
                     })
             }}
         </Transition>
