@@ -418,10 +418,42 @@ async fn plaintext_keys_stay_out_of_database_logs_and_other_responses(app: &Test
     }
 }
 
+/// A create post that the form could not have sent (fields missing, an unknown level)
+/// is a 4xx with a JSON body and writes nothing.
+async fn create_api_key_with_malformed_post_is_a_4xx(app: &TestApp) {
+    let (org, project, admin) = world(app).await;
+    let no_name: &[(&str, &str)] = &[("org_id", org.as_str()), ("key_type", "production")];
+    let cases: [&[(&str, &str)]; 4] = [
+        &[],
+        no_name,
+        &[("name", "No org")],
+        &[
+            ("org_id", org.as_str()),
+            ("name", "Org key"),
+            ("files", "admin"),
+        ],
+    ];
+    for fields in cases {
+        let reply = app.call("create_api_key", Some(&admin), fields).await;
+        assert!(reply.status.is_client_error(), "{fields:?}: {reply:?}");
+        assert!(
+            serde_json::from_str::<serde_json::Value>(&reply.body).is_ok(),
+            "{fields:?}: not JSON: {}",
+            reply.body
+        );
+    }
+    assert!(stored_keys(app, &org, &project).await.is_empty());
+    let org_keys = keys::list_for_org(app.services.db().pool(), &org)
+        .await
+        .expect("keys");
+    assert!(org_keys.is_empty(), "a refused create wrote a key");
+}
+
 on_both_backends!(
     create_api_key_answers_the_key_once_with_no_store,
     create_api_key_form_post_reveals_the_key_once_on_the_next_page,
     create_api_key_with_bad_input_is_a_field_error,
+    create_api_key_with_malformed_post_is_a_4xx,
     rotate_api_key_reveals_the_replacement_and_keeps_the_old_for_the_grace,
     revoke_api_key_marks_it_revoked_and_a_second_revoke_conflicts,
     revoke_api_key_form_post_keeps_the_list_filters,
