@@ -23,9 +23,10 @@
 //! makes an unknown digest known.
 
 use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
+use std::any::Any;
 use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 /// Default number of positive entries.
@@ -57,11 +58,23 @@ pub struct KeyFacts {
     /// The last minute (unix ms, floored) recorded as this key's last use, so a hot key
     /// records its use once a minute rather than on every request.
     pub(crate) last_used_minute: AtomicI64,
-    /// The API's whole answer to a valid check of this key (JSON), made once by the API
-    /// on the first valid check and kept as long as these facts are: a hot verify then
-    /// sends these bytes instead of building and serialising the same object again.
-    /// Never the key.
-    pub answer_json: std::sync::OnceLock<Box<str>>,
+    /// A value a caller derives from these facts once and keeps as long as they are
+    /// (see [`KeyFacts::derived`]). Never the key.
+    pub(crate) derived: OnceLock<Box<dyn Any + Send + Sync>>,
+}
+
+impl KeyFacts {
+    /// The value derived from these facts by `make`, made on the first call and kept as
+    /// long as the facts are (a rotation or revocation replaces the facts, and with them
+    /// the value). The API keeps its serialised answer to a valid check here, so a hot
+    /// verify sends those bytes instead of building the same object again; the core
+    /// knows nothing of its shape. One type per process: `None` if a value of another
+    /// type was derived first.
+    pub fn derived<T: Any + Send + Sync>(&self, make: impl FnOnce(&Self) -> T) -> Option<&T> {
+        self.derived
+            .get_or_init(|| Box::new(make(self)))
+            .downcast_ref()
+    }
 }
 
 /// The outcome of a cache lookup.
@@ -285,8 +298,23 @@ mod tests {
             expires_at: None,
             revoked_at: None,
             last_used_minute: AtomicI64::new(0),
-            answer_json: std::sync::OnceLock::new(),
+            derived: OnceLock::new(),
         })
+    }
+
+    #[test]
+    fn derived_value_is_made_once_and_only_for_its_type() {
+        let key = facts("a");
+        let mut made = 0;
+        for _ in 0..3 {
+            let value = key.derived(|f| {
+                made += 1;
+                format!("{}:{}", f.id.0, f.name)
+            });
+            assert_eq!(value.map(String::as_str), Some("a:k"));
+        }
+        assert_eq!(made, 1, "made on the first call only");
+        assert_eq!(key.derived(|_| 7_u32), None, "another type gets nothing");
     }
 
     #[test]

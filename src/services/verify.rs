@@ -128,7 +128,7 @@ impl KeyFacts {
             expires_at: record.expires_at,
             revoked_at: record.revoked_at,
             last_used_minute: AtomicI64::new(record.last_used_at.unwrap_or(0)),
-            answer_json: std::sync::OnceLock::new(),
+            derived: std::sync::OnceLock::new(),
         }
     }
 }

@@ -57,18 +57,18 @@ pub async fn verify(
 fn answer(verdict: &Verification) -> Response {
     let body = match (verdict.code, verdict.key.as_ref()) {
         (VerifyCode::Valid, Some(key)) => {
-            key.answer_json.get_or_init(|| {
-                serialise(&VerifyResponse {
+            // Serialised once per version of the key's facts and kept with them; a
+            // clone of `Bytes` shares the bytes (no copy).
+            let make = |facts: &KeyFacts| {
+                Bytes::from(serialise(&VerifyResponse {
                     valid: true,
                     code: Code::Valid,
-                    key: Some(KeyInfo::from(&**key)),
+                    key: Some(KeyInfo::from(facts)),
                     missing_permissions: None,
                     reason: None,
-                })
-                .into_boxed_str()
-            });
-            // The body borrows the cached answer through the key's `Arc`: no copy.
-            Body::from(Bytes::from_owner(ValidAnswer(Arc::clone(key))))
+                }))
+            };
+            Body::from(key.derived(make).cloned().unwrap_or_else(|| make(key)))
         }
         (VerifyCode::InsufficientPermissions, _) => Body::from(serialise(&VerifyResponse {
             valid: false,
@@ -94,18 +94,6 @@ fn answer(verdict: &Verification) -> Response {
 fn serialise(response: &VerifyResponse) -> String {
     // Serialising these types cannot fail (string keys, no maps, no floats).
     serde_json::to_string(response).unwrap_or_else(|_| r#"{"valid":false}"#.to_owned())
-}
-
-/// A valid key's cached answer, as a response body that keeps the key's facts alive.
-struct ValidAnswer(Arc<KeyFacts>);
-
-impl AsRef<[u8]> for ValidAnswer {
-    fn as_ref(&self) -> &[u8] {
-        self.0
-            .answer_json
-            .get()
-            .map_or(&[], |answer| answer.as_bytes())
-    }
 }
 
 /// The answers that never vary: one per code that carries nothing else, one per reason a
