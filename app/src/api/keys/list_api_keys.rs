@@ -1,0 +1,42 @@
+use crate::AppError;
+use crate::api::types::KeysData;
+use leptos::prelude::*;
+
+/// The keys of a project (`project_id` set) or the organisation keys of an organisation.
+#[server(prefix = "/_sf", endpoint = "list_api_keys")]
+pub async fn list_api_keys(
+    org_id: String,
+    project_id: Option<String>,
+) -> Result<KeysData, AppError> {
+    use crate::api::types::{KeyRow, OrgSummary, ProjectSummary};
+    use gtx_core::domain::{OrgId, ProjectId};
+    use gtx_core::services::KeyListScope;
+    let services = crate::api::services()?;
+    let actor = crate::api::signed_in_actor().await?;
+    let org_id = OrgId(org_id);
+    let (project, scope) = match project_id {
+        Some(project_id) => {
+            let project = services
+                .get_project(&actor, &org_id, &ProjectId(project_id))
+                .await?;
+            let scope = KeyListScope::Project(project.id.clone());
+            (
+                Some(ProjectSummary {
+                    id: project.id.0,
+                    name: project.name,
+                    default_locale: project.default_locale,
+                }),
+                scope,
+            )
+        }
+        None => (None, KeyListScope::Organisation(org_id.clone())),
+    };
+    let keys = services.list_keys(&actor, &scope).await?;
+    let org = services.org_overview(&actor, &org_id).await?;
+    Ok(KeysData {
+        org: OrgSummary::from(org),
+        project,
+        keys: keys.into_iter().map(KeyRow::from).collect(),
+        now: services.now(),
+    })
+}
