@@ -99,6 +99,64 @@ async fn production_key(svc: &Services, project: &Project, name: &str) -> ApiKey
         .record
 }
 
+/// What a created key must never leave in storage, and what it must: its plaintext, its
+/// secret part, its hint and its digest.
+struct KeyTexts {
+    key: String,
+    secret_part: String,
+    hint: String,
+    digest: [u8; 32],
+}
+
+/// Checks a created key against its stored record, found by its digest; its texts.
+async fn stored_key_texts(t: &TestDb, svc: &Services, c: &CreatedKey) -> KeyTexts {
+    let text = c.key.expose().to_owned();
+    let parsed = ParsedKey::parse(&text).expect("a well-formed key");
+    assert_eq!(parsed.key_type(), c.record.key_type);
+    assert_eq!(c.record.hint, c.key.hint());
+    assert_eq!(c.record.hash_version, HASH_VERSION);
+    let digest = svc.secret().digest(&text);
+    let (found, stored) = keys::find_by_digest(t.pool(), &digest.0)
+        .await
+        .unwrap()
+        .expect("found by digest");
+    assert_eq!(found, c.record);
+    assert_eq!(stored, digest.0.to_vec());
+    KeyTexts {
+        secret_part: text[PREFIX_LEN..PREFIX_LEN + SECRET_LEN].to_owned(),
+        key: text,
+        hint: c.record.hint.clone(),
+        digest: digest.0,
+    }
+}
+
+/// Asserts that the raw bytes of the SQLite database and its WAL in `dir`, as a thief
+/// would read them, hold no key or secret part, and do hold the hints.
+fn assert_sqlite_files_hold_no_key(dir: &std::path::Path, plaintexts: &[KeyTexts]) {
+    let mut files = 0;
+    let mut hints_seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        files += 1;
+        for k in plaintexts {
+            assert!(
+                !contains_bytes(&bytes, k.key.as_bytes()),
+                "the SQLite files hold a plaintext key"
+            );
+            assert!(
+                !contains_bytes(&bytes, k.secret_part.as_bytes()),
+                "the SQLite files hold a secret part"
+            );
+            hints_seen += usize::from(contains_bytes(&bytes, k.hint.as_bytes()));
+        }
+    }
+    assert!(files >= 1);
+    assert!(
+        hints_seen >= plaintexts.len(),
+        "the file scan should find the stored hints"
+    );
+}
+
 async fn create_key_stores_the_digest_and_never_the_key(t: &TestDb) {
     let (svc, _clock, org, project) = setup(t).await;
     let created = vec![
@@ -106,23 +164,9 @@ async fn create_key_stores_the_digest_and_never_the_key(t: &TestDb) {
         create(&svc, project_scope(&project, KeyType::Development), "Dev").await,
         create(&svc, org_scope(&org, PermissionSet::full()), "Org").await,
     ];
-
     let mut plaintexts = Vec::new();
     for c in &created {
-        let text = c.key.expose().to_owned();
-        let parsed = ParsedKey::parse(&text).expect("a well-formed key");
-        assert_eq!(parsed.key_type(), c.record.key_type);
-        assert_eq!(c.record.hint, c.key.hint());
-        assert_eq!(c.record.hash_version, HASH_VERSION);
-        let digest = svc.secret().digest(&text);
-        let (found, stored) = keys::find_by_digest(t.pool(), &digest.0)
-            .await
-            .unwrap()
-            .expect("found by digest");
-        assert_eq!(found, c.record);
-        assert_eq!(stored, digest.0.to_vec());
-        let secret_part = text[PREFIX_LEN..PREFIX_LEN + SECRET_LEN].to_owned();
-        plaintexts.push((text, secret_part, c.record.hint.clone(), digest.0));
+        plaintexts.push(stored_key_texts(t, &svc, c).await);
     }
 
     // Every text and byte column of every table, including api_keys and audit_events.
@@ -134,14 +178,14 @@ async fn create_key_stores_the_digest_and_never_the_key(t: &TestDb) {
             "{column} was not scanned: {labels:?}"
         );
     }
-    for (key, secret_part, hint, digest) in &plaintexts {
+    for k in &plaintexts {
         for (label, value) in &values {
             assert!(
-                !contains_bytes(value, key.as_bytes()),
+                !contains_bytes(value, k.key.as_bytes()),
                 "{label} holds a plaintext key"
             );
             assert!(
-                !contains_bytes(value, secret_part.as_bytes()),
+                !contains_bytes(value, k.secret_part.as_bytes()),
                 "{label} holds a key's secret part"
             );
         }
@@ -149,39 +193,17 @@ async fn create_key_stores_the_digest_and_never_the_key(t: &TestDb) {
         assert!(
             values
                 .iter()
-                .any(|(l, v)| l == "api_keys.hint" && v == hint.as_bytes())
+                .any(|(l, v)| l == "api_keys.hint" && v == k.hint.as_bytes())
         );
         assert!(
             values
                 .iter()
-                .any(|(l, v)| l == "api_keys.digest" && v == digest)
+                .any(|(l, v)| l == "api_keys.digest" && v == &k.digest)
         );
     }
 
     if let Some(dir) = &t.sqlite_dir {
-        // The raw bytes of the database and its WAL, as a thief would read them.
-        let mut files = 0;
-        let mut hints_seen = 0;
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-            files += 1;
-            for (key, secret_part, hint, _) in &plaintexts {
-                assert!(
-                    !contains_bytes(&bytes, key.as_bytes()),
-                    "the SQLite files hold a plaintext key"
-                );
-                assert!(
-                    !contains_bytes(&bytes, secret_part.as_bytes()),
-                    "the SQLite files hold a secret part"
-                );
-                hints_seen += usize::from(contains_bytes(&bytes, hint.as_bytes()));
-            }
-        }
-        assert!(files >= 1);
-        assert!(
-            hints_seen >= plaintexts.len(),
-            "the file scan should find the stored hints"
-        );
+        assert_sqlite_files_hold_no_key(dir, &plaintexts);
     }
 }
 

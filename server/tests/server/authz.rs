@@ -294,6 +294,16 @@ impl World {
             OrgX | OrgY | MemberOfYUnderX => panic!("{target:?} is not a project"),
         }
     }
+
+    /// The `org_id` field of a request for the target.
+    fn org_field(&self, target: Target) -> Field {
+        field("org_id", self.org(target).as_str())
+    }
+
+    /// The `project_id` field of a request for the target.
+    fn project_field(&self, target: Target) -> Field {
+        field("project_id", self.project(target).as_str())
+    }
 }
 
 /// What a cell needs beforehand, to act on and to check afterwards.
@@ -308,6 +318,32 @@ enum Fixture {
     },
     /// A live key in the target's scope.
     Key(KeyId),
+}
+
+impl Fixture {
+    /// The fresh name or email (empty for other fixtures).
+    fn fresh(&self) -> &str {
+        match self {
+            Self::Fresh(text) => text,
+            _ => "",
+        }
+    }
+
+    /// The victim's id and email (empty for other fixtures).
+    fn victim(&self) -> (&str, &str) {
+        match self {
+            Self::Victim { id, email } => (id.as_str(), email),
+            _ => ("", ""),
+        }
+    }
+
+    /// The key's id (empty for other fixtures).
+    fn key_id(&self) -> &str {
+        match self {
+            Self::Key(id) => id.as_str(),
+            _ => "",
+        }
+    }
 }
 
 /// What a cell answered.
@@ -399,6 +435,7 @@ async fn prepare(
     }
 }
 
+/// The cell's request, as `who`: a page or a server function call.
 async fn attempt(
     app: &TestApp,
     world: &World,
@@ -408,132 +445,105 @@ async fn attempt(
     fixture: &Fixture,
 ) -> Observed {
     let token = world.token(who);
+    if let Some(path) = page_path(world, action, target) {
+        return observe_page(app.page(&path, token).await);
+    }
+    let (name, fields) = match action {
+        GetOrg | GetProject | UpdateProject | CreateProject | ListAudit => {
+            project_call(world, action, target, fixture)
+        }
+        ListMembers | InviteMember | SetMemberRole | RemoveMember | AddProjectMember
+        | RemoveProjectMember => member_call(world, action, target, fixture),
+        CreateProjectKey | ListProjectKeys | RotateProjectKey | RevokeProjectKey | CreateOrgKey
+        | ListOrgKeys | RotateOrgKey | RevokeOrgKey => key_call(world, action, target, fixture),
+        ViewOrgPage | ViewProjectKeysPage | ViewOrgKeysPage => unreachable!("{action:?} is a page"),
+    };
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    observe_server_fn(app.call(name, token, &fields).await)
+}
+
+/// A form field of a server function call.
+type Field = (&'static str, String);
+
+/// A server function's name and form fields.
+type Call = (&'static str, Vec<Field>);
+
+fn field(name: &'static str, value: &str) -> Field {
+    (name, value.to_owned())
+}
+
+/// The path of a page action, or `None` for a server function.
+fn page_path(world: &World, action: Action, target: Target) -> Option<String> {
     let org = world.org(target).as_str();
-    let fresh = match fixture {
-        Fixture::Fresh(text) => text.as_str(),
-        _ => "",
-    };
-    let (victim_id, victim_email) = match fixture {
-        Fixture::Victim { id, email } => (id.as_str(), email.as_str()),
-        _ => ("", ""),
-    };
-    let key_id = match fixture {
-        Fixture::Key(id) => id.as_str(),
-        _ => "",
-    };
-    let call = |name: &'static str, fields: Vec<(&'static str, String)>| async move {
-        let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
-        observe_server_fn(app.call(name, token, &fields).await)
-    };
-    let o = || ("org_id", org.to_owned());
-    let p = || ("project_id", world.project(target).as_str().to_owned());
     match action {
-        ViewOrgPage => observe_page(app.page(&format!("/orgs/{org}"), token).await),
-        GetOrg => call("get_org", vec![o()]).await,
-        GetProject => call("get_project", vec![o(), p()]).await,
-        UpdateProject => {
-            call(
-                "update_project",
-                vec![
-                    o(),
-                    p(),
-                    ("name", fresh.to_owned()),
-                    ("default_locale", "fr".into()),
-                ],
-            )
-            .await
-        }
-        CreateProject => {
-            call(
-                "create_project",
-                vec![
-                    o(),
-                    ("name", fresh.to_owned()),
-                    ("default_locale", "en".into()),
-                ],
-            )
-            .await
-        }
-        ListMembers => call("list_members", vec![o()]).await,
-        InviteMember => {
-            call(
-                "invite_member",
-                vec![o(), ("email", fresh.to_owned()), ("role", "member".into())],
-            )
-            .await
-        }
-        SetMemberRole => {
-            call(
-                "set_member_role",
-                vec![
-                    o(),
-                    ("user_id", victim_id.to_owned()),
-                    ("role", "admin".into()),
-                ],
-            )
-            .await
-        }
-        RemoveMember => {
-            call(
-                "remove_member",
-                vec![o(), ("user_id", victim_id.to_owned())],
-            )
-            .await
-        }
-        AddProjectMember => {
-            call(
-                "add_project_member",
-                vec![o(), p(), ("email", victim_email.to_owned())],
-            )
-            .await
-        }
-        RemoveProjectMember => {
-            call(
-                "remove_project_member",
-                vec![o(), p(), ("user_id", victim_id.to_owned())],
-            )
-            .await
-        }
-        ListAudit => call("list_audit", vec![o()]).await,
-        ViewProjectKeysPage => observe_page(
-            app.page(
-                &format!("/orgs/{org}/projects/{}/api-keys", world.project(target)),
-                token,
-            )
-            .await,
+        ViewOrgPage => Some(format!("/orgs/{org}")),
+        ViewProjectKeysPage => Some(format!(
+            "/orgs/{org}/projects/{}/api-keys",
+            world.project(target)
+        )),
+        ViewOrgKeysPage => Some(format!("/orgs/{org}/api-keys")),
+        _ => None,
+    }
+}
+
+/// Organisation, project and audit calls.
+fn project_call(world: &World, action: Action, target: Target, fixture: &Fixture) -> Call {
+    let (o, p) = (world.org_field(target), || world.project_field(target));
+    let name = field("name", fixture.fresh());
+    match action {
+        GetOrg => ("get_org", vec![o]),
+        GetProject => ("get_project", vec![o, p()]),
+        UpdateProject => (
+            "update_project",
+            vec![o, p(), name, field("default_locale", "fr")],
         ),
-        CreateProjectKey => {
-            call(
-                "create_api_key",
-                vec![
-                    o(),
-                    p(),
-                    ("name", fresh.to_owned()),
-                    ("key_type", "development".into()),
-                ],
-            )
-            .await
-        }
-        ListProjectKeys => call("list_api_keys", vec![o(), p()]).await,
-        ViewOrgKeysPage => observe_page(app.page(&format!("/orgs/{org}/api-keys"), token).await),
-        CreateOrgKey => {
-            call(
-                "create_api_key",
-                vec![o(), ("name", fresh.to_owned()), ("files", "read".into())],
-            )
-            .await
-        }
-        ListOrgKeys => call("list_api_keys", vec![o()]).await,
-        RotateProjectKey | RotateOrgKey => {
-            call(
-                "rotate_api_key",
-                vec![("key_id", key_id.to_owned()), ("grace", "1h".into())],
-            )
-            .await
-        }
-        RevokeProjectKey | RevokeOrgKey => {
-            call("revoke_api_key", vec![("key_id", key_id.to_owned())]).await
-        }
+        CreateProject => (
+            "create_project",
+            vec![o, name, field("default_locale", "en")],
+        ),
+        ListAudit => ("list_audit", vec![o]),
+        _ => unreachable!("{action:?} is not a project call"),
+    }
+}
+
+/// Organisation and project membership calls.
+fn member_call(world: &World, action: Action, target: Target, fixture: &Fixture) -> Call {
+    let (o, p) = (world.org_field(target), || world.project_field(target));
+    let (victim_id, victim_email) = fixture.victim();
+    let user = field("user_id", victim_id);
+    match action {
+        ListMembers => ("list_members", vec![o]),
+        InviteMember => (
+            "invite_member",
+            vec![o, field("email", fixture.fresh()), field("role", "member")],
+        ),
+        SetMemberRole => ("set_member_role", vec![o, user, field("role", "admin")]),
+        RemoveMember => ("remove_member", vec![o, user]),
+        AddProjectMember => (
+            "add_project_member",
+            vec![o, p(), field("email", victim_email)],
+        ),
+        RemoveProjectMember => ("remove_project_member", vec![o, p(), user]),
+        _ => unreachable!("{action:?} is not a member call"),
+    }
+}
+
+/// API key calls, of project and organisation keys.
+fn key_call(world: &World, action: Action, target: Target, fixture: &Fixture) -> Call {
+    let (o, p) = (world.org_field(target), || world.project_field(target));
+    let name = field("name", fixture.fresh());
+    let key = field("key_id", fixture.key_id());
+    match action {
+        CreateProjectKey => (
+            "create_api_key",
+            vec![o, p(), name, field("key_type", "development")],
+        ),
+        ListProjectKeys => ("list_api_keys", vec![o, p()]),
+        CreateOrgKey => ("create_api_key", vec![o, name, field("files", "read")]),
+        ListOrgKeys => ("list_api_keys", vec![o]),
+        RotateProjectKey | RotateOrgKey => ("rotate_api_key", vec![key, field("grace", "1h")]),
+        RevokeProjectKey | RevokeOrgKey => ("revoke_api_key", vec![key]),
+        _ => unreachable!("{action:?} is not a key call"),
     }
 }
 
