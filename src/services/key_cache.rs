@@ -23,8 +23,10 @@
 //! makes an unknown digest known.
 
 use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
+use lru::LruCache;
 use std::any::Any;
 use std::collections::{HashMap, VecDeque};
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
@@ -95,11 +97,13 @@ type DigestMap<V> = HashMap<[u8; 32], V, rustc_hash::FxBuildHasher>;
 /// How many invalidations the cache remembers, to tell whether an insert raced one.
 pub const RECENT_INVALIDATIONS: usize = 1024;
 
-#[derive(Default)]
 struct State {
     positive: DigestMap<(Arc<KeyFacts>, Instant)>,
     by_id: HashMap<KeyId, [u8; 32]>,
-    negative: DigestMap<Instant>,
+    /// Digests known to match no key. Anyone can mint checksum-valid keys, so it is
+    /// bounded: when full, the oldest entry goes. Read with `peek` (no reordering), so
+    /// a lookup needs only the read lock.
+    negative: LruCache<[u8; 32], Instant, rustc_hash::FxBuildHasher>,
     /// The last invalidations: the generation each made, and the key.
     recent: VecDeque<(u64, KeyId)>,
     /// The generation made by the last flush, or by the newest invalidation that
@@ -129,7 +133,6 @@ pub struct KeyCache {
     state: RwLock<State>,
     generation: AtomicU64,
     capacity: usize,
-    negative_capacity: usize,
     ttl: Duration,
 }
 
@@ -154,14 +157,18 @@ impl KeyCache {
     /// Negative entries are bounded separately, at a tenth of that (at least 1,000).
     pub fn new(capacity: usize, ttl: Duration) -> Self {
         Self {
-            state: RwLock::default(),
+            state: RwLock::new(State {
+                positive: DigestMap::default(),
+                by_id: HashMap::new(),
+                negative: LruCache::with_hasher(
+                    NonZeroUsize::new((capacity / 10).max(1_000)).unwrap_or(NonZeroUsize::MIN),
+                    rustc_hash::FxBuildHasher,
+                ),
+                recent: VecDeque::new(),
+                horizon: 0,
+            }),
             generation: AtomicU64::new(0),
             capacity,
-            negative_capacity: if capacity == 0 {
-                0
-            } else {
-                (capacity / 10).max(1_000)
-            },
             ttl,
         }
     }
@@ -184,7 +191,7 @@ impl KeyCache {
             if at.elapsed() < self.ttl {
                 return Lookup::Hit(Arc::clone(facts));
             }
-        } else if let Some(at) = state.negative.get(digest)
+        } else if let Some(at) = state.negative.peek(digest)
             && at.elapsed() < self.ttl
         {
             return Lookup::Absent;
@@ -210,7 +217,7 @@ impl KeyCache {
         if state.positive.len() >= self.capacity && !state.positive.contains_key(&digest) {
             evict_one(&mut state);
         }
-        state.negative.remove(&digest);
+        state.negative.pop(&digest);
         state.by_id.insert(facts.id.clone(), digest);
         state
             .positive
@@ -220,19 +227,14 @@ impl KeyCache {
     /// Remembers that no key has this digest (read at `generation`), unless the cache
     /// was flushed since.
     pub(crate) fn insert_absent(&self, generation: u64, digest: [u8; 32]) {
-        if self.negative_capacity == 0 {
+        if self.capacity == 0 {
             return;
         }
         let mut state = self.write();
         if state.stale(generation, None) {
             return;
         }
-        if state.negative.len() >= self.negative_capacity {
-            // Anyone can mint checksum-valid keys: the map is bounded, and when full it
-            // starts over rather than tracking an order.
-            state.negative.clear();
-        }
-        state.negative.insert(digest, Instant::now());
+        state.negative.put(digest, Instant::now());
     }
 
     /// Drops a key's entry. Every lookup after this returns reads the database.
@@ -383,7 +385,16 @@ mod tests {
                 cache.insert_absent(cache.generation(), digest);
             }
         }
-        assert!(cache.read().negative.len() <= 1_000);
+        assert_eq!(cache.read().negative.len(), 1_000, "full, never cleared");
+        // The newest stay; the oldest went first.
+        assert!(matches!(
+            cache.lookup(&[
+                255, 4, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+                0, 0, 0, 0, 0
+            ]),
+            Lookup::Absent
+        ));
+        assert!(matches!(cache.lookup(&[0; 32]), Lookup::Miss));
         let off = KeyCache::new(0, DEFAULT_TTL);
         off.insert(off.generation(), [1; 32], &facts("a"));
         assert!(matches!(off.lookup(&[1; 32]), Lookup::Miss));

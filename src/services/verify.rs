@@ -13,7 +13,9 @@ use crate::db::repo::{keys, projects};
 use crate::domain::{KeyFormatError, KeyId, KeyStatus, OrgId, ParsedKey, PermissionSet, ProjectId};
 use crate::error::CoreResult;
 use crate::keys::KeyDigest;
+use lru::LruCache;
 use std::collections::HashMap;
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -103,13 +105,22 @@ pub(crate) struct UsageBuffer {
 }
 
 /// Projects never move between organisations: which organisation a project belongs to
-/// can be cached without invalidation. Bounded: cleared when full.
-#[derive(Debug, Default)]
+/// can be cached without invalidation. Bounded: when full, the oldest entry goes. Read
+/// with `peek` (no reordering), so a verify takes only the read lock.
+#[derive(Debug)]
 pub(crate) struct ProjectOrgs {
-    map: RwLock<HashMap<ProjectId, OrgId>>,
+    map: RwLock<LruCache<ProjectId, OrgId>>,
 }
 
-const PROJECT_ORGS_CAPACITY: usize = 100_000;
+impl Default for ProjectOrgs {
+    fn default() -> Self {
+        Self {
+            map: RwLock::new(LruCache::new(PROJECT_ORGS_CAPACITY)),
+        }
+    }
+}
+
+const PROJECT_ORGS_CAPACITY: NonZeroUsize = NonZeroUsize::new(100_000).unwrap();
 /// Last-used writes per transaction, so a large batch never holds SQLite's write lock long.
 const USAGE_CHUNK: usize = 500;
 /// One minute in ms: last-used precision.
@@ -224,22 +235,18 @@ impl Services {
             .map
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .get(project_id)
+            .peek(project_id)
         {
             return Ok(Some(org.clone()));
         }
         let Some(project) = projects::get_unscoped(self.db.pool(), project_id).await? else {
             return Ok(None);
         };
-        let mut map = self
-            .project_orgs
+        self.project_orgs
             .map
             .write()
-            .unwrap_or_else(|e| e.into_inner());
-        if map.len() >= PROJECT_ORGS_CAPACITY {
-            map.clear();
-        }
-        map.insert(project.id, project.org_id.clone());
+            .unwrap_or_else(|e| e.into_inner())
+            .put(project.id, project.org_id.clone());
         Ok(Some(project.org_id))
     }
 
