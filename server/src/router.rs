@@ -2,16 +2,21 @@
 //! key API under `/api/v1`.
 
 use crate::state::{AppState, HttpSettings};
+use axum::body::Body;
 use axum::body::Bytes;
+use axum::extract::Request;
 use axum::extract::State;
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Response, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum::{Json, Router};
 use gtx_app::api::PublicOrigin;
 use gtx_app::{App, shell};
 use http_body_util::Full;
-use leptos::prelude::provide_context;
+use leptos::nonce::Nonce;
+use leptos::prelude::{provide_context, use_context};
 use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use serde_json::json;
 use std::sync::{Arc, LazyLock};
@@ -41,6 +46,13 @@ pub fn router(state: AppState) -> Router {
         move || {
             provide_context(services.clone());
             provide_context(origin.clone());
+            // The nonce that `page_policy` names in this response's policy, for the
+            // hydration scripts (it replaces the one leptos made).
+            if let Some(nonce) =
+                use_context::<Parts>().and_then(|parts| parts.extensions.get::<Nonce>().cloned())
+            {
+                provide_context(nonce);
+            }
         }
     };
     let pages = Router::new()
@@ -58,7 +70,8 @@ pub fn router(state: AppState) -> Router {
             crate::middleware::request_context,
         ))
         .layer(axum::middleware::from_fn(crate::middleware::same_origin))
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES));
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(page_policy));
     // The key API has no session and answers every error in JSON, so it sits beside the
     // pages' session, same-origin and body-limit layers (it enforces the same limit
     // itself) and shares only the headers and tracing below.
@@ -67,6 +80,37 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", crate::api::router(state.services.clone()))
         .merge(pages);
     harden(app, &http).with_state(state)
+}
+
+/// Everything but a page runs, loads and frames nothing.
+const NOTHING_RUNS: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Gives every HTML answer a page's Content-Security-Policy: scripts only from this
+/// origin or carrying this response's nonce (the hydration loader), WASM compilation
+/// allowed (`'wasm-unsafe-eval'`), no inline styles, no framing, forms only to this
+/// origin. Set here on the finished response, not by the page as it renders, so no
+/// rendering path can leave a page without its policy or with the one for JSON. The
+/// nonce reaches the page's scripts through the request (see [`router`]).
+async fn page_policy(mut req: Request, next: Next) -> Response<Body> {
+    let nonce = Nonce::new();
+    req.extensions_mut().insert(nonce.clone());
+    let mut response = next.run(req).await;
+    let is_html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/html"));
+    let policy = format!(
+        "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+         style-src 'self'; img-src 'self' data:; connect-src 'self'; font-src 'self'; \
+         object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    );
+    if is_html && let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    response
 }
 
 /// The layers every route shares: a panic answered as a JSON 500, security headers,
@@ -84,11 +128,11 @@ fn harden<S: Clone + Send + Sync + 'static>(app: Router<S>, http: &HttpSettings)
         app
     };
     app.layer(CatchPanicLayer::custom(panic_response))
-        // Pages set their own nonce-bearing policy; everything else (JSON, files) gets
-        // one that allows nothing to run.
+        // Pages have their own nonce-bearing policy (`page_policy`); everything else
+        // (JSON, files) gets one that allows nothing to run.
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+            HeaderValue::from_static(NOTHING_RUNS),
         ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::HeaderName::from_static("cross-origin-opener-policy"),

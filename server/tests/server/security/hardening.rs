@@ -5,7 +5,7 @@ use crate::common::{PASSWORD, Reply, TestApp, captured_logs, contains_bytes, coo
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use gtx_core::db::repo::orgs;
-use gtx_core::domain::KeyType;
+use gtx_core::domain::{KeyType, OrgId};
 use gtx_core::keys::random_token;
 use gtx_core::services::{Actor, KeyScope, NewKey};
 
@@ -49,6 +49,17 @@ async fn pages_carry_security_headers() {
         );
         assert_eq!(reply.header("x-frame-options"), Some("DENY"));
     }
+    // A page the router does not know (answered by the fallback) and a redirect's
+    // body are pages too.
+    for path in ["/no/such/page", "/orgs/nope"] {
+        let reply = app.page(path, None).await;
+        let nonce = nonce_of(&reply);
+        assert!(
+            reply.body.contains(&format!("nonce=\"{nonce}\"")),
+            "{path}: {}",
+            reply.body
+        );
+    }
     // JSON answers run nothing at all.
     let reply = app.call("session_state", None, &[]).await;
     let csp = reply.header("content-security-policy").expect("a CSP");
@@ -86,8 +97,99 @@ async fn expect_error(
     assert_eq!(found.as_deref(), Some(variant), "{case}: {}", reply.body);
 }
 
+/// Calls each case's server function and checks its error's status and variant.
+async fn expect_errors(app: &TestApp, cases: &[ErrorCase<'_>]) {
+    for &(case, call, status, variant) in cases {
+        expect_error(app, case, call, status, variant).await;
+    }
+}
+
 #[tokio::test]
-async fn server_function_errors_answer_4xx_not_500() {
+async fn server_function_errors_of_anonymous_calls_answer_4xx_not_500() {
+    let app = TestApp::sqlite().await;
+    org_with_admin(&app).await;
+    let wrong_password = sign_in_fields("admin@acme.example", "nope");
+    use StatusCode as S;
+    expect_errors(
+        &app,
+        &[
+            (
+                "no session",
+                ("list_orgs", None, &[]),
+                S::UNAUTHORIZED,
+                "Unauthenticated",
+            ),
+            (
+                "wrong password",
+                ("sign_in", None, &wrong_password),
+                S::UNAUTHORIZED,
+                "BadCredentials",
+            ),
+            (
+                "unknown invite",
+                ("get_invite", None, &[("token", "nope")]),
+                S::NOT_FOUND,
+                "NotFound",
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn server_function_errors_of_invalid_input_answer_422_not_500() {
+    let app = TestApp::sqlite().await;
+    let (org, admin) = org_with_admin(&app).await;
+    let (o, admin) = (org.as_str(), Some(admin.as_str()));
+    let invalid = StatusCode::UNPROCESSABLE_ENTITY;
+    expect_errors(
+        &app,
+        &[
+            (
+                "empty name",
+                (
+                    "create_project",
+                    admin,
+                    &[("org_id", o), ("name", " "), ("default_locale", "en")],
+                ),
+                invalid,
+                "Invalid",
+            ),
+            (
+                "bad locale",
+                (
+                    "create_project",
+                    admin,
+                    &[
+                        ("org_id", o),
+                        ("name", "P"),
+                        ("default_locale", "not a locale"),
+                    ],
+                ),
+                invalid,
+                "Invalid",
+            ),
+            (
+                "unknown role",
+                (
+                    "invite_member",
+                    admin,
+                    &[
+                        ("org_id", o),
+                        ("email", "x@acme.example"),
+                        ("role", "owner"),
+                    ],
+                ),
+                invalid,
+                "Invalid",
+            ),
+        ],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn server_function_errors_of_refused_admin_calls_answer_4xx_not_500() {
     let app = TestApp::sqlite().await;
     let (org, admin) = org_with_admin(&app).await;
     let admin_id = app
@@ -99,95 +201,39 @@ async fn server_function_errors_answer_4xx_not_500() {
         .user_id
         .clone();
     let (o, admin) = (org.as_str(), Some(admin.as_str()));
-    let wrong_password = sign_in_fields("admin@acme.example", "nope");
     use StatusCode as S;
-    let cases: [ErrorCase<'_>; 9] = [
-        (
-            "no session",
-            ("list_orgs", None, &[]),
-            S::UNAUTHORIZED,
-            "Unauthenticated",
-        ),
-        (
-            "unknown org",
-            ("get_org", admin, &[("org_id", "nope")]),
-            S::NOT_FOUND,
-            "NotFound",
-        ),
-        (
-            "empty name",
+    expect_errors(
+        &app,
+        &[
             (
-                "create_project",
-                admin,
-                &[("org_id", o), ("name", " "), ("default_locale", "en")],
+                "unknown org",
+                ("get_org", admin, &[("org_id", "nope")]),
+                S::NOT_FOUND,
+                "NotFound",
             ),
-            S::UNPROCESSABLE_ENTITY,
-            "Invalid",
-        ),
-        (
-            "bad locale",
             (
-                "create_project",
-                admin,
-                &[
-                    ("org_id", o),
-                    ("name", "P"),
-                    ("default_locale", "not a locale"),
-                ],
+                "last admin",
+                (
+                    "set_member_role",
+                    admin,
+                    &[
+                        ("org_id", o),
+                        ("user_id", admin_id.as_str()),
+                        ("role", "member"),
+                    ],
+                ),
+                S::CONFLICT,
+                "Conflict",
             ),
-            S::UNPROCESSABLE_ENTITY,
-            "Invalid",
-        ),
-        (
-            "unknown role",
             (
-                "invite_member",
-                admin,
-                &[
-                    ("org_id", o),
-                    ("email", "x@acme.example"),
-                    ("role", "owner"),
-                ],
+                "missing argument",
+                ("get_org", admin, &[]),
+                S::BAD_REQUEST,
+                "Transport",
             ),
-            S::UNPROCESSABLE_ENTITY,
-            "Invalid",
-        ),
-        (
-            "last admin",
-            (
-                "set_member_role",
-                admin,
-                &[
-                    ("org_id", o),
-                    ("user_id", admin_id.as_str()),
-                    ("role", "member"),
-                ],
-            ),
-            S::CONFLICT,
-            "Conflict",
-        ),
-        (
-            "wrong password",
-            ("sign_in", None, &wrong_password),
-            S::UNAUTHORIZED,
-            "BadCredentials",
-        ),
-        (
-            "missing argument",
-            ("get_org", admin, &[]),
-            S::BAD_REQUEST,
-            "Transport",
-        ),
-        (
-            "unknown invite",
-            ("get_invite", None, &[("token", "nope")]),
-            S::NOT_FOUND,
-            "NotFound",
-        ),
-    ];
-    for (case, call, status, variant) in cases {
-        expect_error(&app, case, call, status, variant).await;
-    }
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -267,17 +313,14 @@ pub async fn database_bytes(app: &TestApp) -> Vec<u8> {
     bytes
 }
 
-async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
-    let setup_token = app.setup_token.clone().expect("a setup token");
-    let admin_password = format!("admin-{}", random_token(24));
-    let wrong_password = format!("wrong-{}", random_token(24));
-    let member_password = format!("member-{}", random_token(24));
-
+/// Completes first-run setup with `password` for the admin: the setup session's token and
+/// the new organisation.
+async fn complete_setup(app: &TestApp, setup_token: &str, password: &str) -> (String, OrgId) {
     let reply = app
         .call(
             "complete_setup",
             None,
-            &setup_fields(&setup_token, "ada@acme.example", &admin_password),
+            &setup_fields(setup_token, "ada@acme.example", password),
         )
         .await;
     reply.assert_status(StatusCode::OK);
@@ -287,13 +330,19 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
         .expect("orgs")
         .remove(0)
         .id;
+    (setup_session, org)
+}
 
-    let reply = app.try_sign_in("ada@acme.example", &wrong_password).await;
-    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
-    let admin = app.sign_in("ada@acme.example", &admin_password).await;
-
+/// Invites bob to `org` as `admin`, and accepts with `password`: the invite token and
+/// bob's session token.
+async fn invite_and_accept(
+    app: &TestApp,
+    admin: &str,
+    org: &OrgId,
+    password: &str,
+) -> (String, String) {
     let reply = app
-        .invite_member(&admin, org.as_str(), "bob@acme.example", "member")
+        .invite_member(admin, org.as_str(), "bob@acme.example", "member")
         .await;
     reply.assert_status(StatusCode::OK);
     assert_eq!(
@@ -312,11 +361,7 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
         .call(
             "accept_invite",
             None,
-            &[
-                ("token", &invite),
-                ("name", "Bob"),
-                ("password", &member_password),
-            ],
+            &[("token", &invite), ("name", "Bob"), ("password", password)],
         )
         .await;
     reply.assert_status(StatusCode::OK);
@@ -327,9 +372,16 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
         StatusCode::NOT_FOUND,
         "an invite link works once"
     );
+    (invite, member)
+}
 
-    let project = app.create_project(&org, "Website").await;
-    let admin_user = app.session_user(&admin).await.expect("admin session");
+/// A production key of a new project of `org`, created by the admin of `admin_session`.
+async fn create_project_key(app: &TestApp, org: &OrgId, admin_session: &str) -> String {
+    let project = app.create_project(org, "Website").await;
+    let admin_user = app
+        .session_user(admin_session)
+        .await
+        .expect("admin session");
     let key = app
         .services
         .create_key(
@@ -346,6 +398,21 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
         .await
         .expect("key")
         .key;
+    key.expose().to_owned()
+}
+
+async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
+    let setup_token = app.setup_token.clone().expect("a setup token");
+    let admin_password = format!("admin-{}", random_token(24));
+    let wrong_password = format!("wrong-{}", random_token(24));
+    let member_password = format!("member-{}", random_token(24));
+
+    let (setup_session, org) = complete_setup(app, &setup_token, &admin_password).await;
+    let reply = app.try_sign_in("ada@acme.example", &wrong_password).await;
+    assert_eq!(reply.status, StatusCode::UNAUTHORIZED);
+    let admin = app.sign_in("ada@acme.example", &admin_password).await;
+    let (invite, member) = invite_and_accept(app, &admin, &org, &member_password).await;
+    let key = create_project_key(app, &org, &admin).await;
     let reply = app.call("sign_out", Some(&admin), &[]).await;
     assert_eq!(reply.status, StatusCode::OK);
 
@@ -359,7 +426,7 @@ async fn secrets_stay_out_of_logs_and_database(app: &TestApp) {
         ("admin session token", admin.as_str()),
         ("member session token", member.as_str()),
         ("invite token", invite.as_str()),
-        ("API key", key.expose()),
+        ("API key", key.as_str()),
     ];
     let logs = captured_logs();
     assert!(
