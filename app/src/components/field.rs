@@ -29,3 +29,34 @@ pub fn Field(
         </div>
     }
 }
+
+/// The password field of a form that sets a new password (setup, joining by invite):
+/// at least 12 characters, offered to password managers as a new password.
+#[component]
+pub fn NewPasswordField(
+    /// The field's error message.
+    #[prop(into)]
+    error: Signal<Option<String>>,
+) -> impl IntoView {
+    view! {
+        <Field id="password" label="Password" hint="At least 12 characters." error>
+            <input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" />
+        </Field>
+    }
+}
+
+/// A form's primary button, disabled while the form's action is pending.
+#[component]
+pub fn Submit(
+    /// Whether the form's action is under way (`action.pending()`).
+    #[prop(into)]
+    pending: Signal<bool>,
+    /// The button's text.
+    label: &'static str,
+) -> impl IntoView {
+    view! {
+        <button class="button primary" type="submit" disabled=move || pending.get()>
+            {label}
+        </button>
+    }
+}

@@ -7,3 +7,4 @@ pub mod focus;
 pub mod form_errors;
 pub mod header;
 pub mod org_nav;
+pub mod table_head;

@@ -1,5 +1,6 @@
 use super::org::OrgSubnav;
 use crate::api::audit::list_audit;
+use crate::components::table_head::TableHead;
 use gtx_core::domain::time::format_utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -42,15 +43,7 @@ pub fn AuditLogPage() -> impl IntoView {
                         let next = (events.len() as i64 >= 100).then(|| events.last().map(|e| e.id.clone())).flatten();
                         view! {
                             <table class="table">
-                                <thead>
-                                    <tr>
-                                        <th scope="col">"When (UTC)"</th>
-                                        <th scope="col">"Who"</th>
-                                        <th scope="col">"Action"</th>
-                                        <th scope="col">"Target"</th>
-                                        <th scope="col">"From"</th>
-                                    </tr>
-                                </thead>
+                                <TableHead columns=&["When (UTC)", "Who", "Action", "Target", "From"] />
                                 <tbody>
                                     {events.into_iter().map(|e| view! {
                                         <tr>

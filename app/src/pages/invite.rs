@@ -1,7 +1,7 @@
 use super::not_found::NotFound;
 use crate::AppError;
 use crate::api::members::{AcceptInvite, get_invite};
-use crate::components::field::Field;
+use crate::components::field::{Field, NewPasswordField, Submit};
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,13 +47,9 @@ fn AcceptForm(token: String, org_name: String, email: String) -> impl IntoView {
                 <Field id="name" label="Name" error=field_error("name")>
                     <input id="name" name="name" type="text" autocomplete="name" required maxlength="100" />
                 </Field>
-                <Field id="password" label="Password" hint="At least 12 characters." error=field_error("password")>
-                    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" />
-                </Field>
+                <NewPasswordField error=field_error("password") />
                 <p class="form-error" role="alert">{general_error}</p>
-                <button class="button primary" type="submit" disabled=move || action.pending().get()>
-                    "Join organisation"
-                </button>
+                <Submit pending=action.pending() label="Join organisation" />
             </ActionForm>
         </section>
     }

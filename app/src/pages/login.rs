@@ -1,5 +1,5 @@
 use crate::api::session::{SignIn, Visitor, session_state};
-use crate::components::field::Field;
+use crate::components::field::{Field, Submit};
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -30,9 +30,7 @@ pub fn LoginPage() -> impl IntoView {
                     <input id="password" name="password" type="password" autocomplete="current-password" required />
                 </Field>
                 <p class="form-error" role="alert" aria-live="polite">{error}</p>
-                <button class="button primary" type="submit" disabled=move || action.pending().get()>
-                    "Sign in"
-                </button>
+                <Submit pending=action.pending() label="Sign in" />
             </ActionForm>
         </section>
     }

@@ -4,8 +4,9 @@ use crate::api::members::{
 };
 use crate::api::types::{MemberRow, MembersData};
 use crate::components::dialog::Dialog;
-use crate::components::field::Field;
+use crate::components::field::{Field, Submit};
 use crate::components::form_errors::FormErrors;
+use crate::components::table_head::TableHead;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -90,15 +91,7 @@ fn Members(
         </div>
         <OrgSubnav org_id=org_id.clone() is_admin=true current="members" />
         <table class="table">
-            <thead>
-                <tr>
-                    <th scope="col">"Name"</th>
-                    <th scope="col">"Email"</th>
-                    <th scope="col">"Role"</th>
-                    <th scope="col">"Projects"</th>
-                    <th scope="col"><span class="visually-hidden">"Actions"</span></th>
-                </tr>
-            </thead>
+            <TableHead columns=&["Name", "Email", "Role", "Projects"] actions=true />
             <tbody>
                 {data
                     .members
@@ -212,9 +205,7 @@ fn InviteDialog(org_id: String, action: ServerAction<InviteMember>) -> impl Into
                 <p class="form-error" role="alert">{error}</p>
                 <div class="dialog-actions">
                     <a class="button" href=close>"Cancel"</a>
-                    <button class="button primary" type="submit" disabled=move || action.pending().get()>
-                        "Send invite"
-                    </button>
+                    <Submit pending=action.pending() label="Send invite" />
                 </div>
             </ActionForm>
         </Dialog>

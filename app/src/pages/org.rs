@@ -2,8 +2,9 @@ use crate::api::get_org;
 use crate::api::projects::CreateProject;
 use crate::api::types::OrgSummary;
 use crate::components::dialog::Dialog;
-use crate::components::field::Field;
+use crate::components::field::{Field, Submit};
 use crate::components::form_errors::FormErrors;
+use crate::components::table_head::TableHead;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -86,13 +87,7 @@ fn OrgDetail(org: OrgSummary) -> impl IntoView {
                 }
             >
                 <table class="table">
-                    <thead>
-                        <tr>
-                            <th scope="col">"Project"</th>
-                            <th scope="col">"Project ID"</th>
-                            <th scope="col">"Default locale"</th>
-                        </tr>
-                    </thead>
+                    <TableHead columns=&["Project", "Project ID", "Default locale"] />
                     <tbody>
                         {org
                             .projects
@@ -145,9 +140,7 @@ fn NewProjectDialog(org_id: String) -> impl IntoView {
                 <p class="form-error" role="alert">{other_error}</p>
                 <div class="dialog-actions">
                     <a class="button" href=crate::paths::org(&org_id)>"Cancel"</a>
-                    <button class="button primary" type="submit" disabled=move || action.pending().get()>
-                        "Create project"
-                    </button>
+                    <Submit pending=action.pending() label="Create project" />
                 </div>
             </ActionForm>
         </Dialog>

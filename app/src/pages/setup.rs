@@ -1,7 +1,7 @@
 use super::not_found::NotFound;
 use crate::AppError;
 use crate::api::session::{CompleteSetup, Visitor, session_state};
-use crate::components::field::Field;
+use crate::components::field::{Field, NewPasswordField, Submit};
 use crate::components::form_errors::FormErrors;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -47,13 +47,9 @@ fn SetupForm() -> impl IntoView {
                 <Field id="email" label="Email" error=field_error("email")>
                     <input id="email" name="email" type="email" autocomplete="username" required />
                 </Field>
-                <Field id="password" label="Password" hint="At least 12 characters." error=field_error("password")>
-                    <input id="password" name="password" type="password" autocomplete="new-password" required minlength="12" />
-                </Field>
+                <NewPasswordField error=field_error("password") />
                 <p class="form-error" role="alert">{general_error}</p>
-                <button class="button primary" type="submit" disabled=move || action.pending().get()>
-                    "Create organisation"
-                </button>
+                <Submit pending=action.pending() label="Create organisation" />
             </ActionForm>
         </section>
     }

@@ -4,6 +4,7 @@
 use crate::api::keys::CreateApiKey;
 use crate::api::types::ProjectSummary;
 use crate::components::dialog::Dialog;
+use crate::components::field::Submit;
 use crate::components::form_errors::FormErrors;
 use gtx_core::domain::lifetime::EXPIRY_CHOICES;
 use gtx_core::domain::{Level, PermissionSet, Resource};
@@ -119,7 +120,7 @@ pub fn CreateKeyDialog(
                 <p class="form-error" role="alert">{form_error}</p>
                 <div class="dialog-actions">
                     <a class="button" href=cancel>"Cancel"</a>
-                    <button class="button primary" type="submit" disabled=move || action.pending().get()>"Create key"</button>
+                    <Submit pending=action.pending() label="Create key" />
                 </div>
             </ActionForm>
         </Dialog>

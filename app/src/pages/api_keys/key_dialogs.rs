@@ -3,10 +3,16 @@
 use crate::api::keys::{RevokeApiKey, RotateApiKey};
 use crate::api::types::KeyRow;
 use crate::components::dialog::Dialog;
+use crate::components::field::Submit;
 use crate::components::form_errors::FormErrors;
 use gtx_core::domain::lifetime::GracePeriod;
 use gtx_core::domain::time::format_utc;
 use leptos::prelude::*;
+
+/// A key as the dialogs name it: its name, then its masked form.
+fn key_named(key: &KeyRow) -> impl IntoView + use<> {
+    view! { <strong>{key.name.clone()}</strong>" ("<code>{key.hint.clone()}</code>")" }
+}
 
 #[component]
 pub fn RevokeDialog(
@@ -19,7 +25,7 @@ pub fn RevokeDialog(
     view! {
         <Dialog title="Revoke API key" close_href>
             <p>
-                "Revoke "<strong>{key.name.clone()}</strong>" ("<code>{key.hint.clone()}</code>")? "
+                "Revoke "{key_named(&key)}"? "
                 "Every request that uses it fails from the moment you confirm. This cannot be undone."
             </p>
             <ActionForm action>
@@ -52,7 +58,7 @@ pub fn RotateDialog(
     view! {
         <Dialog title="Rotate API key" close_href>
             <p>
-                "Create a replacement for "<strong>{key.name.clone()}</strong>" ("<code>{key.hint.clone()}</code>") "
+                "Create a replacement for "{key_named(&key)}" "
                 "with the same name, type and permissions. You will see the new key once."
             </p>
             <ActionForm action>
@@ -76,7 +82,7 @@ pub fn RotateDialog(
                 <p class="form-error" role="alert">{error}</p>
                 <div class="dialog-actions">
                     <a class="button" href=cancel>"Cancel"</a>
-                    <button class="button primary" type="submit" disabled=move || action.pending().get()>"Rotate key"</button>
+                    <Submit pending=action.pending() label="Rotate key" />
                 </div>
             </ActionForm>
         </Dialog>
