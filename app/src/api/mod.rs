@@ -66,10 +66,10 @@ pub(crate) fn set_sign_in_cookies(signed_in: &gtx_core::services::SignedIn) {
             DEVICE_COOKIE_MAX_AGE_SECS,
         ),
     ] {
-        set_cookie_header(format!(
-            "{name}={}; Path=/; Max-Age={max_age}; HttpOnly; Secure; SameSite=Strict",
-            value.expose_secret()
-        ));
+        set_cookie_header(
+            cookie::Cookie::build((name, value.expose_secret()))
+                .max_age(cookie::time::Duration::seconds(max_age)),
+        );
     }
 }
 
@@ -90,11 +90,10 @@ pub(crate) async fn end_previous_session(
 /// Clears the session cookie.
 #[cfg(feature = "ssr")]
 pub(crate) fn clear_session_cookie() {
-    let cookie = format!(
-        "{}=; Path=/; Max-Age=0; HttpOnly; Secure; SameSite=Strict",
-        gtx_core::services::SESSION_COOKIE
+    set_cookie_header(
+        cookie::Cookie::build(gtx_core::services::SESSION_COOKIE)
+            .max_age(cookie::time::Duration::ZERO),
     );
-    set_cookie_header(cookie);
 }
 
 /// The dashboard's public origin (`--public-url` / `GTX_PUBLIC_URL`), read once at start
@@ -144,10 +143,18 @@ pub(crate) fn no_store() {
 }
 
 #[cfg(feature = "ssr")]
-fn set_cookie_header(cookie: String) {
+fn set_cookie_header(cookie: cookie::CookieBuilder<'_>) {
+    // Every cookie of ours: the whole site, never to scripts, only over HTTPS (the
+    // `__Host-` prefix demands it), never sent with a request from another site.
+    let cookie = cookie
+        .path("/")
+        .http_only(true)
+        .secure(true)
+        .same_site(cookie::SameSite::Strict)
+        .build();
     if let (Some(response), Ok(value)) = (
         leptos::prelude::use_context::<leptos_axum::ResponseOptions>(),
-        http::HeaderValue::from_str(&cookie),
+        http::HeaderValue::from_str(&cookie.to_string()),
     ) {
         response.append_header(http::header::SET_COOKIE, value);
         response.insert_header(
