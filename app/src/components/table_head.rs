@@ -11,7 +11,9 @@ pub fn TableHead(
     /// Whether the rows end with a column of buttons.
     #[prop(optional)]
     actions: bool,
-) -> impl IntoView {
+) -> AnyView {
+    // Erased: the pages around it are deep enough already for a release build's
+    // type-layout limit.
     view! {
         <thead>
             <tr>
@@ -20,4 +22,5 @@ pub fn TableHead(
             </tr>
         </thead>
     }
+    .into_any()
 }
