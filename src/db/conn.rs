@@ -13,7 +13,8 @@ use std::time::Duration;
 pub type Tx = sqlx::Transaction<'static, Any>;
 
 /// Which database engine is behind a [`Db`].
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "lowercase")]
 pub enum Backend {
     /// SQLite file in the data directory (the embedded default).
     Sqlite,
@@ -24,10 +25,7 @@ pub enum Backend {
 impl Backend {
     /// Lower-case name, for logs and the health endpoint.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sqlite => "sqlite",
-            Self::Postgres => "postgres",
-        }
+        self.into()
     }
 }
 

@@ -13,7 +13,8 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 /// How a connection uses TLS (libpq's `sslmode`).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case")]
 pub enum SslMode {
     /// Plaintext.
     Disable,
@@ -28,26 +29,9 @@ pub enum SslMode {
 }
 
 impl SslMode {
-    fn parse(text: &str) -> Option<Self> {
-        Some(match text {
-            "disable" => Self::Disable,
-            "prefer" => Self::Prefer,
-            "require" => Self::Require,
-            "verify-ca" => Self::VerifyCa,
-            "verify-full" => Self::VerifyFull,
-            _ => return None,
-        })
-    }
-
     /// libpq's name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Disable => "disable",
-            Self::Prefer => "prefer",
-            Self::Require => "require",
-            Self::VerifyCa => "verify-ca",
-            Self::VerifyFull => "verify-full",
-        }
+        self.into()
     }
 
     /// Whether the server's certificate is checked against trusted roots.
@@ -170,7 +154,7 @@ impl PgUrl {
             match &*name {
                 "sslmode" => {
                     parsed.ssl_mode =
-                        SslMode::parse(&value).ok_or_else(|| PgUrlError::BadValue {
+                        value.parse::<SslMode>().map_err(|_| PgUrlError::BadValue {
                             name: "sslmode",
                             value: value.chars().take(40).collect(),
                             expected: "disable, prefer, require, verify-ca or verify-full",

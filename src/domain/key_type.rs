@@ -1,13 +1,26 @@
 //! The three kinds of API key and their prefixes.
 
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// The kind of an API key. The kind is visible in the key's prefix, so scanners and the
 /// key API can tell them apart without any database work.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = UnknownKeyType, parse_err_fn = UnknownKeyType::from)]
 pub enum KeyType {
     /// Project key for deployed apps and production automation (`gtx-api-`).
     Production,
@@ -31,12 +44,8 @@ impl KeyType {
     }
 
     /// The stable text form used in the database, the CLI and the API.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Production => "production",
-            Self::Development => "development",
-            Self::Organisation => "organisation",
-        }
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 
     /// Human label for the dashboard.
@@ -59,25 +68,14 @@ impl KeyType {
     }
 }
 
-impl fmt::Display for KeyType {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Text that names no key type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("unknown key type {0:?}: expected production, development or organisation")]
 pub struct UnknownKeyType(pub String);
 
-impl FromStr for KeyType {
-    type Err = UnknownKeyType;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|t| t.as_str() == s)
-            .ok_or_else(|| UnknownKeyType(s.to_owned()))
+impl From<&str> for UnknownKeyType {
+    fn from(text: &str) -> Self {
+        Self(text.to_owned())
     }
 }
 

@@ -4,8 +4,6 @@ use super::duration::MAX_EXPIRY_MS;
 use super::time::{DAY_MS, HOUR_MS, parse_date};
 use super::validation::{FieldError, Problem};
 use serde::{Deserialize, Serialize};
-use std::fmt;
-use std::str::FromStr;
 
 /// The expiry choices of the create form, by their form value.
 pub const EXPIRY_CHOICES: [(&str, &str); 6] = [
@@ -47,19 +45,36 @@ pub fn expiry_from_form(choice: &str, date: &str, now: i64) -> Result<Option<i64
 }
 
 /// How long a rotated key keeps working after its replacement is made.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[strum(parse_err_ty = FieldError, parse_err_fn = grace_error)]
 pub enum GracePeriod {
     /// The old key stops at once.
     #[serde(rename = "now")]
+    #[strum(serialize = "now")]
     Now,
     /// One hour.
     #[serde(rename = "1h")]
+    #[strum(serialize = "1h")]
     OneHour,
     /// 24 hours.
     #[serde(rename = "24h")]
+    #[strum(serialize = "24h")]
     OneDay,
     /// 7 days.
     #[serde(rename = "7d")]
+    #[strum(serialize = "7d")]
     SevenDays,
 }
 
@@ -68,13 +83,8 @@ impl GracePeriod {
     pub const ALL: [GracePeriod; 4] = [Self::Now, Self::OneHour, Self::OneDay, Self::SevenDays];
 
     /// The form value.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Now => "now",
-            Self::OneHour => "1h",
-            Self::OneDay => "24h",
-            Self::SevenDays => "7d",
-        }
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 
     /// The label shown next to the radio button.
@@ -105,21 +115,8 @@ impl GracePeriod {
     }
 }
 
-impl fmt::Display for GracePeriod {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for GracePeriod {
-    type Err = FieldError;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|g| g.as_str() == s.trim())
-            .ok_or_else(|| FieldError::new("grace", Problem::Grace))
-    }
+fn grace_error(_: &str) -> FieldError {
+    FieldError::new("grace", Problem::Grace)
 }
 
 #[cfg(test)]

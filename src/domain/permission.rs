@@ -8,18 +8,34 @@
 pub use super::level::{InvalidLevel, Level};
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
 /// One permission string of the spec.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
+#[strum(serialize_all = "snake_case", parse_err_ty = UnknownPermission, parse_err_fn = UnknownPermission::from)]
 pub enum Permission {
     /// `files:read`
+    #[strum(serialize = "files:read")]
     FilesRead,
     /// `files:write` (includes `files:read`)
+    #[strum(serialize = "files:write")]
     FilesWrite,
     /// `context:read`
+    #[strum(serialize = "context:read")]
     ContextRead,
     /// `context:write` (includes `context:read`)
+    #[strum(serialize = "context:write")]
     ContextWrite,
     /// `runtime_translation`
     RuntimeTranslation,
@@ -45,17 +61,8 @@ impl Permission {
     ];
 
     /// The permission string, e.g. `files:write`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::FilesRead => "files:read",
-            Self::FilesWrite => "files:write",
-            Self::ContextRead => "context:read",
-            Self::ContextWrite => "context:write",
-            Self::RuntimeTranslation => "runtime_translation",
-            Self::TranslationQueue => "translation_queue",
-            Self::ProjectSettings => "project_settings",
-            Self::ProjectCreation => "project_creation",
-        }
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 
     const fn bit(self) -> u16 {
@@ -72,12 +79,6 @@ impl Permission {
     }
 }
 
-impl fmt::Display for Permission {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
 /// Text that is not a permission string.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error(
@@ -85,14 +86,9 @@ impl fmt::Display for Permission {
 )]
 pub struct UnknownPermission(pub String);
 
-impl FromStr for Permission {
-    type Err = UnknownPermission;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|p| p.as_str() == s)
-            .ok_or_else(|| UnknownPermission(s.to_owned()))
+impl From<&str> for UnknownPermission {
+    fn from(text: &str) -> Self {
+        Self(text.to_owned())
     }
 }
 

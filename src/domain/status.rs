@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 use std::fmt;
-use std::str::FromStr;
 
 pub use super::time::DAY_MS;
 /// A key unused this long is flagged so admins can revoke keys no longer in use.
@@ -76,8 +75,20 @@ pub fn is_stale(now: i64, created_at: i64, last_used_at: Option<i64>) -> bool {
 }
 
 /// A member's role in an organisation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    Debug,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::EnumString,
+    strum::IntoStaticStr,
+)]
 #[serde(rename_all = "snake_case")]
+#[strum(serialize_all = "snake_case", parse_err_ty = UnknownRole, parse_err_fn = UnknownRole::from)]
 pub enum Role {
     /// Manages everything in the organisation.
     Admin,
@@ -87,11 +98,8 @@ pub enum Role {
 
 impl Role {
     /// Lower-case name, as stored.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Member => "member",
-        }
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 
     /// Human label.
@@ -108,15 +116,9 @@ impl Role {
 #[error("unknown role {0:?}: expected admin or member")]
 pub struct UnknownRole(pub String);
 
-impl FromStr for Role {
-    type Err = UnknownRole;
-
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        match s {
-            "admin" => Ok(Self::Admin),
-            "member" => Ok(Self::Member),
-            _ => Err(UnknownRole(s.to_owned())),
-        }
+impl From<&str> for UnknownRole {
+    fn from(text: &str) -> Self {
+        Self(text.to_owned())
     }
 }
 

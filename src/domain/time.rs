@@ -1,5 +1,11 @@
 //! Calendar time from unix milliseconds, without a time-zone database: the dashboard
 //! shows UTC, the same text on the server and in the browser (so hydration matches).
+//!
+//! Hand-written on purpose: this module is compiled into the dashboard's WASM, and the
+//! `time` crate doing the same three jobs (format a timestamp, format a date, parse
+//! `YYYY-MM-DD`) made a release `opt-level = "z"` WASM 45 KB larger raw, 13.6 KB gzip
+//! (21,322 → 66,261 bytes, measured 2026-11-29). The civil-date arithmetic is 20 lines
+//! with a property test.
 
 /// Milliseconds in a minute.
 pub const MINUTE_MS: i64 = 60 * 1000;

@@ -10,69 +10,68 @@ use crate::error::CoreResult;
 
 /// What happened: the `action` of an audit event (the audit log's filters match its
 /// prefix, `key.`, `member.`, …).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
 pub enum AuditAction {
     /// First-run setup created the organisation and its admin.
+    #[strum(serialize = "setup.complete")]
     SetupComplete,
     /// The operator created an organisation.
+    #[strum(serialize = "organisation.create")]
     OrganisationCreate,
     /// A sign-in succeeded.
+    #[strum(serialize = "auth.sign_in")]
     SignIn,
     /// A sign-in failed.
+    #[strum(serialize = "auth.sign_in_failed")]
     SignInFailed,
     /// The operator created a user.
+    #[strum(serialize = "member.create")]
     MemberCreate,
     /// The operator reset a password.
+    #[strum(serialize = "member.reset_password")]
     MemberResetPassword,
     /// An admin invited someone.
+    #[strum(serialize = "member.invite")]
     MemberInvite,
     /// An invite was withdrawn (by an admin, or with its maker's admin role).
+    #[strum(serialize = "member.invite_withdraw")]
     MemberInviteWithdraw,
     /// Someone joined through an invite.
+    #[strum(serialize = "member.join")]
     MemberJoin,
     /// A member's role changed.
+    #[strum(serialize = "member.role")]
     MemberRole,
     /// A member was removed.
+    #[strum(serialize = "member.remove")]
     MemberRemove,
     /// A project was created.
+    #[strum(serialize = "project.create")]
     ProjectCreate,
     /// A project's name or locale changed.
+    #[strum(serialize = "project.update")]
     ProjectUpdate,
     /// A member was added to a project.
+    #[strum(serialize = "project.member_add")]
     ProjectMemberAdd,
     /// A member was removed from a project.
+    #[strum(serialize = "project.member_remove")]
     ProjectMemberRemove,
     /// A key was created.
+    #[strum(serialize = "key.create")]
     KeyCreate,
     /// A key was rotated.
+    #[strum(serialize = "key.rotate")]
     KeyRotate,
     /// A key was revoked.
+    #[strum(serialize = "key.revoke")]
     KeyRevoke,
 }
 
 impl AuditAction {
     /// The stored name.
     pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SetupComplete => "setup.complete",
-            Self::OrganisationCreate => "organisation.create",
-            Self::SignIn => "auth.sign_in",
-            Self::SignInFailed => "auth.sign_in_failed",
-            Self::MemberCreate => "member.create",
-            Self::MemberResetPassword => "member.reset_password",
-            Self::MemberInvite => "member.invite",
-            Self::MemberInviteWithdraw => "member.invite_withdraw",
-            Self::MemberJoin => "member.join",
-            Self::MemberRole => "member.role",
-            Self::MemberRemove => "member.remove",
-            Self::ProjectCreate => "project.create",
-            Self::ProjectUpdate => "project.update",
-            Self::ProjectMemberAdd => "project.member_add",
-            Self::ProjectMemberRemove => "project.member_remove",
-            Self::KeyCreate => "key.create",
-            Self::KeyRotate => "key.rotate",
-            Self::KeyRevoke => "key.revoke",
-        }
+        self.into()
     }
 }
 

@@ -20,7 +20,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 
 /// The verdict of a check, in the order they are decided.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
 pub enum VerifyCode {
     /// The key is live, reaches the project, and holds every required permission.
     Valid,
@@ -56,16 +57,8 @@ impl VerifyCode {
     }
 
     /// The code as the API spells it.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Self::Valid => "VALID",
-            Self::Malformed => "MALFORMED",
-            Self::NotFound => "NOT_FOUND",
-            Self::Revoked => "REVOKED",
-            Self::Expired => "EXPIRED",
-            Self::WrongProject => "WRONG_PROJECT",
-            Self::InsufficientPermissions => "INSUFFICIENT_PERMISSIONS",
-        }
+    pub fn as_str(self) -> &'static str {
+        self.into()
     }
 }
 

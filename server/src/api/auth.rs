@@ -6,6 +6,8 @@ use crate::client_addr::ClientIp;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
+use axum_extra::headers::HeaderMapExt;
+use axum_extra::headers::authorization::{Authorization, Bearer};
 use gtx_core::domain::{PermissionSet, ProjectId};
 use gtx_core::services::{Actor, KeyFacts, Services, VerifyCode};
 use std::sync::Arc;
@@ -69,10 +71,14 @@ impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
         parts: &mut Parts,
         services: &Arc<Services>,
     ) -> Result<Self, ApiError> {
-        let key = bearer_key(&parts.headers)?;
+        let auth = bearer(&parts.headers)?;
         let project = project_header(&parts.headers)?;
         let verdict = services
-            .verify_key(key, project.as_ref(), PermissionSet::empty())
+            .verify_key(
+                auth.token().trim(),
+                project.as_ref(),
+                PermissionSet::empty(),
+            )
             .await
             .map_err(ApiError::from)?;
         let rejected = |code, message: &str| Err(ApiError::unauthorized(code, message));
@@ -112,28 +118,20 @@ impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
     }
 }
 
-/// The key from `Authorization: Bearer <key>`.
-fn bearer_key(headers: &HeaderMap) -> Result<&str, ApiError> {
-    let Some(value) = headers.get(header::AUTHORIZATION) else {
-        return Err(ApiError::unauthorized(
+/// `Authorization: Bearer <key>`, with a key in it. (The typed header tells a missing
+/// header from one of another scheme, so each gets its own message.)
+fn bearer(headers: &HeaderMap) -> Result<Authorization<Bearer>, ApiError> {
+    match headers.typed_try_get::<Authorization<Bearer>>() {
+        Ok(Some(auth)) if !auth.token().trim().is_empty() => Ok(auth),
+        Ok(None) => Err(ApiError::unauthorized(
             "missing_credentials",
             "Send the API key as `Authorization: Bearer <key>`.",
-        ));
-    };
-    let token = value
-        .to_str()
-        .ok()
-        .and_then(|v| {
-            let (scheme, token) = v.split_once(' ')?;
-            scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
-        })
-        .filter(|t| !t.is_empty());
-    token.ok_or_else(|| {
-        ApiError::unauthorized(
+        )),
+        _ => Err(ApiError::unauthorized(
             "invalid_authorization",
             "The Authorization header must be `Bearer <key>`.",
-        )
-    })
+        )),
+    }
 }
 
 /// The `gt-project-id` header, if sent.

@@ -13,7 +13,7 @@ pub async fn rotate_api_key(
     use gtx_core::domain::lifetime::GracePeriod;
     let services = crate::api::services()?;
     let actor = crate::api::signed_in_actor().await?;
-    let grace: GracePeriod = grace.parse().map_err(AppError::from)?;
+    let grace: GracePeriod = grace.trim().parse().map_err(AppError::from)?;
     let rotated = services.rotate_key(&actor, &KeyId(key_id), grace).await?;
     super::ssr::reveal(
         &services,

@@ -8,7 +8,8 @@ use leptos_router::components::Form;
 use leptos_router::params::ParamsMap;
 
 /// A column the list can be sorted by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, strum::EnumString, strum::IntoStaticStr)]
+#[strum(serialize_all = "snake_case")]
 pub enum SortBy {
     /// Creation time (the default, newest first).
     Created,
@@ -21,15 +22,8 @@ pub enum SortBy {
 }
 
 impl SortBy {
-    const ALL: [SortBy; 4] = [Self::Created, Self::Name, Self::LastUsed, Self::Expires];
-
     fn as_str(self) -> &'static str {
-        match self {
-            Self::Created => "created",
-            Self::Name => "name",
-            Self::LastUsed => "last_used",
-            Self::Expires => "expires",
-        }
+        self.into()
     }
 
     /// The direction a click on the column's header starts with.
@@ -60,7 +54,7 @@ impl Filters {
     /// Reads the filters through `get` (a query parameter by name).
     fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Self {
         let sort = get("sort")
-            .and_then(|s| SortBy::ALL.into_iter().find(|c| c.as_str() == s))
+            .and_then(|s| s.parse().ok())
             .unwrap_or(SortBy::Created);
         let desc = match get("dir").as_deref() {
             Some("asc") => false,
