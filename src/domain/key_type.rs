@@ -1,6 +1,8 @@
 //! The three kinds of API key and their prefixes.
 
+use super::UnknownText;
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr};
 
 /// The kind of an API key. The kind is visible in the key's prefix, so scanners and the
 /// key API can tell them apart without any database work.
@@ -15,12 +17,12 @@ use serde::{Deserialize, Serialize};
     Ord,
     Serialize,
     Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
+    Display,
+    EnumString,
+    IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case", parse_err_ty = UnknownKeyType, parse_err_fn = UnknownKeyType::from)]
+#[strum(serialize_all = "snake_case", parse_err_ty = UnknownText, parse_err_fn = unknown_key_type)]
 pub enum KeyType {
     /// Project key for deployed apps and production automation (`gtx-api-`).
     Production,
@@ -68,15 +70,8 @@ impl KeyType {
     }
 }
 
-/// Text that names no key type.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown key type {0:?}: expected production, development or organisation")]
-pub struct UnknownKeyType(pub String);
-
-impl From<&str> for UnknownKeyType {
-    fn from(text: &str) -> Self {
-        Self(text.to_owned())
-    }
+fn unknown_key_type(text: &str) -> UnknownText {
+    UnknownText::of("key type", text, "production, development or organisation")
 }
 
 #[cfg(test)]

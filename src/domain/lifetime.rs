@@ -4,6 +4,7 @@ use super::duration::MAX_EXPIRY_MS;
 use super::time::{DAY_MS, HOUR_MS, parse_date};
 use super::validation::{FieldError, Problem};
 use serde::{Deserialize, Serialize};
+use strum::{Display, EnumString, IntoStaticStr};
 
 /// The expiry choices of the create form, by their form value.
 pub const EXPIRY_CHOICES: [(&str, &str); 6] = [
@@ -46,17 +47,7 @@ pub fn expiry_from_form(choice: &str, date: &str, now: i64) -> Result<Option<i64
 
 /// How long a rotated key keeps working after its replacement is made.
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
+    Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, Display, EnumString, IntoStaticStr,
 )]
 #[strum(parse_err_ty = FieldError, parse_err_fn = grace_error)]
 pub enum GracePeriod {

@@ -17,3 +17,28 @@ pub use key_format::{KeyFormatError, ParsedKey};
 pub use key_type::KeyType;
 pub use permission::{Level, Permission, PermissionSet, Resource};
 pub use status::{KeyStatus, Role};
+
+/// Text that names none of an enum's values (a key type, a permission, a role), as the
+/// CLI and the API report it: `unknown role "owner": expected admin or member`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {text:?}: expected {expected}")]
+pub struct UnknownText {
+    /// What was being named.
+    pub what: &'static str,
+    /// The text given.
+    pub text: String,
+    /// The values that would have done.
+    pub expected: &'static str,
+}
+
+impl UnknownText {
+    /// `text`, which is not a `what` (one of `expected`).
+    pub fn of(what: &'static str, text: &str, expected: &'static str) -> Self {
+        let text = text.to_owned();
+        Self {
+            what,
+            text,
+            expected,
+        }
+    }
+}

@@ -5,25 +5,17 @@
 //! `write` includes `read`, always: a [`PermissionSet`] is kept normalised so a check for
 //! `files:read` passes on a key that holds `files:write`.
 
+use super::UnknownText;
 pub use super::level::{InvalidLevel, Level};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use strum::{Display, EnumString, IntoStaticStr};
 
 /// One permission string of the spec.
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Display, EnumString, IntoStaticStr,
 )]
-#[strum(serialize_all = "snake_case", parse_err_ty = UnknownPermission, parse_err_fn = UnknownPermission::from)]
+#[strum(serialize_all = "snake_case", parse_err_ty = UnknownText, parse_err_fn = unknown_permission)]
 pub enum Permission {
     /// `files:read`
     #[strum(serialize = "files:read")]
@@ -79,17 +71,10 @@ impl Permission {
     }
 }
 
-/// Text that is not a permission string.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "unknown permission {0:?}: expected one of files:read, files:write, context:read, context:write, runtime_translation, translation_queue, project_settings, project_creation"
-)]
-pub struct UnknownPermission(pub String);
-
-impl From<&str> for UnknownPermission {
-    fn from(text: &str) -> Self {
-        Self(text.to_owned())
-    }
+fn unknown_permission(text: &str) -> UnknownText {
+    const EXPECTED: &str = "one of files:read, files:write, context:read, context:write, \
+        runtime_translation, translation_queue, project_settings, project_creation";
+    UnknownText::of("permission", text, EXPECTED)
 }
 
 impl Serialize for Permission {
@@ -208,7 +193,7 @@ impl PermissionSet {
     }
 
     /// Parses permission strings (as the CLI and API receive them).
-    pub fn parse_all<I, S>(items: I) -> Result<Self, UnknownPermission>
+    pub fn parse_all<I, S>(items: I) -> Result<Self, UnknownText>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,

@@ -1,7 +1,9 @@
 //! Key status and roles: derived facts the dashboard and the services agree on.
 
+use super::UnknownText;
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use strum::{EnumString, IntoStaticStr};
 
 pub use super::time::DAY_MS;
 /// A key unused this long is flagged so admins can revoke keys no longer in use.
@@ -76,19 +78,10 @@ pub fn is_stale(now: i64, created_at: i64, last_used_at: Option<i64>) -> bool {
 
 /// A member's role in an organisation.
 #[derive(
-    Clone,
-    Copy,
-    Debug,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::EnumString,
-    strum::IntoStaticStr,
+    Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, EnumString, IntoStaticStr,
 )]
 #[serde(rename_all = "snake_case")]
-#[strum(serialize_all = "snake_case", parse_err_ty = UnknownRole, parse_err_fn = UnknownRole::from)]
+#[strum(serialize_all = "snake_case", parse_err_ty = UnknownText, parse_err_fn = unknown_role)]
 pub enum Role {
     /// Manages everything in the organisation.
     Admin,
@@ -111,15 +104,8 @@ impl Role {
     }
 }
 
-/// Text that names no role.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown role {0:?}: expected admin or member")]
-pub struct UnknownRole(pub String);
-
-impl From<&str> for UnknownRole {
-    fn from(text: &str) -> Self {
-        Self(text.to_owned())
-    }
+fn unknown_role(text: &str) -> UnknownText {
+    UnknownText::of("role", text, "admin or member")
 }
 
 #[cfg(test)]
