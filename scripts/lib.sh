@@ -313,7 +313,71 @@ leptos_env() {
     LEPTOS_LIB_DIR=app \
     LEPTOS_BIN_DIR=server \
     LEPTOS_JS_MINIFY=false \
-    LEPTOS_HASH_FILES=false \
+    LEPTOS_HASH_FILES=true \
+    LEPTOS_HASH_FILE_NAME=../site/hash.txt \
     RUSTFLAGS="${RUSTFLAGS:+${RUSTFLAGS} }--cfg erase_components" \
     "$@"
+}
+
+# ---------------------------------------------------------------------------
+# The release site, built once and shared
+#
+# `./scripts/run`, `bench/run` and `bench/size` all build through build_release_site:
+# one `cargo leptos build --release` (server binary + optimised WASM, precompressed by
+# server/build.rs), skipped when nothing it is built from changed since the last
+# successful build. The fingerprint covers the sources it compiles (tracked files and
+# uncommitted changes under the paths below), the toolchain and cargo-leptos, and
+# RUSTFLAGS; it is written to target/site/.inputs only after a build succeeds.
+# ---------------------------------------------------------------------------
+GTX_BUILD_INPUTS=(Cargo.toml Cargo.lock rust-toolchain.toml .cargo app src server style public migrations)
+
+release_site_fingerprint() {
+  (
+    cd "${GTX_ROOT}"
+    rustc -V
+    cargo leptos --version
+    printf 'RUSTFLAGS=%s\n' "${RUSTFLAGS:-}"
+    if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+      # Not a git checkout: nothing to compare, so always build.
+      date +%s%N
+      exit 0
+    fi
+    git ls-files -s -- "${GTX_BUILD_INPUTS[@]}"
+    git diff HEAD --binary -- "${GTX_BUILD_INPUTS[@]}"
+    git ls-files --others --exclude-standard -z -- "${GTX_BUILD_INPUTS[@]}" |
+      xargs -0 -r git hash-object --
+  ) | sha256sum | cut -d' ' -f1
+}
+
+# The variables `cargo leptos build --release` gives its server build (as leptos_env
+# does for debug builds; no erase_components in release). A release cargo command run
+# through this reuses that build's artefacts, e.g. bench/run's gtx-keys-bench.
+leptos_release_env() {
+  env \
+    LEPTOS_OUTPUT_NAME=gtx-keys \
+    LEPTOS_SITE_ROOT=target/site \
+    LEPTOS_SITE_PKG_DIR=pkg \
+    LEPTOS_SITE_ADDR=127.0.0.1:3000 \
+    LEPTOS_RELOAD_PORT=3001 \
+    LEPTOS_LIB_DIR=app \
+    LEPTOS_BIN_DIR=server \
+    LEPTOS_JS_MINIFY=true \
+    LEPTOS_HASH_FILES=true \
+    LEPTOS_HASH_FILE_NAME=../site/hash.txt \
+    "$@"
+}
+
+build_release_site() {
+  local stamp="${GTX_ROOT}/target/site/.inputs" want start
+  want="$(release_site_fingerprint)"
+  if [[ -x "${GTX_ROOT}/target/release/gtx-keys" && -f "${GTX_ROOT}/target/site/hash.txt" &&
+    -f "${stamp}" && "$(cat "${stamp}")" == "${want}" ]]; then
+    gtx_log "==> release site is up to date (nothing it is built from changed)"
+    return 0
+  fi
+  rm -f "${stamp}"
+  start=${SECONDS}
+  (cd "${GTX_ROOT}" && cargo leptos build --release)
+  printf '%s\n' "${want}" >"${stamp}"
+  gtx_log "==> cargo leptos build --release ($((SECONDS - start))s)"
 }

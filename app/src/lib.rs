@@ -13,7 +13,7 @@ pub use error::AppError;
 
 use components::header::Header;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Title, provide_meta_context};
+use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
 use pages::api_keys::{OrgKeysPage, ProjectKeysPage};
@@ -35,7 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.ico" />
-                <link rel="stylesheet" href="/pkg/gtx-keys.css" />
+                <HashedStylesheet options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
             </head>

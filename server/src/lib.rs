@@ -10,6 +10,7 @@ pub mod config;
 pub mod middleware;
 pub mod router;
 pub mod serve;
+pub mod site;
 pub mod state;
 
 pub use router::router;
@@ -204,6 +205,7 @@ async fn prepare(args: &config::GlobalArgs) -> Result<Ready, String> {
         // Built without cargo-leptos (plain `cargo build`): the bundle's name is fixed.
         leptos_options.output_name = OUTPUT_NAME.into();
     }
+    site::use_hashed_files(&mut leptos_options);
     Ok(Ready {
         services,
         http,

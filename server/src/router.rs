@@ -7,6 +7,7 @@ use axum::body::Bytes;
 use axum::extract::Request;
 use axum::extract::State;
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap, Version};
 use axum::http::{HeaderValue, Response, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::IntoResponse;
@@ -21,6 +22,8 @@ use leptos_axum::{AxumRouteListing, LeptosRoutes, generate_route_list};
 use serde_json::json;
 use std::sync::{Arc, LazyLock};
 use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
+use tower_http::compression::{CompressionLayer, CompressionLevel};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -71,15 +74,34 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(axum::middleware::from_fn(crate::middleware::same_origin))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(axum::middleware::from_fn(page_policy));
+        .layer(axum::middleware::from_fn(page_policy))
+        .layer(page_compression());
     // The key API has no session and answers every error in JSON, so it sits beside the
     // pages' session, same-origin and body-limit layers (it enforces the same limit
     // itself) and shares only the headers and tracing below.
     let http = Arc::clone(&state.http);
     let app = Router::new()
         .nest("/api/v1", crate::api::router(state.services.clone()))
+        .merge(crate::site::pkg_router(&state.leptos_options))
         .merge(pages);
     harden(app, &http).with_state(state)
+}
+
+/// Pages and server-function answers are compressed (brotli or gzip, as the client
+/// accepts), at a level cheap enough for every request. Not compressed: answers marked
+/// `no-store`, such as the one-time key reveal, so a secret never shares a compressed
+/// body with text an attacker chose (BREACH); and the key API, which answers in a few
+/// hundred bytes and sits outside this router.
+fn page_compression() -> CompressionLayer<impl Predicate> {
+    let storable = |_: StatusCode, _: Version, headers: &HeaderMap, _: &Extensions| {
+        !headers
+            .get_all(header::CACHE_CONTROL)
+            .iter()
+            .any(|v| v.to_str().is_ok_and(|v| v.contains("no-store")))
+    };
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(5))
+        .compress_when(DefaultPredicate::new().and(storable))
 }
 
 /// Everything but a page runs, loads and frames nothing.

@@ -19,4 +19,5 @@ mod keys;
 mod network;
 mod pg_tls;
 mod security;
+mod site;
 mod startup;
