@@ -29,18 +29,26 @@ fn main() {
     let pkg_dir = std::env::var("LEPTOS_SITE_PKG_DIR").unwrap_or_else(|_| "pkg".to_owned());
     // Relative to the workspace, where cargo-leptos runs; the script runs in `server/`.
     let workspace = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let pkg = workspace.join(root).join(pkg_dir);
+    let pkg = workspace.join(&root).join(pkg_dir);
+    // Rerun when the site is rebuilt: when its list of hashes or any input changes (or
+    // while there is none). Each path is named, never the directory: cargo takes a
+    // change made there during this run (the files written below) as a reason to run
+    // again, and would rebuild the server every time.
+    println!(
+        "cargo::rerun-if-changed={}",
+        workspace.join(&root).join("hash.txt").display()
+    );
     let Ok(entries) = fs::read_dir(&pkg) else {
         return;
     };
-    // Rerun when the site is rebuilt (a directory is scanned for any change).
-    println!("cargo::rerun-if-changed={}", pkg.display());
     for entry in entries.flatten() {
         let path = entry.path();
         let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-        if COMPRESSIBLE.contains(&ext)
-            && let Err(e) = precompress(&path)
-        {
+        if !COMPRESSIBLE.contains(&ext) {
+            continue;
+        }
+        println!("cargo::rerun-if-changed={}", path.display());
+        if let Err(e) = precompress(&path) {
             println!(
                 "cargo::warning=could not precompress {}: {e}",
                 path.display()
