@@ -350,8 +350,9 @@ release_site_fingerprint() {
 }
 
 # The variables `cargo leptos build --release` gives its server build (as leptos_env
-# does for debug builds; no erase_components in release). A release cargo command run
-# through this reuses that build's artefacts, e.g. bench/run's gtx-keys-bench.
+# does for debug builds; erase_components too, as `always-erase-components` is set). A
+# release cargo command run through this reuses that build's artefacts, e.g.
+# bench/run's gtx-keys-bench.
 leptos_release_env() {
   env \
     LEPTOS_OUTPUT_NAME=gtx-keys \
@@ -364,6 +365,7 @@ leptos_release_env() {
     LEPTOS_JS_MINIFY=true \
     LEPTOS_HASH_FILES=true \
     LEPTOS_HASH_FILE_NAME=../site/hash.txt \
+    RUSTFLAGS="${RUSTFLAGS:+${RUSTFLAGS} }--cfg erase_components" \
     "$@"
 }
 
