@@ -325,9 +325,9 @@ leptos_env() {
 # `./scripts/run`, `bench/run` and `bench/size` all build through build_release_site:
 # one `cargo leptos build --release` (server binary + optimised WASM, precompressed by
 # server/build.rs), skipped when nothing it is built from changed since the last
-# successful build. The fingerprint covers the sources it compiles (tracked files and
-# uncommitted changes under the paths below), the toolchain and cargo-leptos, and
-# RUSTFLAGS; it is written to target/site/.inputs only after a build succeeds.
+# successful build. The fingerprint covers the content of the files it compiles (tracked
+# or new, under the paths below), the toolchain and cargo-leptos, and RUSTFLAGS; it is
+# written to target/site/.inputs only after a build succeeds.
 # ---------------------------------------------------------------------------
 GTX_BUILD_INPUTS=(Cargo.toml Cargo.lock rust-toolchain.toml .cargo app src server style public migrations)
 
@@ -342,10 +342,10 @@ release_site_fingerprint() {
       date +%s%N
       exit 0
     fi
-    git ls-files -s -- "${GTX_BUILD_INPUTS[@]}"
-    git diff HEAD --binary -- "${GTX_BUILD_INPUTS[@]}"
-    git ls-files --others --exclude-standard -z -- "${GTX_BUILD_INPUTS[@]}" |
-      xargs -0 -r git hash-object --
+    # The content of every tracked or new file, whether committed or not: committing
+    # what was built changes nothing here.
+    git ls-files -z --cached --others --exclude-standard -- "${GTX_BUILD_INPUTS[@]}" |
+      sort -zu | xargs -0 -r sha256sum -- 2>/dev/null || true
   ) | sha256sum | cut -d' ' -f1
 }
 
