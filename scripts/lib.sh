@@ -303,7 +303,14 @@ use_npm_wasm_opt() {
 # If cargo-leptos is upgraded or the leptos metadata changes, re-check with
 # `cargo leptos build -vv`.
 # ---------------------------------------------------------------------------
-leptos_env() {
+leptos_env() { leptos_vars false "$@"; }
+
+# leptos_vars JS_MINIFY cmd...: runs cmd with cargo-leptos' variables for this project.
+# Debug and release differ only in LEPTOS_JS_MINIFY: `always-erase-components` gives
+# both the same RUSTFLAGS.
+leptos_vars() {
+  local minify="$1"
+  shift
   env \
     LEPTOS_OUTPUT_NAME=gtx-keys \
     LEPTOS_SITE_ROOT=target/site \
@@ -312,7 +319,7 @@ leptos_env() {
     LEPTOS_RELOAD_PORT=3001 \
     LEPTOS_LIB_DIR=app \
     LEPTOS_BIN_DIR=server \
-    LEPTOS_JS_MINIFY=false \
+    LEPTOS_JS_MINIFY="${minify}" \
     LEPTOS_HASH_FILES=true \
     LEPTOS_HASH_FILE_NAME=../site/hash.txt \
     RUSTFLAGS="${RUSTFLAGS:+${RUSTFLAGS} }--cfg erase_components" \
@@ -353,21 +360,7 @@ release_site_fingerprint() {
 # does for debug builds; erase_components too, as `always-erase-components` is set). A
 # release cargo command run through this reuses that build's artefacts, e.g.
 # bench/run's gtx-keys-bench.
-leptos_release_env() {
-  env \
-    LEPTOS_OUTPUT_NAME=gtx-keys \
-    LEPTOS_SITE_ROOT=target/site \
-    LEPTOS_SITE_PKG_DIR=pkg \
-    LEPTOS_SITE_ADDR=127.0.0.1:3000 \
-    LEPTOS_RELOAD_PORT=3001 \
-    LEPTOS_LIB_DIR=app \
-    LEPTOS_BIN_DIR=server \
-    LEPTOS_JS_MINIFY=true \
-    LEPTOS_HASH_FILES=true \
-    LEPTOS_HASH_FILE_NAME=../site/hash.txt \
-    RUSTFLAGS="${RUSTFLAGS:+${RUSTFLAGS} }--cfg erase_components" \
-    "$@"
-}
+leptos_release_env() { leptos_vars true "$@"; }
 
 build_release_site() {
   local stamp="${GTX_ROOT}/target/site/.inputs" want start
