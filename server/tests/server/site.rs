@@ -33,12 +33,20 @@ fn write_site(root: &Path) {
     .unwrap();
 }
 
-/// The router of `app`, serving the site in `root` as `gtx-keys serve` would.
-fn router_with_site(app: &TestApp, root: &Path) -> Router {
+/// An app whose router serves a site written by [`write_site`] (with or without its
+/// list of hashes) as `gtx-keys serve` would; the site lives as long as the tempdir.
+async fn app_with_site(hashed: bool) -> (TestApp, tempfile::TempDir, Router) {
+    let app = TestApp::sqlite().await;
+    let site = tempfile::tempdir().unwrap();
+    write_site(site.path());
+    if !hashed {
+        std::fs::remove_file(site.path().join(gtx_keys::site::HASH_FILE)).unwrap();
+    }
     let mut state = app.state();
-    state.leptos_options.site_root = root.to_string_lossy().into();
+    state.leptos_options.site_root = site.path().to_string_lossy().into();
     gtx_keys::site::use_hashed_files(&mut state.leptos_options);
-    gtx_keys::router::router(state)
+    let router = gtx_keys::router::router(state);
+    (app, site, router)
 }
 
 /// `GET path` with `accept-encoding`: status, headers and body bytes.
@@ -67,10 +75,7 @@ fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
 
 #[tokio::test]
 async fn get_pkg_file_with_brotli_answers_brotli_cached_as_immutable() {
-    let app = TestApp::sqlite().await;
-    let site = tempfile::tempdir().unwrap();
-    write_site(site.path());
-    let router = router_with_site(&app, site.path());
+    let (app, _site, router) = app_with_site(true).await;
     let (status, headers, body) = get(&router, &format!("/pkg/{WASM}"), Some("gzip, br")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(header(&headers, "content-encoding"), Some("br"));
@@ -90,10 +95,7 @@ async fn get_pkg_file_with_brotli_answers_brotli_cached_as_immutable() {
 
 #[tokio::test]
 async fn get_pkg_file_without_brotli_answers_gzip_or_identity() {
-    let app = TestApp::sqlite().await;
-    let site = tempfile::tempdir().unwrap();
-    write_site(site.path());
-    let router = router_with_site(&app, site.path());
+    let (app, _site, router) = app_with_site(true).await;
     let (status, headers, body) = get(&router, &format!("/pkg/{WASM}"), Some("gzip")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(header(&headers, "content-encoding"), Some("gzip"));
@@ -113,10 +115,7 @@ async fn get_pkg_file_without_brotli_answers_gzip_or_identity() {
 
 #[tokio::test]
 async fn get_missing_pkg_file_is_a_json_404_never_cached() {
-    let app = TestApp::sqlite().await;
-    let site = tempfile::tempdir().unwrap();
-    write_site(site.path());
-    let router = router_with_site(&app, site.path());
+    let (app, _site, router) = app_with_site(true).await;
     for path in ["/pkg/gtx-keys.old.wasm", "/pkg/../hash.txt", "/pkg/"] {
         let (status, headers, body) = get(&router, path, Some("br")).await;
         assert_eq!(status, StatusCode::NOT_FOUND, "{path}");
@@ -129,10 +128,7 @@ async fn get_missing_pkg_file_is_a_json_404_never_cached() {
 
 #[tokio::test]
 async fn pages_name_the_hashed_files() {
-    let app = TestApp::sqlite().await;
-    let site = tempfile::tempdir().unwrap();
-    write_site(site.path());
-    let router = router_with_site(&app, site.path());
+    let (app, _site, router) = app_with_site(true).await;
     let (status, _, body) = get(&router, "/login", None).await;
     assert_eq!(status, StatusCode::OK);
     let html = String::from_utf8(body).unwrap();
@@ -148,11 +144,7 @@ async fn pages_name_the_hashed_files() {
 
 #[tokio::test]
 async fn get_unhashed_site_revalidates_its_files() {
-    let app = TestApp::sqlite().await;
-    let site = tempfile::tempdir().unwrap();
-    write_site(site.path());
-    std::fs::remove_file(site.path().join(gtx_keys::site::HASH_FILE)).unwrap();
-    let router = router_with_site(&app, site.path());
+    let (app, _site, router) = app_with_site(false).await;
     let (status, headers, _) = get(&router, &format!("/pkg/{WASM}"), None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(header(&headers, "cache-control"), Some("no-cache"));
