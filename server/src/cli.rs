@@ -8,6 +8,7 @@ use crate::config::{
 };
 use gtx_core::db::models::ApiKeyRecord;
 use gtx_core::domain::duration::parse_duration_ms;
+use gtx_core::domain::key_list::KeyListQuery;
 use gtx_core::domain::status::is_stale;
 use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, Role};
 use gtx_core::error::CoreError;
@@ -180,7 +181,10 @@ async fn key_command(
                 (None, Some(o)) => KeyListScope::Organisation(OrgId(o)),
                 _ => return Err(Failure::Usage("give either --project or --org".into())),
             };
-            let keys = services.list_keys(actor, &scope).await?;
+            let keys = services
+                .list_keys(actor, &scope, &KeyListQuery::all())
+                .await?
+                .rows;
             let now = services.now();
             if json {
                 let rows: Vec<_> = keys.iter().map(|k| key_json(k, now)).collect();

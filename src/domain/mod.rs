@@ -4,6 +4,7 @@
 pub mod duration;
 pub mod ids;
 pub mod key_format;
+pub mod key_list;
 pub mod key_type;
 pub mod level;
 pub mod lifetime;

@@ -5,6 +5,7 @@ use super::{Actor, ActorKind, Services};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
 use crate::db::repo::{key_changes, keys, new_id, projects};
 use crate::domain::duration::MAX_EXPIRY_MS;
+use crate::domain::key_list::{KeyListQuery, Page};
 use crate::domain::lifetime::GracePeriod;
 use crate::domain::validation::{self, FieldError, Problem};
 use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
@@ -186,14 +187,16 @@ impl Services {
         }
     }
 
-    /// Lists keys, newest first.
+    /// One page of a key list, in the view's order and narrowed by its filters.
     pub async fn list_keys(
         &self,
         actor: &Actor,
         scope: &KeyListScope,
-    ) -> CoreResult<Vec<ApiKeyRecord>> {
+        view: &KeyListQuery,
+    ) -> CoreResult<Page<ApiKeyRecord>> {
         let mut tx = self.db.begin_read().await?;
-        let keys = match scope {
+        let now = self.now();
+        let page = match scope {
             KeyListScope::Project(project_id) => {
                 let project = projects::get_unscoped(&mut *tx, project_id)
                     .await?
@@ -201,15 +204,15 @@ impl Services {
                 let (project, _) = self
                     .require_project(&mut tx, actor, &project.org_id, &project.id)
                     .await?;
-                keys::list_for_project(&mut *tx, &project.org_id, &project.id).await?
+                keys::page(&mut tx, &project.org_id, Some(&project.id), view, now).await?
             }
             KeyListScope::Organisation(org_id) => {
                 self.require_admin(&mut tx, actor, org_id).await?;
-                keys::list_for_org(&mut *tx, org_id).await?
+                keys::page(&mut tx, org_id, None, view, now).await?
             }
         };
         tx.commit().await?;
-        Ok(keys)
+        Ok(page)
     }
 
     /// The key `key_id` if the actor may manage it (project keys: the project's members

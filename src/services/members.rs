@@ -5,6 +5,7 @@ use super::audit::AuditAction;
 use super::{Actor, Services};
 use crate::db::models::Invite;
 use crate::db::repo::{invites, orgs, projects, sessions, users};
+use crate::domain::key_list::{Page, PageRequest};
 use crate::domain::validation::{self, FieldError, Problem};
 use crate::domain::{OrgId, ProjectId, Role, UserId};
 use crate::error::{CoreError, CoreResult};
@@ -28,18 +29,21 @@ pub struct MemberView {
 const MEMBER: CoreError = CoreError::NotFound { what: "member" };
 
 impl Services {
-    /// The organisation's members and open invites.
+    /// One page of the organisation's members (by email, narrowed to those whose email
+    /// or name contains `search`), and its open invites.
     pub async fn list_members(
         &self,
         actor: &Actor,
         org_id: &OrgId,
-    ) -> CoreResult<(Vec<MemberView>, Vec<Invite>)> {
+        search: Option<&str>,
+        at: PageRequest,
+    ) -> CoreResult<(Page<MemberView>, Vec<Invite>)> {
         let now = self.now();
         let mut tx = self.db.begin_read().await?;
         self.require_admin(&mut tx, actor, org_id).await?;
-        let members = users::list_org_members(&mut *tx, org_id).await?;
-        let mut out = Vec::with_capacity(members.len());
-        for (user, role) in members {
+        let members = users::page_org_members(&mut tx, org_id, search, at).await?;
+        let mut out = Vec::with_capacity(members.rows.len());
+        for (user, role) in members.rows {
             let project_ids = projects::list_for_member(&mut *tx, org_id, &user.id)
                 .await?
                 .into_iter()
@@ -55,7 +59,13 @@ impl Services {
         }
         let open = invites::list_open(&mut *tx, org_id, now).await?;
         tx.commit().await?;
-        Ok((out, open))
+        let page = Page {
+            rows: out,
+            matching: members.matching,
+            total: members.total,
+            page: members.page,
+        };
+        Ok((page, open))
     }
 
     /// Changes a member's role. The last admin cannot be demoted.

@@ -22,7 +22,6 @@ mod throttle;
 mod users;
 mod verify;
 
-pub use audit_log::AUDIT_PAGE_SIZE;
 pub use auth::{ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, SessionUser, SignedIn};
 pub use device::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECS};
 pub use invites::{CreatedInvite, INVITE_LIFETIME_MS};

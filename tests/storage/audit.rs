@@ -5,6 +5,7 @@ use gtx_core::db::DbError;
 use gtx_core::db::models::AuditEvent;
 use gtx_core::db::repo::audit::{self, AuditFilter};
 use gtx_core::domain::OrgId;
+use gtx_core::domain::key_list::PageRequest;
 
 on_both_backends!(
     insert_audit_event_then_list_returns_it,
@@ -14,6 +15,8 @@ on_both_backends!(
     list_audit_filters_by_action_prefix,
     list_audit_filters_by_target_id,
     list_audit_pages_by_before_id,
+    page_audit_counts_and_splits_the_log,
+    page_audit_searches_actor_target_and_action,
     update_audit_event_is_rejected,
     delete_audit_event_is_rejected,
 );
@@ -222,6 +225,88 @@ async fn list_audit_pages_by_before_id(t: &TestDb) {
         list(t, &org.id, filter, 10).await,
         vec![inserted[1].clone()]
     );
+}
+
+async fn page_audit_counts_and_splits_the_log(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let other = insert_org(t, "Other", T0).await;
+    let targets = ["k0", "k1", "k2", "k3", "k4"];
+    let events: Vec<_> = targets.iter().map(|k| ("key.create", *k)).collect();
+    insert_all(t, &org.id, &events).await;
+    insert_all(t, &other.id, &[("key.create", "theirs")]).await;
+    let mut conn = t.pool().acquire().await.unwrap();
+    let mut page_of = async |page: u32| {
+        let at = PageRequest { page, per_page: 2 };
+        audit::page(&mut conn, &org.id, &AuditFilter::default(), at)
+            .await
+            .unwrap()
+    };
+    let targets_of = |p: &gtx_core::domain::key_list::Page<AuditEvent>| {
+        p.rows
+            .iter()
+            .map(|e| e.target_id.clone().unwrap())
+            .collect::<Vec<_>>()
+    };
+    let first = page_of(1).await;
+    assert_eq!(
+        (targets_of(&first), first.matching, first.page),
+        (vec!["k4".to_owned(), "k3".to_owned()], 5, 1)
+    );
+    let last = page_of(3).await;
+    assert_eq!(targets_of(&last), ["k0"]);
+    // Past the end: the last page.
+    let past = page_of(9).await;
+    assert_eq!((targets_of(&past), past.page), (vec!["k0".to_owned()], 3));
+}
+
+async fn page_audit_searches_actor_target_and_action(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let mut events = insert_all(
+        t,
+        &org.id,
+        &[
+            ("key.create", "a"),
+            ("member.invite", "b"),
+            ("project.create", "c"),
+        ],
+    )
+    .await;
+    // Labels to search: the target's name and who acted.
+    for (e, (actor, target)) in events.iter_mut().zip([
+        ("alice@example.com", "CI Deploy"),
+        ("bob@example.com", "carol@example.com"),
+        ("alice@example.com", "100% Website"),
+    ]) {
+        e.actor_label = actor.to_owned();
+        e.target_label = Some(target.to_owned());
+    }
+    let org2 = insert_org(t, "Relabelled", T0).await;
+    for e in &mut events {
+        e.id = gtx_core::db::repo::new_id();
+        e.org_id = Some(org2.id.clone());
+        audit::insert(t.pool(), e).await.unwrap();
+    }
+    let mut conn = t.pool().acquire().await.unwrap();
+    let mut search = async |text: &str| {
+        let filter = AuditFilter {
+            search: Some(text.to_owned()),
+            ..AuditFilter::default()
+        };
+        let page = audit::page(&mut conn, &org2.id, &filter, PageRequest::default())
+            .await
+            .unwrap();
+        assert_eq!(page.matching, page.rows.len() as u64);
+        page.rows
+            .iter()
+            .map(|e| e.action.clone())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(search("ALICE").await, ["project.create", "key.create"]);
+    assert_eq!(search("ci deploy").await, ["key.create"]);
+    assert_eq!(search("invite").await, ["member.invite"]);
+    assert_eq!(search("100%").await, ["project.create"]);
+    assert_eq!(search("%").await, ["project.create"]);
+    assert!(search("nobody").await.is_empty());
 }
 
 fn assert_append_only(result: Result<sqlx::any::AnyQueryResult, sqlx::Error>) {

@@ -5,7 +5,10 @@ use crate::common::{
     MINUTE, T0, TestDb, assert_violation, insert_key, insert_org, insert_project, org_key,
     project_key,
 };
+use gtx_core::db::models::ApiKeyRecord;
 use gtx_core::db::repo::keys;
+use gtx_core::domain::key_list::{KeyListQuery, Page};
+use gtx_core::domain::status::{DAY_MS, EXPIRING_WINDOW_MS};
 use gtx_core::domain::{KeyId, KeyStatus, KeyType, Permission, PermissionSet};
 use gtx_core::keys::HASH_VERSION;
 use sqlx::error::ErrorKind;
@@ -17,6 +20,12 @@ on_both_backends!(
     get_key_from_other_org_finds_nothing,
     list_keys_for_project_returns_newest_first,
     list_keys_for_org_returns_only_org_keys,
+    page_keys_splits_the_list_and_counts_it,
+    page_keys_past_the_last_page_shows_the_last,
+    page_keys_filters_by_type_and_status_at_now,
+    page_keys_searches_name_and_hint_in_any_case,
+    page_keys_search_treats_like_characters_as_text,
+    page_keys_sorts_each_column_both_ways,
     revoke_key_marks_it_revoked,
     revoke_key_twice_keeps_the_first_revocation,
     revoke_key_from_other_org_changes_nothing,
@@ -550,4 +559,215 @@ async fn insert_project_key_without_project_violates_check(t: &TestDb) {
         keys::insert(t.pool(), &bad).await,
         ErrorKind::CheckViolation,
     );
+}
+
+/// A list view from URL pairs, as the dashboard reads it.
+fn view(pairs: &[(&str, &str)]) -> KeyListQuery {
+    KeyListQuery::from_lookup(|key| {
+        pairs
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v).to_owned())
+    })
+}
+
+/// One page of a project's keys (`project` set) or of an organisation's keys, at `now`.
+async fn page_of(
+    t: &TestDb,
+    org: &gtx_core::db::models::Organisation,
+    project: Option<&gtx_core::db::models::Project>,
+    pairs: &[(&str, &str)],
+    now: i64,
+) -> Page<ApiKeyRecord> {
+    let mut conn = t.pool().acquire().await.unwrap();
+    keys::page(
+        &mut conn,
+        &org.id,
+        project.map(|p| &p.id),
+        &view(pairs),
+        now,
+    )
+    .await
+    .unwrap()
+}
+
+fn names(page: &Page<ApiKeyRecord>) -> Vec<&str> {
+    page.rows.iter().map(|k| k.name.as_str()).collect()
+}
+
+async fn page_keys_splits_the_list_and_counts_it(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let web = insert_project(t, &org.id, "Website").await;
+    let app = insert_project(t, &org.id, "App").await;
+    for i in 0..5 {
+        insert_key(t, &project_key(&web, &format!("k{i}"), T0 + i)).await;
+    }
+    insert_key(t, &project_key(&app, "elsewhere", T0 + 9)).await;
+    insert_key(t, &org_key(&org.id, "org", PermissionSet::full(), T0 + 9)).await;
+
+    let first = page_of(t, &org, Some(&web), &[("per_page", "2")], T0).await;
+    assert_eq!(names(&first), ["k4", "k3"]);
+    assert_eq!((first.matching, first.total, first.page), (5, 5, 1));
+    let last = page_of(t, &org, Some(&web), &[("per_page", "2"), ("page", "3")], T0).await;
+    assert_eq!(names(&last), ["k0"]);
+    assert_eq!(last.page, 3);
+    let org_keys = page_of(t, &org, None, &[], T0).await;
+    assert_eq!(names(&org_keys), ["org"]);
+    assert_eq!(org_keys.total, 1);
+}
+
+async fn page_keys_past_the_last_page_shows_the_last(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let web = insert_project(t, &org.id, "Website").await;
+    for i in 0..3 {
+        insert_key(t, &project_key(&web, &format!("k{i}"), T0 + i)).await;
+    }
+    let page = page_of(
+        t,
+        &org,
+        Some(&web),
+        &[("per_page", "2"), ("page", "99")],
+        T0,
+    )
+    .await;
+    assert_eq!((names(&page), page.page), (vec!["k0"], 2));
+    let empty = insert_project(t, &org.id, "Empty").await;
+    let page = page_of(t, &org, Some(&empty), &[("page", "7")], T0).await;
+    assert_eq!(
+        (page.rows.len(), page.matching, page.total, page.page),
+        (0, 0, 0, 1)
+    );
+}
+
+async fn page_keys_filters_by_type_and_status_at_now(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let web = insert_project(t, &org.id, "Website").await;
+    let now = T0 + 100 * DAY_MS;
+    let mut dev = project_key(&web, "dev", T0);
+    dev.key_type = KeyType::Development;
+    insert_key(t, &dev).await;
+    let mut expired = project_key(&web, "expired", T0 + 1);
+    expired.expires_at = Some(now - 1);
+    insert_key(t, &expired).await;
+    let mut expiring = project_key(&web, "expiring", T0 + 2);
+    expiring.expires_at = Some(now + EXPIRING_WINDOW_MS);
+    insert_key(t, &expiring).await;
+    let mut later = project_key(&web, "later", T0 + 3);
+    later.expires_at = Some(now + EXPIRING_WINDOW_MS + 1);
+    insert_key(t, &later).await;
+    let revoked = insert_key(t, &project_key(&web, "revoked", T0 + 4)).await;
+    assert!(
+        keys::revoke(t.pool(), &org.id, &revoked.id, now - 5, "x")
+            .await
+            .unwrap()
+    );
+
+    let by = |status: &'static str| [("status", status)];
+    let active = page_of(t, &org, Some(&web), &by("active"), now).await;
+    assert_eq!(names(&active), ["later", "dev"]);
+    assert_eq!((active.matching, active.total), (2, 5));
+    assert_eq!(
+        names(&page_of(t, &org, Some(&web), &by("expiring"), now).await),
+        ["expiring"]
+    );
+    assert_eq!(
+        names(&page_of(t, &org, Some(&web), &by("expired"), now).await),
+        ["expired"]
+    );
+    assert_eq!(
+        names(&page_of(t, &org, Some(&web), &by("revoked"), now).await),
+        ["revoked"]
+    );
+    // Each key is in exactly the status the dashboard shows it in.
+    for key in page_of(t, &org, Some(&web), &[], now).await.rows {
+        let status = KeyStatus::at(now, key.expires_at, key.revoked_at).as_str();
+        let listed = page_of(t, &org, Some(&web), &by(status), now).await;
+        assert!(
+            names(&listed).contains(&key.name.as_str()),
+            "{} is {status}",
+            key.name
+        );
+    }
+    let dev_only = page_of(t, &org, Some(&web), &[("type", "development")], now).await;
+    assert_eq!(names(&dev_only), ["dev"]);
+}
+
+async fn page_keys_searches_name_and_hint_in_any_case(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let web = insert_project(t, &org.id, "Website").await;
+    insert_key(t, &project_key(&web, "CI Deploy", T0)).await;
+    insert_key(t, &project_key(&web, "staging", T0 + 1)).await;
+    let mut hinted = project_key(&web, "laptop", T0 + 2);
+    hinted.hint = "gtx-api-QrSt…UvKm".to_owned();
+    insert_key(t, &hinted).await;
+
+    let found = page_of(t, &org, Some(&web), &[("q", "ci dep")], T0).await;
+    assert_eq!(names(&found), ["CI Deploy"]);
+    assert_eq!((found.matching, found.total), (1, 3));
+    assert_eq!(
+        names(&page_of(t, &org, Some(&web), &[("q", "uvkM")], T0).await),
+        ["laptop"]
+    );
+    assert_eq!(
+        page_of(t, &org, Some(&web), &[("q", "nothing")], T0)
+            .await
+            .matching,
+        0
+    );
+}
+
+async fn page_keys_search_treats_like_characters_as_text(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let web = insert_project(t, &org.id, "Website").await;
+    insert_key(t, &project_key(&web, "100% ready", T0)).await;
+    insert_key(t, &project_key(&web, "snake_case", T0 + 1)).await;
+    insert_key(t, &project_key(&web, "plain", T0 + 2)).await;
+    insert_key(t, &project_key(&web, "back\\slash", T0 + 3)).await;
+    assert_eq!(
+        names(&page_of(t, &org, Some(&web), &[("q", "%")], T0).await),
+        ["100% ready"]
+    );
+    assert_eq!(
+        names(&page_of(t, &org, Some(&web), &[("q", "_")], T0).await),
+        ["snake_case"]
+    );
+    assert_eq!(
+        names(&page_of(t, &org, Some(&web), &[("q", "\\")], T0).await),
+        ["back\\slash"]
+    );
+}
+
+async fn page_keys_sorts_each_column_both_ways(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let web = insert_project(t, &org.id, "Website").await;
+    let mut b = project_key(&web, "b", T0);
+    b.expires_at = Some(T0 + 2 * DAY_MS);
+    let b = insert_key(t, &b).await;
+    let mut a = project_key(&web, "A", T0 + 1);
+    a.expires_at = Some(T0 + DAY_MS);
+    insert_key(t, &a).await;
+    let c = insert_key(t, &project_key(&web, "c", T0 + 2)).await;
+    keys::touch_last_used(t.pool(), &b.id, T0 + 10 * MINUTE)
+        .await
+        .unwrap();
+    keys::touch_last_used(t.pool(), &c.id, T0 + 20 * MINUTE)
+        .await
+        .unwrap();
+
+    let sorted = |sort: &'static str, dir: &'static str| [("sort", sort), ("dir", dir)];
+    let cases: [(&str, &str, [&str; 3]); 8] = [
+        ("created", "desc", ["c", "A", "b"]),
+        ("created", "asc", ["b", "A", "c"]),
+        ("name", "asc", ["A", "b", "c"]),
+        ("name", "desc", ["c", "b", "A"]),
+        ("last_used", "desc", ["c", "b", "A"]),
+        ("last_used", "asc", ["A", "b", "c"]),
+        // Never expiring sorts after every date.
+        ("expires", "asc", ["A", "b", "c"]),
+        ("expires", "desc", ["c", "b", "A"]),
+    ];
+    for (sort, dir, expected) in cases {
+        let page = page_of(t, &org, Some(&web), &sorted(sort, dir), T0).await;
+        assert_eq!(names(&page), expected, "{sort} {dir}");
+    }
 }

@@ -2,7 +2,8 @@
 
 use crate::common::{T0, TestDb, assert_violation, insert_org, insert_user};
 use gtx_core::db::models::Membership;
-use gtx_core::db::repo::orgs;
+use gtx_core::db::repo::{orgs, users};
+use gtx_core::domain::key_list::PageRequest;
 use gtx_core::domain::status::Role;
 use gtx_core::domain::{OrgId, UserId};
 use sqlx::error::ErrorKind;
@@ -21,6 +22,7 @@ on_both_backends!(
     set_role_of_non_member_returns_false,
     delete_membership_removes_it_once,
     count_admins_counts_only_admins_of_that_org,
+    page_org_members_searches_email_and_name_and_pages,
 );
 
 fn membership(org: &OrgId, user: &UserId, role: Role, created_at: i64) -> Membership {
@@ -263,4 +265,58 @@ async fn count_admins_counts_only_admins_of_that_org(t: &TestDb) {
         .await
         .unwrap();
     assert_eq!(orgs::count_admins(t.pool(), &org.id).await.unwrap(), 1);
+}
+
+async fn page_org_members_searches_email_and_name_and_pages(t: &TestDb) {
+    let acme = insert_org(t, "Acme", T0).await;
+    let other = insert_org(t, "Other", T0).await;
+    for email in [
+        "dan@acme.test",
+        "ada@acme.test",
+        "cy@acme.test",
+        "bea@acme.test",
+    ] {
+        let user = insert_user(t, email).await;
+        orgs::insert_membership(t.pool(), &membership(&acme.id, &user.id, Role::Member, T0))
+            .await
+            .unwrap();
+    }
+    let outsider = insert_user(t, "ada@other.test").await;
+    orgs::insert_membership(
+        t.pool(),
+        &membership(&other.id, &outsider.id, Role::Admin, T0),
+    )
+    .await
+    .unwrap();
+    let mut conn = t.pool().acquire().await.unwrap();
+    let mut emails = async |search: Option<&str>, page: u32| {
+        let at = PageRequest { page, per_page: 2 };
+        let found = users::page_org_members(&mut conn, &acme.id, search, at)
+            .await
+            .unwrap();
+        let emails: Vec<String> = found.rows.into_iter().map(|(u, _)| u.email).collect();
+        (emails, found.matching, found.page)
+    };
+    assert_eq!(
+        emails(None, 1).await,
+        (
+            vec!["ada@acme.test".to_owned(), "bea@acme.test".to_owned()],
+            4,
+            1
+        )
+    );
+    assert_eq!(
+        emails(None, 5).await,
+        (
+            vec!["cy@acme.test".to_owned(), "dan@acme.test".to_owned()],
+            4,
+            2
+        )
+    );
+    // By email or name, any case; another organisation's members never match.
+    assert_eq!(
+        emails(Some("ADA"), 1).await,
+        (vec!["ada@acme.test".to_owned()], 1, 1)
+    );
+    assert_eq!(emails(Some("_"), 1).await, (vec![], 0, 1));
 }

@@ -9,6 +9,7 @@ use gtx_core::db::models::{ApiKeyRecord, Organisation, Project};
 use gtx_core::db::repo::{keys, orgs, projects, secret_checks};
 use gtx_core::domain::duration::MAX_EXPIRY_MS;
 use gtx_core::domain::key_format::{PREFIX_LEN, SECRET_LEN};
+use gtx_core::domain::key_list::KeyListQuery;
 use gtx_core::domain::status::DAY_MS;
 use gtx_core::domain::{
     KeyId, KeyStatus, KeyType, ParsedKey, Permission, PermissionSet, ProjectId,
@@ -436,21 +437,32 @@ async fn list_keys_returns_the_scope_newest_first(t: &TestDb) {
         .record;
 
     let listed = svc
-        .list_keys(&operator(), &KeyListScope::Project(project.id.clone()))
+        .list_keys(
+            &operator(),
+            &KeyListScope::Project(project.id.clone()),
+            &KeyListQuery::default(),
+        )
         .await
         .unwrap();
-    assert_eq!(listed, vec![second, first]);
+    assert_eq!(listed.rows, vec![second, first]);
+    assert_eq!((listed.matching, listed.total, listed.page), (2, 2, 1));
     let listed = svc
-        .list_keys(&operator(), &KeyListScope::Organisation(org.id.clone()))
+        .list_keys(
+            &operator(),
+            &KeyListScope::Organisation(org.id.clone()),
+            &KeyListQuery::default(),
+        )
         .await
         .unwrap();
-    assert_eq!(listed, vec![org_key]);
+    assert_eq!(listed.rows, vec![org_key]);
 }
 
 async fn list_keys_for_missing_project_is_not_found(t: &TestDb) {
     let (svc, _clock, _org, _project) = setup(t).await;
     let scope = KeyListScope::Project(ProjectId("no-such-project".to_owned()));
-    let result = svc.list_keys(&operator(), &scope).await;
+    let result = svc
+        .list_keys(&operator(), &scope, &KeyListQuery::default())
+        .await;
     assert!(
         matches!(result, Err(CoreError::NotFound { what: "project" })),
         "{result:?}"

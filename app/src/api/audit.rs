@@ -1,26 +1,37 @@
 //! The audit log (admins).
 
-use super::types::AuditRow;
+use super::types::AuditPage;
 use crate::AppError;
+use gtx_core::domain::key_list::PageRequest;
 use leptos::prelude::*;
 
-/// One page of the organisation's audit log, newest first, optionally filtered by the
-/// kind of action (`key.`, `member.`, `project.`, `auth.`) and paged with `before`.
+/// One page of the organisation's audit log, newest first, optionally narrowed to a kind
+/// of action (`key`, `member`, `project`, `auth`, …) and to events whose actor, target or
+/// action contains `q`.
 #[server(prefix = "/_sf", endpoint = "list_audit")]
 pub async fn list_audit(
     org_id: String,
     kind: Option<String>,
-    before: Option<String>,
-) -> Result<Vec<AuditRow>, AppError> {
+    q: Option<String>,
+    #[server(default)] at: PageRequest,
+) -> Result<AuditPage, AppError> {
+    use super::types::AuditRow;
     use gtx_core::db::repo::audit::AuditFilter;
     use gtx_core::domain::OrgId;
     let services = super::services()?;
     let actor = super::signed_in_actor().await?;
     let filter = AuditFilter {
         action_prefix: kind.filter(|k| !k.is_empty()).map(|k| format!("{k}.")),
-        before_id: before.filter(|b| !b.is_empty()),
+        search: gtx_core::domain::key_list::search_from_lookup(|_| q.clone()),
         ..AuditFilter::default()
     };
-    let events = services.list_audit(&actor, &OrgId(org_id), &filter).await?;
-    Ok(events.into_iter().map(AuditRow::from).collect())
+    let page = services
+        .list_audit(&actor, &OrgId(org_id), &filter, at)
+        .await?;
+    Ok(AuditPage {
+        rows: page.rows.into_iter().map(AuditRow::from).collect(),
+        matching: page.matching,
+        page: page.page,
+        per_page: at.per_page,
+    })
 }

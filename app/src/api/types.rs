@@ -92,8 +92,14 @@ pub struct InviteRow {
 pub struct MembersData {
     /// The organisation.
     pub org: OrgSummary,
-    /// Its members.
+    /// One page of its members, by email.
     pub members: Vec<MemberRow>,
+    /// Members that match the search, on every page.
+    pub matching: u64,
+    /// The page shown, from 1.
+    pub page: u32,
+    /// Members per page.
+    pub per_page: u32,
     /// Open invites.
     pub invites: Vec<InviteRow>,
 }
@@ -137,6 +143,19 @@ pub struct AuditRow {
     pub user_agent: Option<String>,
     /// When (unix ms).
     pub occurred_at: i64,
+}
+
+/// One page of the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    /// The page's events, newest first.
+    pub rows: Vec<AuditRow>,
+    /// Events that pass the filters, on every page.
+    pub matching: u64,
+    /// The page shown, from 1.
+    pub page: u32,
+    /// Events per page.
+    pub per_page: u32,
 }
 
 #[cfg(feature = "ssr")]
@@ -228,11 +247,26 @@ pub struct KeysData {
     pub org: OrgSummary,
     /// The project, on a project's page; `None` on the organisation's.
     pub project: Option<ProjectSummary>,
-    /// The keys, newest first.
+    /// One page of keys, in the view's order.
     pub keys: Vec<KeyRow>,
+    /// Where that page sits in the list.
+    pub counts: KeyCounts,
     /// The server's time (unix ms): status and "3 minutes ago" are computed against it,
     /// so the server-rendered page and the hydrated one agree.
     pub now: i64,
+}
+
+/// How many keys a list holds, and which page is shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyCounts {
+    /// Keys that pass the view's filters and search.
+    pub matching: u64,
+    /// Keys in the list before any filter.
+    pub total: u64,
+    /// The page shown, from 1 (the last page when the URL asked for one past it).
+    pub page: u32,
+    /// Rows per page.
+    pub per_page: u32,
 }
 
 /// A key just created or rotated, for the one-time reveal. Sent only in the response

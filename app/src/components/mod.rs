@@ -7,4 +7,5 @@ pub mod focus;
 pub mod form_errors;
 pub mod header;
 pub mod org_nav;
+pub mod pager;
 pub mod table_head;

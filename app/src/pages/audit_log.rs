@@ -1,13 +1,16 @@
 use super::org::OrgSubnav;
 use crate::api::audit::list_audit;
+use crate::components::pager::Pager;
 use crate::components::table_head::TableHead;
+use gtx_core::domain::key_list::{PageRequest, encode, search_from_lookup};
 use gtx_core::domain::time::format_utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 /// The audit log (admins): who did what, to what, when and from where; filtered by
-/// kind of action, newest first, paged.
+/// kind of action and searched by text, newest first, paged in the database
+/// (`?kind=…&q=…&page=…&per_page=…`).
 #[component]
 pub fn AuditLogPage() -> impl IntoView {
     let params = use_params_map();
@@ -15,12 +18,36 @@ pub fn AuditLogPage() -> impl IntoView {
     let org_id = move || params.read().get("org_id").unwrap_or_default();
     let args = move || {
         let q = query.read();
-        (org_id(), q.get("kind"), q.get("before"))
+        (
+            org_id(),
+            q.get("kind").filter(|k| !k.is_empty()),
+            search_from_lookup(|k| q.get(k)),
+            PageRequest::from_lookup(|k| q.get(k)),
+        )
     };
-    let events = Resource::new(args, |(org_id, kind, before)| {
-        list_audit(org_id, kind, before)
+    let events = Resource::new(args, |(org_id, kind, q, at)| {
+        list_audit(org_id, kind, q, at)
     });
     let kind = move || query.read().get("kind").unwrap_or_default();
+    let search = move || search_from_lookup(|k| query.read().get(k));
+    // A link to page `n` of this view of the log.
+    let href = move |n: u32| {
+        let (_, kind, q, at) = args();
+        let mut pairs = Vec::new();
+        if let Some(kind) = kind {
+            pairs.push(format!("kind={}", encode(&kind)));
+        }
+        if let Some(q) = q {
+            pairs.push(format!("q={}", encode(&q)));
+        }
+        if at.per_page != PageRequest::default().per_page {
+            pairs.push(format!("per_page={}", at.per_page));
+        }
+        if n > 1 {
+            pairs.push(format!("page={n}"));
+        }
+        format!("?{}", pairs.join("&"))
+    };
     view! {
         <Title text="Audit log · GT Keys" />
         <div class="page-head"><h1>"Audit log"</h1></div>
@@ -33,19 +60,22 @@ pub fn AuditLogPage() -> impl IntoView {
                     .map(|(value, label)| view! { <option value=value selected=move || kind() == value>{label}</option> })
                     .collect_view()}
             </select>
+            <label for="audit-q">"Search"</label>
+            <input id="audit-q" type="search" name="q" maxlength="100" placeholder="Who, what or target"
+                prop:value=move || search().unwrap_or_default() value=search />
             <button class="button" type="submit">"Filter"</button>
         </form>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || {
                 events.get().map(|r| match r {
-                    Ok(events) if events.is_empty() => view! { <p class="empty-state">"No events match."</p> }.into_any(),
+                    Ok(events) if events.rows.is_empty() => view! { <p class="empty-state">"No events match."</p> }.into_any(),
                     Ok(events) => {
-                        let next = (events.len() as i64 >= 100).then(|| events.last().map(|e| e.id.clone())).flatten();
+                        let (page, matching, per_page) = (events.page, events.matching, events.per_page);
                         view! {
                             <table class="table">
                                 <TableHead columns=&["When (UTC)", "Who", "Action", "Target", "From"] />
                                 <tbody>
-                                    {events.into_iter().map(|e| view! {
+                                    {events.rows.into_iter().map(|e| view! {
                                         <tr>
                                             <td><time>{format_utc(e.occurred_at)}</time></td>
                                             <td>{e.actor}</td>
@@ -56,7 +86,7 @@ pub fn AuditLogPage() -> impl IntoView {
                                     }).collect_view()}
                                 </tbody>
                             </table>
-                            {next.map(|id| view! { <p><a class="button" href=format!("?kind={}&before={id}", kind())>"Older events"</a></p> })}
+                            <Pager page matching per_page href />
                         }.into_any()
                     }
                     Err(e) => super::load_failed(e),

@@ -6,7 +6,9 @@ use crate::api::types::{MemberRow, MembersData};
 use crate::components::dialog::Dialog;
 use crate::components::field::{Field, Submit};
 use crate::components::form_errors::FormErrors;
+use crate::components::pager::Pager;
 use crate::components::table_head::TableHead;
+use gtx_core::domain::key_list::{PageRequest, encode, search_from_lookup};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -17,6 +19,14 @@ pub fn MembersPage() -> impl IntoView {
     let params = use_params_map();
     let query = use_query_map();
     let org_id = move || params.read().get("org_id").unwrap_or_default();
+    // The search and page (`?q=…&page=…`): the list is paged in the database.
+    let view = move || {
+        let q = query.read();
+        (
+            search_from_lookup(|k| q.get(k)),
+            PageRequest::from_lookup(|k| q.get(k)),
+        )
+    };
     // Actions and resources live at the page's top level: the list reloads after any
     // change (keyed on the actions' versions), and the server and the browser create the
     // resources in the same order when hydrating.
@@ -34,9 +44,10 @@ pub fn MembersPage() -> impl IntoView {
                 actions.remove.version().get(),
                 actions.invite.version().get(),
                 actions.withdraw.version().get(),
+                view(),
             )
         },
-        |(org_id, ..)| list_members(org_id),
+        |(org_id, _, _, _, _, (q, at))| list_members(org_id, q, at),
     );
     // The invite link made by the previous request, taken once (see `take_invite_reveal`).
     let reveal = Resource::new(
@@ -83,6 +94,32 @@ fn Members(
     let invite_href = format!("{base}?invite=1");
     let projects = data.org.projects.clone();
     let org_for_rows = org_id.clone();
+    let search = search_from_lookup(|k| query.read_untracked().get(k));
+    let (page, matching, per_page) = (data.page, data.matching, data.per_page);
+    let href = {
+        let (base, search) = (base.clone(), search.clone());
+        move |n: u32| {
+            let mut pairs = Vec::new();
+            if let Some(q) = &search {
+                pairs.push(format!("q={}", encode(q)));
+            }
+            if per_page != PageRequest::default().per_page {
+                pairs.push(format!("per_page={per_page}"));
+            }
+            if n > 1 {
+                pairs.push(format!("page={n}"));
+            }
+            let query = if pairs.is_empty() {
+                String::new()
+            } else {
+                format!("?{}", pairs.join("&"))
+            };
+            format!("{base}{query}")
+        }
+    };
+    let no_match = (data.members.is_empty() && search.is_some()).then(
+        || view! { <p class="empty-state" role="status">"No members match this search."</p> },
+    );
     view! {
         <Title text=format!("Members · {} · GT Keys", data.org.name) />
         <div class="page-head">
@@ -90,6 +127,12 @@ fn Members(
             <a class="button primary" role="button" href=invite_href>"Invite member"</a>
         </div>
         <OrgSubnav org_id=org_id.clone() is_admin=true current="members" />
+        <form method="get" action=base.clone() class="inline-form" aria-label="Search members">
+            <label for="members-q">"Search"</label>
+            <input id="members-q" type="search" name="q" maxlength="100" placeholder="Name or email" value=search.clone() />
+            <button class="button" type="submit">"Search"</button>
+        </form>
+        {no_match}
         <table class="table">
             <TableHead columns=&["Name", "Email", "Role", "Projects"] actions=true />
             <tbody>
@@ -107,6 +150,7 @@ fn Members(
                     .collect_view()}
             </tbody>
         </table>
+        <Pager page matching per_page href />
         {(!data.invites.is_empty()).then(|| {
             let org_id = org_id.clone();
             view! {

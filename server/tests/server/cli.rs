@@ -2,6 +2,7 @@
 
 use gtx_core::clock::SystemClock;
 use gtx_core::domain::OrgId;
+use gtx_core::domain::key_list::PageRequest;
 use gtx_core::error::{CoreError, CoreResult};
 use gtx_core::keys::ServerSecret;
 use gtx_core::services::{Actor, Services, SignedIn};
@@ -349,7 +350,7 @@ async fn cli_user_commands_create_reset_and_add_to_project(env: &CliEnv) {
     assert_eq!(projects[0].id.as_str(), project, "added to the project");
     assert!(
         services
-            .list_members(&actor, &OrgId(org.clone()))
+            .list_members(&actor, &OrgId(org.clone()), None, PageRequest::ALL)
             .await
             .is_err(),
         "created as a member, not an admin"

@@ -200,3 +200,32 @@ async fn oversized_body_is_rejected_with_413() {
         .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+#[tokio::test]
+async fn members_page_searches_and_pages_without_javascript() {
+    let app = TestApp::sqlite().await;
+    let (org, _project, session) = org_with_project_and_admin(&app).await;
+    for email in ["bo@acme.test", "cy@acme.test", "di@acme.test"] {
+        app.create_user(&org.id, email, Role::Member).await;
+    }
+    let base = format!("/orgs/{}/members", org.id);
+    let found = app.page(&format!("{base}?q=CY"), Some(&session)).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.body.contains("cy@acme.test"), "{}", found.body);
+    assert!(!found.body.contains("bo@acme.test"), "{}", found.body);
+    assert!(
+        found.body.contains(r#"value="CY""#),
+        "the box keeps the search"
+    );
+    let none = app.page(&format!("{base}?q=nobody"), Some(&session)).await;
+    assert!(none.body.contains("No members match this search."));
+    // Four members, two a page: the second page has the last two by email, and a link
+    // back.
+    let second = app
+        .page(&format!("{base}?per_page=2&page=2"), Some(&session))
+        .await;
+    assert!(second.body.contains("di@acme.test"), "{}", second.body);
+    assert!(!second.body.contains("bo@acme.test"), "{}", second.body);
+    assert!(second.body.contains("Page 2 of 2"), "{}", second.body);
+    assert!(second.body.contains(&format!("href=\"{base}?per_page=2\"")));
+}

@@ -362,6 +362,79 @@ async fn revoke_api_key_form_post_keeps_the_list_filters(app: &TestApp) {
     );
 }
 
+async fn revoke_api_key_form_post_keeps_the_search_and_page(app: &TestApp) {
+    let (org, project, admin, key) = world_with_key(app).await;
+    let page = key_page(&org, &project);
+    let referer = format!(
+        "http://localhost{page}?q=ci%20deploy&per_page=20&page=2&revoke={}&q2=a%0Db",
+        key.id
+    );
+    let reply = revoke_form_post(app, &referer, &admin, key.id.as_str()).await;
+    reply.assert_status(StatusCode::FOUND);
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("{page}?q=ci%20deploy&per_page=20&page=2").as_str())
+    );
+}
+
+async fn keys_page_shows_one_page_with_links_to_the_others(app: &TestApp) {
+    let (org, project, admin) = world(app).await;
+    for name in ["first", "second", "third"] {
+        create_project_key(app, &org, &project, &admin, name).await;
+    }
+    let base = key_page(&org, &project);
+    let one = app.page(&format!("{base}?per_page=2"), Some(&admin)).await;
+    assert_eq!(one.status, StatusCode::OK);
+    assert!(one.body.contains("1–2 of 3 keys"), "{}", one.body);
+    assert!(one.body.contains("third") && one.body.contains("second"));
+    assert!(!one.body.contains(">first<"), "{}", one.body);
+    assert!(
+        one.body
+            .contains(&format!("href=\"{base}?per_page=2&amp;page=2\"")),
+        "{}",
+        one.body
+    );
+    assert!(!one.body.contains("Previous page"));
+    let two = app
+        .page(&format!("{base}?per_page=2&page=2"), Some(&admin))
+        .await;
+    assert!(two.body.contains("3–3 of 3 keys"), "{}", two.body);
+    assert!(two.body.contains(">first<"), "{}", two.body);
+    assert!(
+        two.body.contains(&format!("href=\"{base}?per_page=2\"")),
+        "{}",
+        two.body
+    );
+    assert!(!two.body.contains("Next page"));
+    // A page past the end shows the last one.
+    let past = app
+        .page(&format!("{base}?per_page=2&page=40"), Some(&admin))
+        .await;
+    assert!(past.body.contains("3–3 of 3 keys"), "{}", past.body);
+}
+
+async fn keys_page_searches_in_the_database_without_javascript(app: &TestApp) {
+    let (org, project, admin) = world(app).await;
+    for name in ["CI deploy", "Laptop", "Staging CI"] {
+        create_project_key(app, &org, &project, &admin, name).await;
+    }
+    let base = key_page(&org, &project);
+    let found = app.page(&format!("{base}?q=ci"), Some(&admin)).await;
+    assert_eq!(found.status, StatusCode::OK);
+    assert!(found.body.contains("2 of 3 keys"), "{}", found.body);
+    assert!(!found.body.contains(">Laptop<"), "{}", found.body);
+    // The search box keeps the text, and the other views keep the search.
+    assert!(found.body.contains(r#"name="q""#) && found.body.contains(r#"value="ci""#));
+    let none = app
+        .page(&format!("{base}?q=%25nothing"), Some(&admin))
+        .await;
+    assert!(
+        none.body.contains("No keys match these filters."),
+        "{}",
+        none.body
+    );
+}
+
 async fn plaintext_keys_stay_out_of_database_logs_and_other_responses(app: &TestApp) {
     let (org, project, admin) = world(app).await;
     let (_, project_key) = create_project_key(app, &org, &project, &admin, "Deploy").await;
@@ -457,5 +530,8 @@ on_both_backends!(
     rotate_api_key_reveals_the_replacement_and_keeps_the_old_for_the_grace,
     revoke_api_key_marks_it_revoked_and_a_second_revoke_conflicts,
     revoke_api_key_form_post_keeps_the_list_filters,
+    revoke_api_key_form_post_keeps_the_search_and_page,
+    keys_page_shows_one_page_with_links_to_the_others,
+    keys_page_searches_in_the_database_without_javascript,
     plaintext_keys_stay_out_of_database_logs_and_other_responses,
 );

@@ -2,9 +2,10 @@
 
 use crate::db::DbError;
 use crate::db::models::AuditEvent;
+use crate::domain::key_list::{Page, PageRequest, clamp_page};
 use crate::domain::{OrgId, UserId};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor, Row};
 
 fn from_row(row: &AnyRow) -> Result<AuditEvent, DbError> {
     Ok(AuditEvent {
@@ -63,7 +64,40 @@ pub struct AuditFilter {
     pub target_id: Option<String>,
     /// Only events older than this id (pagination, newest first).
     pub before_id: Option<String>,
+    /// Only events whose actor, target or action contains this text (any case).
+    pub search: Option<String>,
 }
+
+/// The filters of [`AuditFilter`], `$1`–`$6`. Optional filters are written as
+/// `($n IS NULL OR …)` so the statement text is fixed and every value stays a bound
+/// parameter. The prefix is compared with `substr`, not `LIKE`: SQLite's LIKE ignores
+/// ASCII case and both treat `_`/`%` as wildcards, so LIKE would match differently per
+/// backend. The search is a `LIKE` on lower-cased text with those characters escaped.
+const WHERE: &str = "WHERE org_id = $1 \
+       AND ($2 IS NULL OR action = $2) \
+       AND ($3 IS NULL OR substr(action, 1, length($3)) = $3) \
+       AND ($4 IS NULL OR target_id = $4) \
+       AND ($5 IS NULL OR id < $5) \
+       AND ($6 IS NULL OR LOWER(actor_label) LIKE $6 ESCAPE '\\' \
+            OR LOWER(COALESCE(target_label, '')) LIKE $6 ESCAPE '\\' \
+            OR LOWER(action) LIKE $6 ESCAPE '\\')";
+
+fn bind_filter<'q>(
+    query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    org_id: &OrgId,
+    filter: &AuditFilter,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    query
+        .bind(org_id.as_str().to_owned())
+        .bind(filter.action.clone())
+        .bind(filter.action_prefix.clone())
+        .bind(filter.target_id.clone())
+        .bind(filter.before_id.clone())
+        .bind(filter.search.as_deref().map(super::like_pattern))
+}
+
+const COLUMNS: &str = "id, org_id, actor_user_id, actor_label, action, target_type, target_id, \
+    target_label, details, ip, user_agent, occurred_at";
 
 /// An organisation's events, newest first, at most `limit`.
 pub async fn list<'e, E: Executor<'e, Database = Any>>(
@@ -72,27 +106,42 @@ pub async fn list<'e, E: Executor<'e, Database = Any>>(
     filter: &AuditFilter,
     limit: i64,
 ) -> Result<Vec<AuditEvent>, DbError> {
-    // Optional filters are written as `($n IS NULL OR col = $n)` so the statement text is
-    // fixed and every value stays a bound parameter. The prefix is compared with `substr`,
-    // not `LIKE`: SQLite's LIKE ignores ASCII case and both treat `_`/`%` as wildcards, so
-    // LIKE would match differently per backend.
-    let rows = sqlx::query(
-        "SELECT id, org_id, actor_user_id, actor_label, action, target_type, target_id, target_label, \
-         details, ip, user_agent, occurred_at FROM audit_events \
-         WHERE org_id = $1 \
-           AND ($2 IS NULL OR action = $2) \
-           AND ($3 IS NULL OR substr(action, 1, length($3)) = $3) \
-           AND ($4 IS NULL OR target_id = $4) \
-           AND ($5 IS NULL OR id < $5) \
-         ORDER BY id DESC LIMIT $6",
-    )
-    .bind(org_id.as_str())
-    .bind(filter.action.as_deref())
-    .bind(filter.action_prefix.as_deref())
-    .bind(filter.target_id.as_deref())
-    .bind(filter.before_id.as_deref())
-    .bind(limit)
-    .fetch_all(ex)
-    .await?;
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_events {WHERE} ORDER BY id DESC LIMIT $7"
+    ));
+    let rows = bind_filter(sqlx::query(sql), org_id, filter)
+        .bind(limit)
+        .fetch_all(ex)
+        .await?;
     rows.iter().map(from_row).collect()
+}
+
+/// One page of an organisation's events, newest first, with how many match.
+pub async fn page(
+    conn: &mut AnyConnection,
+    org_id: &OrgId,
+    filter: &AuditFilter,
+    at: PageRequest,
+) -> Result<Page<AuditEvent>, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM audit_events {WHERE}"));
+    let row = bind_filter(sqlx::query(sql), org_id, filter)
+        .fetch_one(&mut *conn)
+        .await?;
+    let matching = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
+    let page = clamp_page(at.page, matching, at.per_page);
+    let offset = u64::from(page - 1) * u64::from(at.per_page);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM audit_events {WHERE} ORDER BY id DESC LIMIT $7 OFFSET $8"
+    ));
+    let rows = bind_filter(sqlx::query(sql), org_id, filter)
+        .bind(i64::from(at.per_page))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Page {
+        rows: rows.iter().map(from_row).collect::<Result<_, _>>()?,
+        matching,
+        total: matching,
+        page,
+    })
 }

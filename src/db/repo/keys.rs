@@ -3,9 +3,11 @@
 use crate::db::DbError;
 use crate::db::key_row::{COLUMNS, decode, decode_with_digest};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
-use crate::domain::{KeyId, OrgId, ProjectId, UserId};
+use crate::domain::key_list::{KeyListQuery, KeySort, Page, clamp_page};
+use crate::domain::status::EXPIRING_WINDOW_MS;
+use crate::domain::{KeyId, KeyStatus, OrgId, ProjectId, UserId};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor, Row};
 
 fn from_row(row: &AnyRow) -> Result<ApiKeyRecord, DbError> {
     decode(row)
@@ -89,23 +91,6 @@ pub async fn get_unscoped<'e, E: Executor<'e, Database = Any>>(
     row.as_ref().map(from_row).transpose()
 }
 
-/// The keys of one project (production and development), newest first.
-pub async fn list_for_project<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
-    org_id: &OrgId,
-    project_id: &ProjectId,
-) -> Result<Vec<ApiKeyRecord>, DbError> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM api_keys WHERE org_id = $1 AND project_id = $2 ORDER BY created_at DESC, id DESC"
-    ));
-    let rows = sqlx::query(sql)
-        .bind(org_id.as_str())
-        .bind(project_id.as_str())
-        .fetch_all(ex)
-        .await?;
-    rows.iter().map(from_row).collect()
-}
-
 /// A key of an organisation `user_id` belongs to: scoped by the user's memberships in
 /// the query itself, so an id from another tenant finds nothing.
 pub async fn get_for_member<'e, E: Executor<'e, Database = Any>>(
@@ -125,16 +110,160 @@ pub async fn get_for_member<'e, E: Executor<'e, Database = Any>>(
     row.as_ref().map(from_row).transpose()
 }
 
-/// The organisation keys of an organisation, newest first.
-pub async fn list_for_org<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
+/// One page of a key list: the keys of one project (`project_id` set, production and
+/// development) or the organisation keys of an organisation, narrowed by the view's
+/// filters and search, in its order. `now` decides each key's status.
+pub async fn page(
+    conn: &mut AnyConnection,
+    org_id: &OrgId,
+    project_id: Option<&ProjectId>,
+    view: &KeyListQuery,
+    now: i64,
+) -> Result<Page<ApiKeyRecord>, DbError> {
+    let mut binds = vec![Bind::Text(org_id.as_str().to_owned())];
+    let mut scope = String::from("org_id = $1 AND ");
+    match project_id {
+        Some(p) => {
+            binds.push(Bind::Text(p.as_str().to_owned()));
+            scope.push_str("project_id = $2");
+        }
+        None => scope.push_str("project_id IS NULL"),
+    }
+    let total = count(&mut *conn, &scope, &binds).await?;
+    let mut filtered = scope;
+    if let Some(t) = view.key_type {
+        let p = param(&mut binds, Bind::Text(t.as_str().to_owned()));
+        filtered.push_str(&format!(" AND key_type = {p}"));
+    }
+    if let Some(status) = view.status {
+        let live = format!(
+            "(revoked_at IS NULL OR revoked_at > {})",
+            param(&mut binds, Bind::Int(now))
+        );
+        let cond = match status {
+            KeyStatus::Revoked => format!("NOT {live}"),
+            KeyStatus::Expired => format!(
+                "{live} AND expires_at IS NOT NULL AND expires_at <= {}",
+                param(&mut binds, Bind::Int(now))
+            ),
+            KeyStatus::Expiring => format!(
+                "{live} AND expires_at > {} AND expires_at <= {}",
+                param(&mut binds, Bind::Int(now)),
+                param(
+                    &mut binds,
+                    Bind::Int(now.saturating_add(EXPIRING_WINDOW_MS))
+                )
+            ),
+            KeyStatus::Active => format!(
+                "{live} AND (expires_at IS NULL OR expires_at > {})",
+                param(
+                    &mut binds,
+                    Bind::Int(now.saturating_add(EXPIRING_WINDOW_MS))
+                )
+            ),
+        };
+        filtered.push_str(&format!(" AND {cond}"));
+    }
+    if let Some(search) = &view.search {
+        let p = param(&mut binds, Bind::Text(super::like_pattern(search)));
+        filtered.push_str(&format!(
+            " AND (LOWER(name) LIKE {p} ESCAPE '\\' OR LOWER(hint) LIKE {p} ESCAPE '\\')"
+        ));
+    }
+    let matching = if view.is_filtering() {
+        count(&mut *conn, &filtered, &binds).await?
+    } else {
+        total
+    };
+    let page = clamp_page(view.page, matching, view.per_page);
+    let offset = u64::from(page - 1) * u64::from(view.per_page);
+    let limit = param(&mut binds, Bind::Int(i64::from(view.per_page)));
+    let skip = param(
+        &mut binds,
+        Bind::Int(i64::try_from(offset).unwrap_or(i64::MAX)),
+    );
+    let dir = if view.desc { "DESC" } else { "ASC" };
+    let order = match view.sort {
+        KeySort::Created => format!("created_at {dir}, id {dir}"),
+        KeySort::Name => format!("LOWER(name) {dir}, id {dir}"),
+        // Never used sorts before any use: last when newest first.
+        KeySort::LastUsed => {
+            format!("COALESCE(last_used_at, -1) {dir}, created_at {dir}, id {dir}")
+        }
+        // Never expires sorts after any date: last when soonest first.
+        KeySort::Expires => {
+            format!("COALESCE(expires_at, {}) {dir}, id {dir}", i64::MAX)
+        }
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT {COLUMNS} FROM api_keys WHERE {filtered} ORDER BY {order} LIMIT {limit} OFFSET {skip}"
+    ));
+    let rows = bind_all(sqlx::query(sql), &binds)
+        .fetch_all(&mut *conn)
+        .await?;
+    Ok(Page {
+        rows: rows.iter().map(from_row).collect::<Result<_, _>>()?,
+        matching,
+        total,
+        page,
+    })
+}
+
+/// Adds a bound value; its `$n`.
+fn param(binds: &mut Vec<Bind>, value: Bind) -> String {
+    binds.push(value);
+    format!("${}", binds.len())
+}
+
+/// Every key of a project, newest first (tests).
+#[cfg(feature = "test-support")]
+pub async fn list_for_project(
+    pool: &sqlx::AnyPool,
+    org_id: &OrgId,
+    project_id: &ProjectId,
+) -> Result<Vec<ApiKeyRecord>, DbError> {
+    let mut conn = pool.acquire().await?;
+    let view = KeyListQuery::all();
+    Ok(page(&mut conn, org_id, Some(project_id), &view, 0)
+        .await?
+        .rows)
+}
+
+/// Every organisation key of an organisation, newest first (tests).
+#[cfg(feature = "test-support")]
+pub async fn list_for_org(
+    pool: &sqlx::AnyPool,
     org_id: &OrgId,
 ) -> Result<Vec<ApiKeyRecord>, DbError> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT {COLUMNS} FROM api_keys WHERE org_id = $1 AND project_id IS NULL ORDER BY created_at DESC, id DESC"
-    ));
-    let rows = sqlx::query(sql).bind(org_id.as_str()).fetch_all(ex).await?;
-    rows.iter().map(from_row).collect()
+    let mut conn = pool.acquire().await?;
+    Ok(page(&mut conn, org_id, None, &KeyListQuery::all(), 0)
+        .await?
+        .rows)
+}
+
+/// A value bound to a list query's `$n`.
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+fn bind_all<'q>(
+    mut query: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments>,
+    binds: &[Bind],
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    for b in binds {
+        query = match b {
+            Bind::Text(t) => query.bind(t.clone()),
+            Bind::Int(i) => query.bind(*i),
+        };
+    }
+    query
+}
+
+async fn count(conn: &mut AnyConnection, filter: &str, binds: &[Bind]) -> Result<u64, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM api_keys WHERE {filter}"));
+    let row = bind_all(sqlx::query(sql), binds).fetch_one(conn).await?;
+    Ok(u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0))
 }
 
 /// Revokes a live key of the organisation. Returns false when there is no such key or it

@@ -32,3 +32,16 @@ pub(crate) fn parse_col<T: std::str::FromStr>(
 pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
+
+/// `%text%` in lower case, with `LIKE`'s own characters escaped (`ESCAPE '\'`).
+pub(crate) fn like_pattern(search: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in search.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}

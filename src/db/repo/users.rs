@@ -3,8 +3,9 @@
 use crate::db::DbError;
 use crate::db::models::User;
 use crate::domain::UserId;
+use crate::domain::key_list::{Page, PageRequest, clamp_page};
 use sqlx::any::AnyRow;
-use sqlx::{Any, Executor, Row};
+use sqlx::{Any, AnyConnection, Executor, Row};
 
 const COLUMNS: &str = "id, email, name, password_hash, created_at";
 
@@ -79,19 +80,45 @@ pub async fn any_exists<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<bo
     Ok(row.is_some())
 }
 
-/// The members of an organisation with their roles, by email.
-pub async fn list_org_members<'e, E: Executor<'e, Database = Any>>(
-    ex: E,
+/// One page of an organisation's members with their roles, by email, narrowed to those
+/// whose email or name contains `search` (any case).
+pub async fn page_org_members(
+    conn: &mut AnyConnection,
     org_id: &crate::domain::OrgId,
-) -> Result<Vec<(User, crate::domain::Role)>, DbError> {
-    let rows = sqlx::query(
-        "SELECT u.id, u.email, u.name, u.password_hash, u.created_at, m.role FROM users u \
-         JOIN memberships m ON m.user_id = u.id WHERE m.org_id = $1 ORDER BY u.email",
-    )
-    .bind(org_id.as_str())
-    .fetch_all(ex)
-    .await?;
-    rows.iter()
+    search: Option<&str>,
+    at: PageRequest,
+) -> Result<Page<(User, crate::domain::Role)>, DbError> {
+    const FROM: &str = "FROM users u JOIN memberships m ON m.user_id = u.id WHERE m.org_id = $1 \
+         AND ($2 IS NULL OR LOWER(u.email) LIKE $2 ESCAPE '\\' OR LOWER(u.name) LIKE $2 ESCAPE '\\')";
+    let pattern = search.map(super::like_pattern);
+    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n {FROM}"));
+    let row = sqlx::query(sql)
+        .bind(org_id.as_str())
+        .bind(pattern.clone())
+        .fetch_one(&mut *conn)
+        .await?;
+    let matching = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
+    let page = clamp_page(at.page, matching, at.per_page);
+    let offset = u64::from(page - 1) * u64::from(at.per_page);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT u.id, u.email, u.name, u.password_hash, u.created_at, m.role {FROM} \
+         ORDER BY u.email LIMIT $3 OFFSET $4"
+    ));
+    let rows = sqlx::query(sql)
+        .bind(org_id.as_str())
+        .bind(pattern)
+        .bind(i64::from(at.per_page))
+        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .fetch_all(&mut *conn)
+        .await?;
+    let rows = rows
+        .iter()
         .map(|row| Ok((from_row(row)?, super::parse_col(row, "role")?)))
-        .collect()
+        .collect::<Result<_, DbError>>()?;
+    Ok(Page {
+        rows,
+        matching,
+        total: matching,
+        page,
+    })
 }

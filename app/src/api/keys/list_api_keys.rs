@@ -1,14 +1,18 @@
 use crate::AppError;
 use crate::api::types::KeysData;
+use gtx_core::domain::key_list::KeyListQuery;
 use leptos::prelude::*;
 
-/// The keys of a project (`project_id` set) or the organisation keys of an organisation.
+/// One page of the keys of a project (`project_id` set) or of the organisation keys of an
+/// organisation, in the order and narrowed by the filters of `view` (by default the first
+/// page, newest first).
 #[server(prefix = "/_sf", endpoint = "list_api_keys")]
 pub async fn list_api_keys(
     org_id: String,
     project_id: Option<String>,
+    #[server(default)] view: KeyListQuery,
 ) -> Result<KeysData, AppError> {
-    use crate::api::types::{KeyRow, OrgSummary, ProjectSummary};
+    use crate::api::types::{KeyCounts, KeyRow, OrgSummary, ProjectSummary};
     use gtx_core::domain::{OrgId, ProjectId};
     use gtx_core::services::KeyListScope;
     let services = crate::api::services()?;
@@ -31,12 +35,18 @@ pub async fn list_api_keys(
         }
         None => (None, KeyListScope::Organisation(org_id.clone())),
     };
-    let keys = services.list_keys(&actor, &scope).await?;
+    let page = services.list_keys(&actor, &scope, &view).await?;
     let org = services.org_overview(&actor, &org_id).await?;
     Ok(KeysData {
         org: OrgSummary::from(org),
         project,
-        keys: keys.into_iter().map(KeyRow::from).collect(),
+        keys: page.rows.into_iter().map(KeyRow::from).collect(),
+        counts: KeyCounts {
+            matching: page.matching,
+            total: page.total,
+            page: page.page,
+            per_page: view.per_page,
+        },
         now: services.now(),
     })
 }

@@ -4,11 +4,11 @@
 use crate::AppError;
 use crate::api::types::RevealedKey;
 
-/// The list's filters and order (`type`, `status`, `sort`, `dir`) from the page the form
-/// was posted from, as a query string (`?…` or empty), so a plain form post lands back on
+/// The list's view (filters, search, order and page) from the page the form was posted
+/// from, as a query string (`?…` or empty), so a plain form post lands back on
 /// the same view of the list without the dialog.
 pub(super) fn list_query_from_referer() -> String {
-    const KEPT: [&str; 4] = ["type", "status", "sort", "dir"];
+    const KEPT: [&str; 7] = ["type", "status", "q", "sort", "dir", "page", "per_page"];
     let referer = leptos::prelude::use_context::<http::request::Parts>().and_then(|parts| {
         parts
             .headers
@@ -32,9 +32,11 @@ pub(super) fn list_query_from_referer() -> String {
             let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
             KEPT.contains(&key)
                 && !value.is_empty()
-                && value
-                    .bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'_')
+                && value.bytes().all(|b| {
+                    // Percent-encoded text stays encoded: nothing here can end the header.
+                    b.is_ascii_alphanumeric()
+                        || matches!(b, b'_' | b'-' | b'.' | b'~' | b'%' | b'+')
+                })
         })
         .collect();
     if kept.is_empty() {

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 #[server(prefix = "/_sf", endpoint = "get_project")]
 pub async fn get_project(org_id: String, project_id: String) -> Result<ProjectDetail, AppError> {
     use crate::api::types::{MemberRow, ProjectSummary};
+    use gtx_core::domain::key_list::PageRequest;
     use gtx_core::domain::{OrgId, ProjectId};
     let services = crate::api::services()?;
     let actor = crate::api::signed_in_actor().await?;
@@ -15,8 +16,11 @@ pub async fn get_project(org_id: String, project_id: String) -> Result<ProjectDe
         .await?;
     let overview = services.org_overview(&actor, &org_id).await?;
     let members = if overview.is_admin {
-        let (members, _) = services.list_members(&actor, &org_id).await?;
+        let (members, _) = services
+            .list_members(&actor, &org_id, None, PageRequest::ALL)
+            .await?;
         members
+            .rows
             .into_iter()
             .filter(|m| m.project_ids.contains(&project.id))
             .map(MemberRow::from)

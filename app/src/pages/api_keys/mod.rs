@@ -18,7 +18,7 @@ use crate::api::keys::{
 use crate::api::types::{KeysData, RevealedKey};
 use crate::components::copy_button::CopyButton;
 use create::CreateKeyDialog;
-use filters::{Filters, FiltersForm};
+use filters::{Filters, FiltersForm, from_query};
 use gtx_core::domain::KeyStatus;
 use key_dialogs::{RevokeDialog, RotateDialog};
 use leptos::prelude::*;
@@ -81,16 +81,20 @@ fn KeysPage(project: bool) -> impl IntoView {
         rotate: ServerAction::<RotateApiKey>::new(),
         revoke: ServerAction::<RevokeApiKey>::new(),
     };
+    // The list's view (filters, search, order, page): opening a dialog leaves it, and the
+    // list, alone.
+    let filters = Memo::new(move |_| from_query(&query.read()));
     let data = Resource::new(
         move || {
             (
                 ids(),
+                filters.get(),
                 actions.create.version().get(),
                 actions.rotate.version().get(),
                 actions.revoke.version().get(),
             )
         },
-        |((org_id, project_id), ..)| list_api_keys(org_id, project_id),
+        |((org_id, project_id), view, ..)| list_api_keys(org_id, project_id, view),
     );
     // A key made by a plain form post (no JavaScript), taken once from the reveal store.
     let stashed = Resource::new(
@@ -119,7 +123,7 @@ fn KeysPage(project: bool) -> impl IntoView {
                 ["create", "rotate", "revoke"]
                     .iter()
                     .any(|k| q.get(k).is_some()),
-                Filters::from_query(&q).query(),
+                from_query(&q).query(),
             )
         };
         if done && open {
@@ -140,7 +144,7 @@ fn KeysPage(project: bool) -> impl IntoView {
             {move || {
                 data.get()
                     .map(|result| match result {
-                        Ok(data) => view! { <Keys data actions /> }.into_any(),
+                        Ok(data) => view! { <Keys data filters actions /> }.into_any(),
                         Err(e) => crate::pages::load_failed(e),
                     })
             }}
@@ -156,12 +160,11 @@ fn KeysPage(project: bool) -> impl IntoView {
 }
 
 #[component]
-fn Keys(data: KeysData, actions: KeyActions) -> impl IntoView {
+fn Keys(data: KeysData, filters: Memo<Filters>, actions: KeyActions) -> impl IntoView {
     let query = use_query_map();
     let org_id = data.org.id.clone();
     let project = data.project.clone();
     let base = keys_page(&org_id, project.as_ref().map(|p| p.id.as_str()));
-    let filters = Memo::new(move |_| Filters::from_query(&query.read()));
     let create_href = {
         let base = base.clone();
         move || format!("{base}{}", filters.get().with("create", "1"))
@@ -230,10 +233,7 @@ fn Keys(data: KeysData, actions: KeyActions) -> impl IntoView {
             </p>
         })}
         <FiltersForm base=base.clone() project=is_project filters />
-        {move || {
-            let rows = filters.get().apply(keys.get_value(), now);
-            view! { <KeyTable rows total=keys.with_value(Vec::len) base=base.clone() filters now project=is_project /> }
-        }}
+        <KeyTable rows=data.keys counts=data.counts base=base.clone() filters now project=is_project />
         <Show when=show_create>
             <CreateKeyDialog org_id=org_id.clone() project=project.clone() close_href=close() action=actions.create />
         </Show>

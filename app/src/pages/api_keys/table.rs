@@ -1,22 +1,29 @@
 //! The key list: a table on wide screens, one card per key on a phone.
 
 use super::filters::{Filters, SortBy};
-use crate::api::types::KeyRow;
+use crate::api::types::{KeyCounts, KeyRow};
+use crate::components::pager::Pager;
 use gtx_core::domain::status::is_stale;
 use gtx_core::domain::time::{ago, format_utc, until};
 use gtx_core::domain::{KeyStatus, KeyType, Permission, PermissionSet, Resource};
 use leptos::prelude::*;
 
-/// The filtered, sorted keys; `total` is the count before filtering.
+/// One page of the filtered, sorted keys, with links to the pages around it.
 #[component]
 pub fn KeyTable(
     rows: Vec<KeyRow>,
-    total: usize,
+    counts: KeyCounts,
     base: String,
     filters: Memo<Filters>,
     now: i64,
     project: bool,
 ) -> impl IntoView {
+    let KeyCounts {
+        matching,
+        total,
+        page,
+        per_page,
+    } = counts;
     if total == 0 {
         return view! { <EmptyState project /> }.into_any();
     }
@@ -42,11 +49,21 @@ pub fn KeyTable(
             }
         }
     };
-    let count = rows.len();
+    let first = u64::from(page - 1) * u64::from(per_page) + 1;
+    let last = first + rows.len() as u64 - 1;
+    let caption = match (matching <= u64::from(per_page), matching == total) {
+        (true, true) => format!("{total} key{}", if total == 1 { "" } else { "s" }),
+        (true, false) => format!("{matching} of {total} keys"),
+        (false, true) => format!("{first}–{last} of {total} keys"),
+        (false, false) => format!("{first}–{last} of {matching} matching keys ({total} in all)"),
+    };
+    let pager = {
+        let base = base.clone();
+        let href = move |to: u32| format!("{base}{}", filters.get_untracked().on_page(to).query());
+        view! { <Pager page matching per_page href /> }
+    };
     view! {
-        <p class="muted table-caption" role="status">
-            {if count == total { format!("{total} key{}", if total == 1 { "" } else { "s" }) } else { format!("{count} of {total} keys") }}
-        </p>
+        <p class="muted table-caption" role="status">{caption}</p>
         <table class="table keys-table">
             <caption class="visually-hidden">{if project { "Project API keys" } else { "Organisation API keys" }}</caption>
             <thead>
@@ -66,6 +83,7 @@ pub fn KeyTable(
                 {rows.into_iter().map(|key| view! { <KeyRowView key base=base.clone() filters now project /> }).collect_view()}
             </tbody>
         </table>
+        {pager}
     }
     .into_any()
 }

@@ -8,6 +8,7 @@ use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE;
 use gtx_core::db::repo::audit::AuditFilter;
+use gtx_core::domain::key_list::PageRequest;
 use gtx_core::domain::{OrgId, Role, UserId};
 use gtx_core::services::Actor;
 
@@ -215,9 +216,11 @@ async fn withdrawn_invites(app: &TestApp, org: &OrgId, prefix: &str) -> usize {
                 action: Some("member.invite_withdraw".into()),
                 ..Default::default()
             },
+            PageRequest::default(),
         )
         .await
         .expect("audit")
+        .rows
         .into_iter()
         .filter(|e| {
             e.target_label

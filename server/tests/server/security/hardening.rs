@@ -5,6 +5,7 @@ use crate::common::{PASSWORD, Reply, TestApp, captured_logs, contains_bytes, coo
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use gtx_core::db::repo::orgs;
+use gtx_core::domain::key_list::PageRequest;
 use gtx_core::domain::{KeyType, OrgId};
 use gtx_core::keys::random_token;
 use gtx_core::services::{Actor, KeyScope, NewKey};
@@ -194,10 +195,11 @@ async fn server_function_errors_of_refused_admin_calls_answer_4xx_not_500() {
     let (org, admin) = org_with_admin(&app).await;
     let admin_id = app
         .services
-        .list_members(&Actor::operator(), &org)
+        .list_members(&Actor::operator(), &org, None, PageRequest::ALL)
         .await
         .expect("members")
-        .0[0]
+        .0
+        .rows[0]
         .user_id
         .clone();
     let (o, admin) = (org.as_str(), Some(admin.as_str()));

@@ -7,6 +7,7 @@ use crate::common::{PASSWORD, Reply, TestApp, form, sf_request};
 use axum::body::Body;
 use axum::http::{StatusCode, header};
 use gtx_core::db::repo::audit::AuditFilter;
+use gtx_core::domain::key_list::PageRequest;
 use gtx_core::domain::{OrgId, Role};
 use gtx_core::services::{Actor, DEVICE_COOKIE, SESSION_COOKIE};
 use std::net::SocketAddr;
@@ -150,9 +151,11 @@ async fn audited_addresses(app: &TestApp, org: &OrgId) -> Vec<Option<String>> {
                 action: Some("auth.sign_in_failed".into()),
                 ..AuditFilter::default()
             },
+            PageRequest::default(),
         )
         .await
         .expect("audit")
+        .rows
         .into_iter()
         .map(|e| e.ip)
         .collect()
