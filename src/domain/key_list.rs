@@ -272,6 +272,10 @@ pub struct Page<T> {
     pub total: u64,
     /// The page shown (the last one when the URL asked for a page past it).
     pub page: u32,
+    /// Counting stopped early: more rows match than `matching` says.
+    pub more: bool,
+    /// Counting stopped early: the list holds more rows than `total` says.
+    pub total_more: bool,
 }
 
 /// The page to show for `requested`, when `matching` rows make pages of `per_page`:

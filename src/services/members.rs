@@ -64,6 +64,8 @@ impl Services {
             matching: members.matching,
             total: members.total,
             page: members.page,
+            more: members.more,
+            total_more: members.total_more,
         };
         Ok((page, open))
     }

@@ -26,6 +26,7 @@ on_both_backends!(
     page_keys_searches_name_and_hint_in_any_case,
     page_keys_search_treats_like_characters_as_text,
     page_keys_sorts_each_column_both_ways,
+    page_keys_counts_twenty_pages_ahead_then_says_more,
     revoke_key_marks_it_revoked,
     revoke_key_twice_keeps_the_first_revocation,
     revoke_key_from_other_org_changes_nothing,
@@ -770,4 +771,36 @@ async fn page_keys_sorts_each_column_both_ways(t: &TestDb) {
         let page = page_of(t, &org, Some(&web), &sorted(sort, dir), T0).await;
         assert_eq!(names(&page), expected, "{sort} {dir}");
     }
+}
+
+async fn page_keys_counts_twenty_pages_ahead_then_says_more(t: &TestDb) {
+    let org = insert_org(t, "Acme", T0).await;
+    let web = insert_project(t, &org.id, "Website").await;
+    for i in 0..25 {
+        insert_key(t, &project_key(&web, &format!("k{i:02}"), T0 + i)).await;
+    }
+    // One key a page: counting stops after 20 pages past the first.
+    let first = page_of(t, &org, Some(&web), &[("per_page", "1")], T0).await;
+    assert_eq!(
+        (first.matching, first.total, first.more, first.total_more),
+        (20, 20, true, true)
+    );
+    assert_eq!(names(&first), ["k24"]);
+    // From page 10, the count reaches the end: exact again.
+    let tenth = page_of(
+        t,
+        &org,
+        Some(&web),
+        &[("per_page", "1"), ("page", "10")],
+        T0,
+    )
+    .await;
+    assert_eq!((tenth.matching, tenth.more, tenth.page), (25, false, 10));
+    assert_eq!(names(&tenth), ["k15"]);
+    // A filter counts its own matches the same way.
+    let some = page_of(t, &org, Some(&web), &[("per_page", "1"), ("q", "k0")], T0).await;
+    assert_eq!(
+        (some.matching, some.more, some.total, some.total_more),
+        (10, false, 20, true)
+    );
 }

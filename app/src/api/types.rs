@@ -265,6 +265,10 @@ pub struct KeyCounts {
     pub total: u64,
     /// The page shown, from 1 (the last page when the URL asked for one past it).
     pub page: u32,
+    /// More keys match than `matching` says (counting stopped early).
+    pub more: bool,
+    /// The list holds more keys than `total` says (counting stopped early).
+    pub total_more: bool,
     /// Rows per page.
     pub per_page: u32,
 }

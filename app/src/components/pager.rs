@@ -13,6 +13,9 @@ pub fn Pager(
     matching: u64,
     /// Rows per page.
     per_page: u32,
+    /// There are more rows than `matching` (the count stopped early).
+    #[prop(optional)]
+    more: bool,
     /// The link to a page.
     href: impl Fn(u32) -> String + 'static,
 ) -> AnyView {
@@ -21,11 +24,11 @@ pub fn Pager(
         return ().into_any();
     }
     let previous = (page > 1).then(|| href(page - 1));
-    let next = (u64::from(page) < pages).then(|| href(page + 1));
+    let next = (more || u64::from(page) < pages).then(|| href(page + 1));
     view! {
         <nav class="pager" aria-label="Pages">
             {previous.map(|h| view! { <a class="button" rel="prev" href=h>"Previous page"</a> })}
-            <span class="muted">{format!("Page {page} of {pages}")}</span>
+            <span class="muted">{format!("Page {page} of {pages}{}", if more { "+" } else { "" })}</span>
             {next.map(|h| view! { <a class="button" rel="next" href=h>"Next page"</a> })}
         </nav>
     }

@@ -143,5 +143,7 @@ pub async fn page(
         matching,
         total: matching,
         page,
+        more: false,
+        total_more: false,
     })
 }

@@ -129,7 +129,13 @@ pub async fn page(
         }
         None => scope.push_str("project_id IS NULL"),
     }
-    let total = count(&mut *conn, &scope, &binds).await?;
+    // Counting stops a few pages past this one: a count reads one index entry per row,
+    // and 100,000 of them cost more than the whole page. Beyond that the list says "1000+".
+    let cap = view
+        .offset()
+        .saturating_add(u64::from(view.per_page).saturating_mul(COUNT_PAGES))
+        + 1;
+    let total = count(&mut *conn, &scope, &binds, cap).await?;
     let mut filtered = scope;
     if let Some(t) = view.key_type {
         let p = param(&mut binds, Bind::Text(t.as_str().to_owned()));
@@ -171,7 +177,7 @@ pub async fn page(
         ));
     }
     let matching = if view.is_filtering() {
-        count(&mut *conn, &filtered, &binds).await?
+        count(&mut *conn, &filtered, &binds, cap).await?
     } else {
         total
     };
@@ -201,11 +207,14 @@ pub async fn page(
     let rows = bind_all(sqlx::query(sql), &binds)
         .fetch_all(&mut *conn)
         .await?;
+    let (more, total_more) = (matching >= cap, total >= cap);
     Ok(Page {
         rows: rows.iter().map(from_row).collect::<Result<_, _>>()?,
-        matching,
-        total,
+        matching: matching.min(cap - 1),
+        total: total.min(cap - 1),
         page,
+        more,
+        total_more,
     })
 }
 
@@ -260,8 +269,20 @@ fn bind_all<'q>(
     query
 }
 
-async fn count(conn: &mut AnyConnection, filter: &str, binds: &[Bind]) -> Result<u64, DbError> {
-    let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) AS n FROM api_keys WHERE {filter}"));
+/// Pages counted past the one shown (see [`page`]).
+const COUNT_PAGES: u64 = 20;
+
+/// Rows that pass `filter`, counting no further than `cap`.
+async fn count(
+    conn: &mut AnyConnection,
+    filter: &str,
+    binds: &[Bind],
+    cap: u64,
+) -> Result<u64, DbError> {
+    let sql = sqlx::AssertSqlSafe(format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM api_keys WHERE {filter} LIMIT {}) AS capped",
+        i64::try_from(cap).unwrap_or(i64::MAX)
+    ));
     let row = bind_all(sqlx::query(sql), binds).fetch_one(conn).await?;
     Ok(u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0))
 }

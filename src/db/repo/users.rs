@@ -120,5 +120,7 @@ pub async fn page_org_members(
         matching,
         total: matching,
         page,
+        more: false,
+        total_more: false,
     })
 }

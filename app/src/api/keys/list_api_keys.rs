@@ -45,6 +45,8 @@ pub async fn list_api_keys(
             matching: page.matching,
             total: page.total,
             page: page.page,
+            more: page.more,
+            total_more: page.total_more,
             per_page: view.per_page,
         },
         now: services.now(),

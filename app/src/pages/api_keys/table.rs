@@ -23,7 +23,11 @@ pub fn KeyTable(
         total,
         page,
         per_page,
+        more,
+        total_more,
     } = counts;
+    let plus = if more { "+" } else { "" };
+    let tplus = if total_more { "+" } else { "" };
     if total == 0 {
         return view! { <EmptyState project /> }.into_any();
     }
@@ -53,14 +57,16 @@ pub fn KeyTable(
     let last = first + rows.len() as u64 - 1;
     let caption = match (matching <= u64::from(per_page), matching == total) {
         (true, true) => format!("{total} key{}", if total == 1 { "" } else { "s" }),
-        (true, false) => format!("{matching} of {total} keys"),
-        (false, true) => format!("{first}–{last} of {total} keys"),
-        (false, false) => format!("{first}–{last} of {matching} matching keys ({total} in all)"),
+        (true, false) => format!("{matching} of {total}{tplus} keys"),
+        (false, true) => format!("{first}–{last} of {total}{tplus} keys"),
+        (false, false) => {
+            format!("{first}–{last} of {matching}{plus} matching keys ({total}{tplus} in all)")
+        }
     };
     let pager = {
         let base = base.clone();
         let href = move |to: u32| format!("{base}{}", filters.get_untracked().on_page(to).query());
-        view! { <Pager page matching per_page href /> }
+        view! { <Pager page matching per_page more href /> }
     };
     view! {
         <p class="muted table-caption" role="status">{caption}</p>
