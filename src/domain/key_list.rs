@@ -51,6 +51,16 @@ impl PageRequest {
     pub fn on(self, page: u32) -> Self {
         Self { page, ..self }
     }
+
+    /// Adds `per_page` and `page` to a query's pairs where they are not the defaults.
+    fn push_pairs(self, pairs: &mut Vec<(&'static str, String)>) {
+        if self.per_page != PER_PAGE_DEFAULT {
+            pairs.push(("per_page", self.per_page.to_string()));
+        }
+        if self.page != 1 {
+            pairs.push(("page", self.page.to_string()));
+        }
+    }
 }
 
 /// The search text `q` read through `get`: trimmed, at most [`SEARCH_MAX_CHARS`], none
@@ -177,6 +187,14 @@ impl KeyListQuery {
         self.key_type.is_some() || self.status.is_some() || self.search.is_some()
     }
 
+    /// Its page and page size.
+    pub fn at(&self) -> PageRequest {
+        PageRequest {
+            page: self.page,
+            per_page: self.per_page,
+        }
+    }
+
     /// Rows skipped before this page.
     pub fn offset(&self) -> u64 {
         u64::from(self.page.saturating_sub(1)) * u64::from(self.per_page)
@@ -205,12 +223,7 @@ impl KeyListQuery {
             pairs.push(("sort", self.sort.as_str().to_owned()));
             pairs.push(("dir", if self.desc { "desc" } else { "asc" }.to_owned()));
         }
-        if self.per_page != PER_PAGE_DEFAULT {
-            pairs.push(("per_page", self.per_page.to_string()));
-        }
-        if self.page != 1 {
-            pairs.push(("page", self.page.to_string()));
-        }
+        self.at().push_pairs(&mut pairs);
         pairs
     }
 
@@ -253,12 +266,31 @@ impl KeyListQuery {
     }
 
     fn join(pairs: Vec<(&'static str, String)>) -> String {
-        if pairs.is_empty() {
-            return String::new();
-        }
-        let parts: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
-        format!("?{}", parts.join("&"))
+        query_string(pairs)
     }
+}
+
+/// `?k=v&…` from pairs whose values are already encoded; empty when there are none.
+fn query_string(pairs: Vec<(&'static str, String)>) -> String {
+    if pairs.is_empty() {
+        return String::new();
+    }
+    let parts: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
+    format!("?{}", parts.join("&"))
+}
+
+/// The query string (`?…`, or empty) of a searched, paged list: `pairs` (values already
+/// encoded) first, then `q`, `per_page` and `page` where they are not the defaults.
+pub fn list_query(
+    mut pairs: Vec<(&'static str, String)>,
+    search: Option<&str>,
+    at: PageRequest,
+) -> String {
+    if let Some(q) = search {
+        pairs.push(("q", encode(q)));
+    }
+    at.push_pairs(&mut pairs);
+    query_string(pairs)
 }
 
 /// One page of a list.
@@ -342,6 +374,21 @@ mod tests {
             query(&[("q", &long)]).search.map(|s| s.chars().count()),
             Some(SEARCH_MAX_CHARS)
         );
+    }
+
+    #[test]
+    fn list_query_encodes_search_and_skips_defaults() {
+        let at = PageRequest::default();
+        assert_eq!(list_query(Vec::new(), None, at), "");
+        assert_eq!(
+            list_query(vec![("kind", "key".to_owned())], Some("a b"), at.on(3)),
+            "?kind=key&q=a%20b&page=3"
+        );
+        let small = PageRequest {
+            page: 1,
+            per_page: 10,
+        };
+        assert_eq!(list_query(Vec::new(), None, small), "?per_page=10");
     }
 
     #[test]

@@ -2,7 +2,7 @@ use super::org::OrgSubnav;
 use crate::api::audit::list_audit;
 use crate::components::pager::Pager;
 use crate::components::table_head::TableHead;
-use gtx_core::domain::key_list::{PageRequest, encode, search_from_lookup};
+use gtx_core::domain::key_list::{PageRequest, encode, list_query, search_from_lookup};
 use gtx_core::domain::time::format_utc;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -32,21 +32,10 @@ pub fn AuditLogPage() -> impl IntoView {
     let search = move || search_from_lookup(|k| query.read().get(k));
     // A link to page `n` of this view of the log.
     let href = move |n: u32| {
-        let (_, kind, q, at) = args();
-        let mut pairs = Vec::new();
-        if let Some(kind) = kind {
-            pairs.push(format!("kind={}", encode(&kind)));
-        }
-        if let Some(q) = q {
-            pairs.push(format!("q={}", encode(&q)));
-        }
-        if at.per_page != PageRequest::default().per_page {
-            pairs.push(format!("per_page={}", at.per_page));
-        }
-        if n > 1 {
-            pairs.push(format!("page={n}"));
-        }
-        format!("?{}", pairs.join("&"))
+        let (org_id, kind, q, at) = args();
+        let kind = kind.map(|k| ("kind", encode(&k))).into_iter().collect();
+        let base = crate::paths::org_section(&org_id, "audit-log");
+        format!("{base}{}", list_query(kind, q.as_deref(), at.on(n)))
     };
     view! {
         <Title text="Audit log · GT Keys" />

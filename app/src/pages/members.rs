@@ -8,7 +8,7 @@ use crate::components::field::{Field, Submit};
 use crate::components::form_errors::FormErrors;
 use crate::components::pager::Pager;
 use crate::components::table_head::TableHead;
-use gtx_core::domain::key_list::{PageRequest, encode, search_from_lookup};
+use gtx_core::domain::key_list::{PageRequest, list_query, search_from_lookup};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
@@ -98,23 +98,9 @@ fn Members(
     let (page, matching, per_page) = (data.page, data.matching, data.per_page);
     let href = {
         let (base, search) = (base.clone(), search.clone());
-        move |n: u32| {
-            let mut pairs = Vec::new();
-            if let Some(q) = &search {
-                pairs.push(format!("q={}", encode(q)));
-            }
-            if per_page != PageRequest::default().per_page {
-                pairs.push(format!("per_page={per_page}"));
-            }
-            if n > 1 {
-                pairs.push(format!("page={n}"));
-            }
-            let query = if pairs.is_empty() {
-                String::new()
-            } else {
-                format!("?{}", pairs.join("&"))
-            };
-            format!("{base}{query}")
+        move |page: u32| {
+            let at = PageRequest { page, per_page };
+            format!("{base}{}", list_query(Vec::new(), search.as_deref(), at))
         }
     };
     let no_match = (data.members.is_empty() && search.is_some()).then(

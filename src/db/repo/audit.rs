@@ -2,7 +2,7 @@
 
 use crate::db::DbError;
 use crate::db::models::AuditEvent;
-use crate::domain::key_list::{Page, PageRequest, clamp_page};
+use crate::domain::key_list::{Page, PageRequest};
 use crate::domain::{OrgId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
@@ -127,22 +127,21 @@ pub async fn page(
     let row = bind_filter(sqlx::query(sql), org_id, filter)
         .fetch_one(&mut *conn)
         .await?;
-    let matching = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
-    let page = clamp_page(at.page, matching, at.per_page);
-    let offset = u64::from(page - 1) * u64::from(at.per_page);
+    let matching = super::count_of(&row)?;
+    let window = super::Window::of(at, matching);
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT {COLUMNS} FROM audit_events {WHERE} ORDER BY id DESC LIMIT $7 OFFSET $8"
     ));
     let rows = bind_filter(sqlx::query(sql), org_id, filter)
-        .bind(i64::from(at.per_page))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .bind(window.limit)
+        .bind(window.offset)
         .fetch_all(&mut *conn)
         .await?;
     Ok(Page {
         rows: rows.iter().map(from_row).collect::<Result<_, _>>()?,
         matching,
         total: matching,
-        page,
+        page: window.page,
         more: false,
         total_more: false,
     })

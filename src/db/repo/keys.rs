@@ -3,7 +3,7 @@
 use crate::db::DbError;
 use crate::db::key_row::{COLUMNS, decode, decode_with_digest};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
-use crate::domain::key_list::{KeyListQuery, KeySort, Page, clamp_page};
+use crate::domain::key_list::{KeyListQuery, KeySort, Page};
 use crate::domain::status::EXPIRING_WINDOW_MS;
 use crate::domain::{KeyId, KeyStatus, OrgId, ProjectId, UserId};
 use sqlx::any::AnyRow;
@@ -181,13 +181,9 @@ pub async fn page(
     } else {
         total
     };
-    let page = clamp_page(view.page, matching, view.per_page);
-    let offset = u64::from(page - 1) * u64::from(view.per_page);
-    let limit = param(&mut binds, Bind::Int(i64::from(view.per_page)));
-    let skip = param(
-        &mut binds,
-        Bind::Int(i64::try_from(offset).unwrap_or(i64::MAX)),
-    );
+    let window = super::Window::of(view.at(), matching);
+    let limit = param(&mut binds, Bind::Int(window.limit));
+    let skip = param(&mut binds, Bind::Int(window.offset));
     let dir = if view.desc { "DESC" } else { "ASC" };
     let order = match view.sort {
         KeySort::Created => format!("created_at {dir}, id {dir}"),
@@ -212,7 +208,7 @@ pub async fn page(
         rows: rows.iter().map(from_row).collect::<Result<_, _>>()?,
         matching: matching.min(cap - 1),
         total: total.min(cap - 1),
-        page,
+        page: window.page,
         more,
         total_more,
     })
@@ -284,7 +280,7 @@ async fn count(
         i64::try_from(cap).unwrap_or(i64::MAX)
     ));
     let row = bind_all(sqlx::query(sql), binds).fetch_one(conn).await?;
-    Ok(u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0))
+    super::count_of(&row)
 }
 
 /// Revokes a live key of the organisation. Returns false when there is no such key or it

@@ -16,6 +16,7 @@ pub mod setup;
 pub mod users;
 
 use super::DbError;
+use crate::domain::key_list::{PageRequest, clamp_page};
 use sqlx::Row;
 use sqlx::any::AnyRow;
 
@@ -44,4 +45,33 @@ pub(crate) fn like_pattern(search: &str) -> String {
     }
     pattern.push('%');
     pattern
+}
+
+/// The rows of one page once the matching rows are counted: the page to show (past the
+/// end, the last one) and its `LIMIT` and `OFFSET`.
+pub(crate) struct Window {
+    /// The page shown, from 1.
+    pub page: u32,
+    /// `LIMIT`.
+    pub limit: i64,
+    /// `OFFSET`.
+    pub offset: i64,
+}
+
+impl Window {
+    /// The window of page `at` when `matching` rows match.
+    pub(crate) fn of(at: PageRequest, matching: u64) -> Self {
+        let page = clamp_page(at.page, matching, at.per_page);
+        let offset = u64::from(page - 1) * u64::from(at.per_page);
+        Self {
+            page,
+            limit: i64::from(at.per_page),
+            offset: i64::try_from(offset).unwrap_or(i64::MAX),
+        }
+    }
+}
+
+/// The count of a `SELECT COUNT(*) AS n` row.
+pub(crate) fn count_of(row: &AnyRow) -> Result<u64, DbError> {
+    Ok(u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0))
 }

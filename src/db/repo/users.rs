@@ -3,7 +3,7 @@
 use crate::db::DbError;
 use crate::db::models::User;
 use crate::domain::UserId;
-use crate::domain::key_list::{Page, PageRequest, clamp_page};
+use crate::domain::key_list::{Page, PageRequest};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
 
@@ -97,9 +97,8 @@ pub async fn page_org_members(
         .bind(pattern.clone())
         .fetch_one(&mut *conn)
         .await?;
-    let matching = u64::try_from(row.try_get::<i64, _>("n")?).unwrap_or(0);
-    let page = clamp_page(at.page, matching, at.per_page);
-    let offset = u64::from(page - 1) * u64::from(at.per_page);
+    let matching = super::count_of(&row)?;
+    let window = super::Window::of(at, matching);
     let sql = sqlx::AssertSqlSafe(format!(
         "SELECT u.id, u.email, u.name, u.password_hash, u.created_at, m.role {FROM} \
          ORDER BY u.email LIMIT $3 OFFSET $4"
@@ -107,8 +106,8 @@ pub async fn page_org_members(
     let rows = sqlx::query(sql)
         .bind(org_id.as_str())
         .bind(pattern)
-        .bind(i64::from(at.per_page))
-        .bind(i64::try_from(offset).unwrap_or(i64::MAX))
+        .bind(window.limit)
+        .bind(window.offset)
         .fetch_all(&mut *conn)
         .await?;
     let rows = rows
@@ -119,7 +118,7 @@ pub async fn page_org_members(
         rows,
         matching,
         total: matching,
-        page,
+        page: window.page,
         more: false,
         total_more: false,
     })
