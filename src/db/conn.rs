@@ -35,6 +35,9 @@ pub enum DbError {
     /// A query or connection failed.
     #[error(transparent)]
     Sqlx(#[from] sqlx::Error),
+    /// An in-place SQLite read failed (its caller falls back to the pool).
+    #[error(transparent)]
+    InPlace(#[from] rusqlite::Error),
     /// A migration failed.
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
@@ -302,6 +305,48 @@ impl Db {
             }
         }
         super::repo::keys::find_by_digest(&self.pool, digest).await
+    }
+
+    /// One page of a key list (see [`super::repo::keys::page`]). On SQLite it is read in
+    /// place on a blocking thread (`sqlite_read`), falling back to the pool on any error.
+    pub async fn key_page(
+        &self,
+        org_id: &crate::domain::OrgId,
+        project_id: Option<&crate::domain::ProjectId>,
+        view: &crate::domain::key_list::KeyListQuery,
+        now: i64,
+    ) -> Result<crate::domain::key_list::Page<super::models::ApiKeyRecord>, DbError> {
+        use super::repo::keys;
+        if let Some(path) = &self.sqlite_path
+            && !self.pool.is_closed()
+        {
+            let (path, org, project, view_) = (
+                path.clone(),
+                org_id.clone(),
+                project_id.cloned(),
+                view.clone(),
+            );
+            let read = tokio::task::spawn_blocking(move || {
+                super::sqlite_read::with_connection(&path, |conn| {
+                    let snapshot = conn.unchecked_transaction()?;
+                    let page = keys::page_in_place(&snapshot, &org, project.as_ref(), &view_, now)?;
+                    snapshot.commit()?;
+                    Ok::<_, DbError>(page)
+                })
+            })
+            .await;
+            match read {
+                Ok(Ok(page)) => return Ok(page),
+                Ok(Err(e)) => {
+                    tracing::debug!(error = %e, "in-place key page failed; using the pool")
+                }
+                Err(e) => {
+                    tracing::debug!(error = %e, "in-place key page did not finish; using the pool")
+                }
+            }
+        }
+        let mut conn = self.pool.acquire().await?;
+        keys::page(&mut conn, org_id, project_id, view, now).await
     }
 
     /// The pool, for single-statement reads.

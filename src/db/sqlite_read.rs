@@ -10,6 +10,10 @@
 //! query: it never waits for a writer (WAL readers do not, and the busy timeout is zero:
 //! any SQLITE_BUSY falls back to the pool), and it takes microseconds when the pages are
 //! cached. Any error falls back to the ordinary path through the pool.
+//!
+//! A page of a key list is read the same way, on a blocking thread (`Db::key_page`):
+//! sqlx hands each row over on its own, and 50 rows cost 50 thread switches, more than
+//! rendering them.
 
 use super::key_row::{COLUMNS, decode_with_digest};
 use super::models::ApiKeyRecord;
@@ -34,6 +38,20 @@ pub(crate) fn find_by_digest(
     path: &Path,
     digest: &[u8; 32],
 ) -> rusqlite::Result<Option<(ApiKeyRecord, Vec<u8>)>> {
+    with_connection(path, |conn| {
+        let mut statement = conn.prepare_cached(&SQL)?;
+        statement
+            .query_row([digest.as_slice()], |row| decode_with_digest(row))
+            .optional()
+    })
+}
+
+/// Runs `read` on this thread's connection to the database at `path` (opened on first
+/// use and kept).
+pub(crate) fn with_connection<T, E: From<rusqlite::Error>>(
+    path: &Path,
+    read: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E> {
     CONNECTIONS.with(|cell| {
         let mut connections = cell.borrow_mut();
         let index = match connections.iter().position(|(p, _)| p == path) {
@@ -51,10 +69,6 @@ pub(crate) fn find_by_digest(
                 connections.len() - 1
             }
         };
-        let conn = &connections[index].1;
-        let mut statement = conn.prepare_cached(&SQL)?;
-        statement
-            .query_row([digest.as_slice()], |row| decode_with_digest(row))
-            .optional()
+        read(&connections[index].1)
     })
 }

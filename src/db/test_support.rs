@@ -24,6 +24,25 @@ impl Db {
         }
     }
 
+    /// A key page read in place on SQLite, without the fallback to the pool (see
+    /// [`Db::key_page`]); an error on PostgreSQL, which has no such read.
+    pub async fn key_page_in_place(
+        &self,
+        org_id: &crate::domain::OrgId,
+        project_id: Option<&crate::domain::ProjectId>,
+        view: &crate::domain::key_list::KeyListQuery,
+        now: i64,
+    ) -> Result<crate::domain::key_list::Page<super::models::ApiKeyRecord>, String> {
+        let path = self
+            .sqlite_path
+            .as_ref()
+            .ok_or("no in-place read on this database")?;
+        super::sqlite_read::with_connection(path, |conn| {
+            super::repo::keys::page_in_place(conn, org_id, project_id, view, now)
+        })
+        .map_err(|e: DbError| e.to_string())
+    }
+
     /// Drops a PostgreSQL schema and everything in it (test clean-up). The name is
     /// reduced to `[A-Za-z0-9_]` before it reaches SQL.
     pub async fn drop_schema(&self, schema: &str) -> Result<(), DbError> {

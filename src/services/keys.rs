@@ -195,8 +195,7 @@ impl Services {
         view: &KeyListQuery,
     ) -> CoreResult<Page<ApiKeyRecord>> {
         let mut tx = self.db.begin_read().await?;
-        let now = self.now();
-        let page = match scope {
+        let (org_id, project_id) = match scope {
             KeyListScope::Project(project_id) => {
                 let project = projects::get_unscoped(&mut *tx, project_id)
                     .await?
@@ -204,14 +203,19 @@ impl Services {
                 let (project, _) = self
                     .require_project(&mut tx, actor, &project.org_id, &project.id)
                     .await?;
-                keys::page(&mut tx, &project.org_id, Some(&project.id), view, now).await?
+                (project.org_id, Some(project.id))
             }
             KeyListScope::Organisation(org_id) => {
                 self.require_admin(&mut tx, actor, org_id).await?;
-                keys::page(&mut tx, org_id, None, view, now).await?
+                (org_id.clone(), None)
             }
         };
         tx.commit().await?;
+        // Authorised: the page itself is one read of its own (in place on SQLite).
+        let page = self
+            .db
+            .key_page(&org_id, project_id.as_ref(), view, self.now())
+            .await?;
         Ok(page)
     }
 

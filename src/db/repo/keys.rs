@@ -8,6 +8,7 @@ use crate::domain::status::EXPIRING_WINDOW_MS;
 use crate::domain::{KeyId, KeyStatus, OrgId, ProjectId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, AnyConnection, Executor, Row};
+use std::future::Future;
 
 fn from_row(row: &AnyRow) -> Result<ApiKeyRecord, DbError> {
     decode(row)
@@ -120,6 +121,106 @@ pub async fn page(
     view: &KeyListQuery,
     now: i64,
 ) -> Result<Page<ApiKeyRecord>, DbError> {
+    page_from(Pool(conn), org_id, project_id, view, now).await
+}
+
+/// [`page`], read through a SQLite connection on this thread (`db::sqlite_read`).
+pub(crate) fn page_in_place(
+    conn: &rusqlite::Connection,
+    org_id: &OrgId,
+    project_id: Option<&ProjectId>,
+    view: &KeyListQuery,
+    now: i64,
+) -> Result<Page<ApiKeyRecord>, DbError> {
+    let read = std::pin::pin!(page_from(InPlace(conn), org_id, project_id, view, now));
+    // The in-place reader never waits, so the first poll finishes the page.
+    let mut read = read;
+    match read
+        .as_mut()
+        .poll(&mut std::task::Context::from_waker(std::task::Waker::noop()))
+    {
+        std::task::Poll::Ready(page) => page,
+        std::task::Poll::Pending => Err(DbError::InPlace(rusqlite::Error::InvalidQuery)),
+    }
+}
+
+/// Where a key page is read from: a pool connection ([`Pool`]), or SQLite in place
+/// ([`InPlace`]). A trait rather than an enum, so the pool's future stays `Send`.
+trait Reader {
+    /// Rows that pass `filter`, counting no further than `cap`.
+    async fn count(&mut self, filter: &str, binds: &[Bind], cap: u64) -> Result<u64, DbError>;
+    /// The keys a `SELECT {COLUMNS} …` returns.
+    async fn keys(&mut self, sql: String, binds: &[Bind]) -> Result<Vec<ApiKeyRecord>, DbError>;
+}
+
+fn count_sql(filter: &str, cap: u64) -> String {
+    format!(
+        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM api_keys WHERE {filter} LIMIT {}) AS capped",
+        i64::try_from(cap).unwrap_or(i64::MAX)
+    )
+}
+
+struct Pool<'c>(&'c mut AnyConnection);
+
+impl Reader for Pool<'_> {
+    async fn count(&mut self, filter: &str, binds: &[Bind], cap: u64) -> Result<u64, DbError> {
+        let sql = sqlx::AssertSqlSafe(count_sql(filter, cap));
+        let row = bind_all(sqlx::query(sql), binds)
+            .fetch_one(&mut *self.0)
+            .await?;
+        super::count_of(&row)
+    }
+
+    async fn keys(&mut self, sql: String, binds: &[Bind]) -> Result<Vec<ApiKeyRecord>, DbError> {
+        let rows = bind_all(sqlx::query(sqlx::AssertSqlSafe(sql)), binds)
+            .fetch_all(&mut *self.0)
+            .await?;
+        rows.iter().map(from_row).collect()
+    }
+}
+
+struct InPlace<'c>(&'c rusqlite::Connection);
+
+impl Reader for InPlace<'_> {
+    async fn count(&mut self, filter: &str, binds: &[Bind], cap: u64) -> Result<u64, DbError> {
+        let n: i64 = self
+            .0
+            .prepare_cached(&numbered(&count_sql(filter, cap)))?
+            .query_row(in_place_params(binds), |row| row.get(0))?;
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    async fn keys(&mut self, sql: String, binds: &[Bind]) -> Result<Vec<ApiKeyRecord>, DbError> {
+        let mut statement = self.0.prepare_cached(&numbered(&sql))?;
+        let rows = statement.query_map(in_place_params(binds), |row| decode(row))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The statement with SQLite's `?N` for each `$N` (the list queries hold no other `$`).
+fn numbered(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+fn in_place_params(binds: &[Bind]) -> rusqlite::ParamsFromIter<Vec<rusqlite::types::Value>> {
+    rusqlite::params_from_iter(
+        binds
+            .iter()
+            .map(|b| match b {
+                Bind::Text(t) => rusqlite::types::Value::Text(t.clone()),
+                Bind::Int(i) => rusqlite::types::Value::Integer(*i),
+            })
+            .collect::<Vec<_>>(),
+    )
+}
+
+async fn page_from(
+    mut reader: impl Reader,
+    org_id: &OrgId,
+    project_id: Option<&ProjectId>,
+    view: &KeyListQuery,
+    now: i64,
+) -> Result<Page<ApiKeyRecord>, DbError> {
     let mut binds = vec![Bind::Text(org_id.as_str().to_owned())];
     let mut scope = String::from("org_id = $1 AND ");
     match project_id {
@@ -135,7 +236,7 @@ pub async fn page(
         .offset()
         .saturating_add(u64::from(view.per_page).saturating_mul(COUNT_PAGES))
         + 1;
-    let total = count(&mut *conn, &scope, &binds, cap).await?;
+    let total = reader.count(&scope, &binds, cap).await?;
     let mut filtered = scope;
     if let Some(t) = view.key_type {
         let p = param(&mut binds, Bind::Text(t.as_str().to_owned()));
@@ -177,7 +278,7 @@ pub async fn page(
         ));
     }
     let matching = if view.is_filtering() {
-        count(&mut *conn, &filtered, &binds, cap).await?
+        reader.count(&filtered, &binds, cap).await?
     } else {
         total
     };
@@ -197,15 +298,13 @@ pub async fn page(
             format!("COALESCE(expires_at, {}) {dir}, id {dir}", i64::MAX)
         }
     };
-    let sql = sqlx::AssertSqlSafe(format!(
+    let sql = format!(
         "SELECT {COLUMNS} FROM api_keys WHERE {filtered} ORDER BY {order} LIMIT {limit} OFFSET {skip}"
-    ));
-    let rows = bind_all(sqlx::query(sql), &binds)
-        .fetch_all(&mut *conn)
-        .await?;
+    );
+    let rows = reader.keys(sql, &binds).await?;
     let (more, total_more) = (matching >= cap, total >= cap);
     Ok(Page {
-        rows: rows.iter().map(from_row).collect::<Result<_, _>>()?,
+        rows,
         matching: matching.min(cap - 1),
         total: total.min(cap - 1),
         page: window.page,
@@ -267,21 +366,6 @@ fn bind_all<'q>(
 
 /// Pages counted past the one shown (see [`page`]).
 const COUNT_PAGES: u64 = 20;
-
-/// Rows that pass `filter`, counting no further than `cap`.
-async fn count(
-    conn: &mut AnyConnection,
-    filter: &str,
-    binds: &[Bind],
-    cap: u64,
-) -> Result<u64, DbError> {
-    let sql = sqlx::AssertSqlSafe(format!(
-        "SELECT COUNT(*) AS n FROM (SELECT 1 FROM api_keys WHERE {filter} LIMIT {}) AS capped",
-        i64::try_from(cap).unwrap_or(i64::MAX)
-    ));
-    let row = bind_all(sqlx::query(sql), binds).fetch_one(conn).await?;
-    super::count_of(&row)
-}
 
 /// Revokes a live key of the organisation. Returns false when there is no such key or it
 /// was already revoked (the first revocation's time and actor are kept).
