@@ -86,7 +86,12 @@ pub fn KeyTable(
                 </tr>
             </thead>
             <tbody>
-                {rows.into_iter().map(|key| view! { <KeyRowView key base=base.clone() filters now project /> }).collect_view()}
+                {
+                    // The rows' links keep the view; the table is drawn again whenever
+                    // the view changes (the list reloads), so they need not track it.
+                    let view = filters.get_untracked();
+                    rows.into_iter().map(|key| key_row(key, &base, &view, now, project)).collect_view()
+                }
             </tbody>
         </table>
         {pager}
@@ -94,14 +99,15 @@ pub fn KeyTable(
     .into_any()
 }
 
-#[component]
-fn KeyRowView(
+/// One key's row: a plain function, not a component, and with no reactive parts, so a
+/// page of rows renders without one erased view and one effect per link.
+fn key_row(
     key: KeyRow,
-    base: String,
-    filters: Memo<Filters>,
+    base: &str,
+    view: &Filters,
     now: i64,
     project: bool,
-) -> impl IntoView {
+) -> impl IntoView + use<> {
     let status = KeyStatus::at(now, key.expires_at, key.revoked_at);
     let stale = status.is_usable() && is_stale(now, key.created_at, key.last_used_at);
     let type_label = key
@@ -138,15 +144,8 @@ fn KeyRowView(
         }
         _ => None,
     };
-    let rotate_href = {
-        let base = base.clone();
-        let id = key.id.clone();
-        move || format!("{base}{}", filters.get().with("rotate", &id))
-    };
-    let revoke_href = {
-        let id = key.id.clone();
-        move || format!("{base}{}", filters.get().with("revoke", &id))
-    };
+    let rotate_href = format!("{base}{}", view.with("rotate", &key.id));
+    let revoke_href = format!("{base}{}", view.with("revoke", &key.id));
     let can_rotate = status.is_usable() && !key.replaced;
     let can_revoke = key.revoked_at.is_none() && status.is_usable();
     let rotate_label = format!("Rotate {}", key.name);
