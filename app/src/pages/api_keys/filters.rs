@@ -19,11 +19,6 @@ pub fn from_query(q: &ParamsMap) -> Filters {
 /// `selected` attribute move the selection, so "Clear filters" would leave a stale value.
 #[component]
 pub fn FiltersForm(base: String, project: bool, filters: Memo<Filters>) -> impl IntoView {
-    let selected = move |get: fn(&Filters) -> Option<&'static str>, value: &'static str| {
-        move || get(&filters.get()) == Some(value)
-    };
-    let type_of = |f: &Filters| f.key_type.map(|t| t.as_str());
-    let status_of = |f: &Filters| f.status.map(|s| s.as_str());
     let per_page = move || {
         let n = filters.get().per_page;
         (n != gtx_core::domain::key_list::PER_PAGE_DEFAULT).then(|| n.to_string())
@@ -31,17 +26,22 @@ pub fn FiltersForm(base: String, project: bool, filters: Memo<Filters>) -> impl 
     let sort = move || filters.get().sort.as_str();
     let dir = move || if filters.get().desc { "desc" } else { "asc" };
     let type_filter = project.then(|| {
-        view! {
-            <div class="field compact">
-                <label for="filter-type">"Type"</label>
-                <select id="filter-type" name="type" prop:value=move || type_of(&filters.get()).unwrap_or_default()>
-                    <option value="">"All types"</option>
-                    <option value="production" selected=selected(type_of, "production")>"Production"</option>
-                    <option value="development" selected=selected(type_of, "development")>"Development"</option>
-                </select>
-            </div>
-        }
+        let options = [
+            ("", "All types"),
+            ("production", "Production"),
+            ("development", "Development"),
+        ];
+        filter_select("type", "Type", &options, filters, |f| {
+            f.key_type.map(|t| t.as_str())
+        })
     });
+    let status_options = [
+        ("", "All statuses"),
+        ("active", "Active"),
+        ("expiring", "Expiring"),
+        ("expired", "Expired"),
+        ("revoked", "Revoked"),
+    ];
     let clear = base.clone();
     view! {
         <Form method="GET" action=base attr:class="filters" attr:aria-label="Filter keys">
@@ -51,21 +51,39 @@ pub fn FiltersForm(base: String, project: bool, filters: Memo<Filters>) -> impl 
                     prop:value=move || filters.get().search.unwrap_or_default() value=move || filters.get().search />
             </div>
             {type_filter}
-            <div class="field compact">
-                <label for="filter-status">"Status"</label>
-                <select id="filter-status" name="status" prop:value=move || status_of(&filters.get()).unwrap_or_default()>
-                    <option value="">"All statuses"</option>
-                    <option value="active" selected=selected(status_of, "active")>"Active"</option>
-                    <option value="expiring" selected=selected(status_of, "expiring")>"Expiring"</option>
-                    <option value="expired" selected=selected(status_of, "expired")>"Expired"</option>
-                    <option value="revoked" selected=selected(status_of, "revoked")>"Revoked"</option>
-                </select>
-            </div>
+            {filter_select("status", "Status", &status_options, filters, |f| f.status.map(|s| s.as_str()))}
             <input type="hidden" name="sort" value=sort />
             <input type="hidden" name="dir" value=dir />
             {move || per_page().map(|n| view! { <input type="hidden" name="per_page" value=n /> })}
             <button class="button" type="submit">"Apply filters"</button>
             {move || filters.get().is_filtering().then(|| view! { <a href=clear.clone()>"Clear filters"</a> })}
         </Form>
+    }
+}
+
+/// One labelled `<select>` of the filter form; `""` is the "all" option. `current` reads
+/// the filter's value from the view in the URL.
+fn filter_select(
+    name: &'static str,
+    label: &'static str,
+    options: &[(&'static str, &'static str)],
+    filters: Memo<Filters>,
+    current: fn(&Filters) -> Option<&'static str>,
+) -> impl IntoView + use<> {
+    let id = format!("filter-{name}");
+    let options = options
+        .iter()
+        .map(|&(value, text)| {
+            let selected = move || !value.is_empty() && current(&filters.get()) == Some(value);
+            view! { <option value=value selected=selected>{text}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field compact">
+            <label for=id.clone()>{label}</label>
+            <select id=id name=name prop:value=move || current(&filters.get()).unwrap_or_default()>
+                {options}
+            </select>
+        </div>
     }
 }
