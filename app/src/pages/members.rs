@@ -2,7 +2,7 @@ use super::org::OrgSubnav;
 use crate::api::members::{
     InviteMember, RemoveMember, SetMemberRole, WithdrawInvite, list_members, take_invite_reveal,
 };
-use crate::api::types::{MemberRow, MembersData};
+use crate::api::types::{InviteRow, MemberRow, MembersData};
 use crate::components::dialog::Dialog;
 use crate::components::field::{Field, Submit};
 use crate::components::form_errors::FormErrors;
@@ -81,6 +81,36 @@ struct MemberActions {
     withdraw: ServerAction<WithdrawInvite>,
 }
 
+/// The organisation's open invites, each with its Withdraw button; nothing when none.
+#[component]
+fn OpenInvites(
+    org_id: String,
+    invites: Vec<InviteRow>,
+    withdraw: ServerAction<WithdrawInvite>,
+) -> impl IntoView {
+    (!invites.is_empty()).then(|| {
+        view! {
+            <h2>"Open invites"</h2>
+            <ul class="plain-list">
+                {invites.into_iter().map(|i| {
+                    let label = format!("Withdraw invite for {}", i.email);
+                    let org_id = org_id.clone();
+                    view! {
+                        <li class="inline-form">
+                            <span>{format!("{} · {}", i.email, if i.role == "admin" { "Admin" } else { "Member" })}</span>
+                            <ActionForm action=withdraw>
+                                <input type="hidden" name="org_id" value=org_id />
+                                <input type="hidden" name="invite_id" value=i.id />
+                                <button class="button danger" type="submit" aria-label=label>"Withdraw"</button>
+                            </ActionForm>
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+    })
+}
+
 #[component]
 fn Members(
     data: MembersData,
@@ -137,28 +167,7 @@ fn Members(
             </tbody>
         </table>
         <Pager page matching per_page href />
-        {(!data.invites.is_empty()).then(|| {
-            let org_id = org_id.clone();
-            view! {
-                <h2>"Open invites"</h2>
-                <ul class="plain-list">
-                    {data.invites.into_iter().map(|i| {
-                        let label = format!("Withdraw invite for {}", i.email);
-                        let org_id = org_id.clone();
-                        view! {
-                            <li class="inline-form">
-                                <span>{format!("{} · {}", i.email, if i.role == "admin" { "Admin" } else { "Member" })}</span>
-                                <ActionForm action=actions.withdraw>
-                                    <input type="hidden" name="org_id" value=org_id />
-                                    <input type="hidden" name="invite_id" value=i.id />
-                                    <button class="button danger" type="submit" aria-label=label>"Withdraw"</button>
-                                </ActionForm>
-                            </li>
-                        }
-                    }).collect_view()}
-                </ul>
-            }
-        })}
+        <OpenInvites org_id=org_id.clone() invites=data.invites withdraw=actions.withdraw />
         <Show when=show_invite>
             <InviteDialog org_id=org_id.clone() action=actions.invite />
         </Show>

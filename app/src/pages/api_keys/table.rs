@@ -9,6 +9,24 @@ use gtx_core::domain::{KeyStatus, KeyType, Permission, PermissionSet, Resource};
 use leptos::prelude::*;
 
 /// One page of the filtered, sorted keys, with links to the pages around it.
+/// What the table shows of how many: "3 keys", "51–100 of 1000+ keys", "1–50 of 120
+/// matching keys (1000+ in all)".
+fn caption(counts: &KeyCounts, shown: usize) -> String {
+    let plus = if counts.more { "+" } else { "" };
+    let tplus = if counts.total_more { "+" } else { "" };
+    let (matching, total) = (counts.matching, counts.total);
+    let first = u64::from(counts.page.saturating_sub(1)) * u64::from(counts.per_page) + 1;
+    let last = (first + shown as u64).saturating_sub(1);
+    match (matching <= u64::from(counts.per_page), matching == total) {
+        (true, true) => format!("{total} key{}", if total == 1 { "" } else { "s" }),
+        (true, false) => format!("{matching} of {total}{tplus} keys"),
+        (false, true) => format!("{first}–{last} of {total}{tplus} keys"),
+        (false, false) => {
+            format!("{first}–{last} of {matching}{plus} matching keys ({total}{tplus} in all)")
+        }
+    }
+}
+
 #[component]
 pub fn KeyTable(
     rows: Vec<KeyRow>,
@@ -24,10 +42,8 @@ pub fn KeyTable(
         page,
         per_page,
         more,
-        total_more,
+        ..
     } = counts;
-    let plus = if more { "+" } else { "" };
-    let tplus = if total_more { "+" } else { "" };
     if total == 0 {
         return view! { <EmptyState project /> }.into_any();
     }
@@ -53,16 +69,7 @@ pub fn KeyTable(
             }
         }
     };
-    let first = u64::from(page - 1) * u64::from(per_page) + 1;
-    let last = first + rows.len() as u64 - 1;
-    let caption = match (matching <= u64::from(per_page), matching == total) {
-        (true, true) => format!("{total} key{}", if total == 1 { "" } else { "s" }),
-        (true, false) => format!("{matching} of {total}{tplus} keys"),
-        (false, true) => format!("{first}–{last} of {total}{tplus} keys"),
-        (false, false) => {
-            format!("{first}–{last} of {matching}{plus} matching keys ({total}{tplus} in all)")
-        }
-    };
+    let caption = caption(&counts, rows.len());
     let pager = {
         let base = base.clone();
         let href = move |to: u32| format!("{base}{}", filters.get_untracked().on_page(to).query());
