@@ -9,6 +9,7 @@ mod create;
 mod filters;
 mod key_dialogs;
 mod reveal;
+mod rows;
 mod table;
 
 use crate::AppError;
