@@ -185,21 +185,18 @@ fn view_filter(view: &KeyListQuery, now: i64, binds: &mut Vec<Bind>) -> String {
     filter
 }
 
-/// The condition for keys in `status` at `now` (as `KeyStatus::at` decides it).
+/// The condition for keys in `status` at `now` (as `KeyStatus::at` decides it), written
+/// so the timestamp indexes after the scope (`api_keys_revoked`, `api_keys_expires`) can
+/// seek to it: a comparison with NULL is never true, so `revoked_at <= now` holds only
+/// for keys revoked by then.
 fn status_filter(status: KeyStatus, now: i64, binds: &mut Vec<Bind>) -> String {
-    let live = format!(
-        "(revoked_at IS NULL OR revoked_at > {})",
-        param(binds, Bind::Int(now))
-    );
+    let now_p = param(binds, Bind::Int(now));
+    let live = format!("(revoked_at IS NULL OR revoked_at > {now_p})");
     match status {
-        KeyStatus::Revoked => format!("NOT {live}"),
-        KeyStatus::Expired => format!(
-            "{live} AND expires_at IS NOT NULL AND expires_at <= {}",
-            param(binds, Bind::Int(now))
-        ),
+        KeyStatus::Revoked => format!("revoked_at <= {now_p}"),
+        KeyStatus::Expired => format!("{live} AND expires_at <= {now_p}"),
         KeyStatus::Expiring => format!(
-            "{live} AND expires_at > {} AND expires_at <= {}",
-            param(binds, Bind::Int(now)),
+            "{live} AND expires_at > {now_p} AND expires_at <= {}",
             param(binds, Bind::Int(now.saturating_add(EXPIRING_WINDOW_MS)))
         ),
         KeyStatus::Active => format!(
