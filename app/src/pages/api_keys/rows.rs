@@ -41,17 +41,10 @@ fn key_row(out: &mut String, key: &KeyRow, base: &str, view: &Filters, now: i64,
     let id = attr(&key.id);
     let _ = write!(
         out,
-        r#"<tr data-key-id="{id}" data-status="{}"><td data-label="Name"><span class="key-name">{}</span>"#,
-        status.as_str(),
-        text(&key.name)
+        r#"<tr data-key-id="{id}" data-status="{}">"#,
+        status.as_str()
     );
-    if key.rotated {
-        out.push_str(r#"<span class="badge">Replacement</span>"#);
-    }
-    if status.is_usable() && is_stale(now, key.created_at, key.last_used_at) {
-        out.push_str(r#"<span class="badge warn" title="No use recorded in 90 days: revoke it if nothing needs it">Unused 90+ days</span>"#);
-    }
-    out.push_str("</td>");
+    name_cell(out, key, status, now);
     if project {
         let label = key
             .key_type
@@ -103,28 +96,39 @@ fn key_row(out: &mut String, key: &KeyRow, base: &str, view: &Filters, now: i64,
     if let Some(note) = status_note(key, now) {
         let _ = write!(out, r#"<span class="muted block">{}</span>"#, text(&note));
     }
-    out.push_str(r#"</td><td data-label="Actions"><div class="inline-form">"#);
+    out.push_str("</td>");
+    actions_cell(out, key, status, base, view);
+    out.push_str("</tr>");
+}
+
+/// The name, with a badge for a replacement key and one for a key unused for 90 days.
+fn name_cell(out: &mut String, key: &KeyRow, status: KeyStatus, now: i64) {
+    let _ = write!(
+        out,
+        r#"<td data-label="Name"><span class="key-name">{}</span>"#,
+        text(&key.name)
+    );
+    if key.rotated {
+        out.push_str(r#"<span class="badge">Replacement</span>"#);
+    }
+    if status.is_usable() && is_stale(now, key.created_at, key.last_used_at) {
+        out.push_str(r#"<span class="badge warn" title="No use recorded in 90 days: revoke it if nothing needs it">Unused 90+ days</span>"#);
+    }
+    out.push_str("</td>");
+}
+
+/// Rotate for a usable key not yet replaced, Revoke for a usable key.
+fn actions_cell(out: &mut String, key: &KeyRow, status: KeyStatus, base: &str, view: &Filters) {
+    out.push_str(r#"<td data-label="Actions"><div class="inline-form">"#);
     if status.is_usable() && !key.replaced {
-        action_link(
-            out,
-            "button",
-            base,
-            view.with("rotate", &key.id),
-            "Rotate",
-            &key.name,
-        );
+        let href = view.with("rotate", &key.id);
+        action_link(out, "button", base, href, "Rotate", &key.name);
     }
     if key.revoked_at.is_none() && status.is_usable() {
-        action_link(
-            out,
-            "button danger",
-            base,
-            view.with("revoke", &key.id),
-            "Revoke",
-            &key.name,
-        );
+        let href = view.with("revoke", &key.id);
+        action_link(out, "button danger", base, href, "Revoke", &key.name);
     }
-    out.push_str("</div></td></tr>");
+    out.push_str("</div></td>");
 }
 
 /// A Rotate or Revoke link: it opens the action's dialog through the URL.
