@@ -6,7 +6,6 @@ use crate::api::types::{KeyCounts, KeyRow};
 use crate::components::pager::Pager;
 use leptos::prelude::*;
 
-/// One page of the filtered, sorted keys, with links to the pages around it.
 /// What the table shows of how many: "3 keys", "51–100 of 1000+ keys", "1–50 of 120
 /// matching keys (1000+ in all)".
 fn caption(counts: &KeyCounts, shown: usize) -> String {
@@ -25,6 +24,7 @@ fn caption(counts: &KeyCounts, shown: usize) -> String {
     }
 }
 
+/// One page of the filtered, sorted keys, with links to the pages around it.
 #[component]
 pub fn KeyTable(
     rows: Vec<KeyRow>,
