@@ -8,6 +8,7 @@ use crate::components::field::{Field, Submit};
 use crate::components::form_errors::FormErrors;
 use crate::components::pager::Pager;
 use crate::components::table_head::TableHead;
+use gtx_core::domain::Role;
 use gtx_core::domain::key_list::{PageRequest, list_query, search_from_lookup};
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -94,10 +95,11 @@ fn OpenInvites(
             <ul class="plain-list">
                 {invites.into_iter().map(|i| {
                     let label = format!("Withdraw invite for {}", i.email);
+                    let role = i.role.parse::<Role>().map_or("Member", Role::label);
                     let org_id = org_id.clone();
                     view! {
                         <li class="inline-form">
-                            <span>{format!("{} · {}", i.email, if i.role == "admin" { "Admin" } else { "Member" })}</span>
+                            <span>{format!("{} · {role}", i.email)}</span>
                             <ActionForm action=withdraw>
                                 <input type="hidden" name="org_id" value=org_id />
                                 <input type="hidden" name="invite_id" value=i.id />
