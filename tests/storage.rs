@@ -14,6 +14,7 @@ mod common;
 mod storage {
     mod audit;
     mod key_changes;
+    mod key_controls;
     mod keys;
     mod migrations;
     mod orgs;

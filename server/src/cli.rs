@@ -147,6 +147,7 @@ async fn key_command(
             name,
             permissions,
             expires_in,
+            description,
         } => {
             let expires_at = match expires_in {
                 Some(text) => {
@@ -161,6 +162,7 @@ async fn key_command(
                 scope,
                 name,
                 expires_at,
+                description,
             };
             let created = services.create_key(actor, new).await?;
             eprintln!(
@@ -198,6 +200,16 @@ async fn key_command(
         KeyCommand::Revoke { key_id } => {
             let key = services.revoke_key(actor, &KeyId(key_id)).await?;
             eprintln!("Revoked key “{}” ({}).", key.name, key.hint);
+            Ok(())
+        }
+        KeyCommand::Disable { key_id } => {
+            let key = services.disable_key(actor, &KeyId(key_id)).await?;
+            eprintln!("Disabled key “{}” ({}).", key.name, key.hint);
+            Ok(())
+        }
+        KeyCommand::Enable { key_id } => {
+            let key = services.enable_key(actor, &KeyId(key_id)).await?;
+            eprintln!("Enabled key “{}” ({}).", key.name, key.hint);
             Ok(())
         }
     }
@@ -288,6 +300,9 @@ fn key_json(k: &ApiKeyRecord, now: i64) -> serde_json::Value {
         "expires_at": k.expires_at,
         "revoked_at": k.revoked_at,
         "last_used_at": k.last_used_at,
+        "description": k.description,
+        "disabled_at": k.disabled_at,
+        "ip_allowlist": k.ip_allowlist,
         "unused_90_days": k.revoked_at.is_none() && is_stale(now, k.created_at, k.last_used_at),
     })
 }

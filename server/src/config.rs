@@ -269,6 +269,9 @@ pub enum KeyCommand {
         /// Expire after this long: e.g. 30d, 90d, 1y, 24h. Default: never.
         #[arg(long)]
         expires_in: Option<String>,
+        /// What the key is for (at most 500 characters).
+        #[arg(long, default_value = "")]
+        description: String,
     },
     /// List keys, masked, with ids and status.
     #[command(group(clap::ArgGroup::new("scope").required(true).args(["project_id", "org_id"])))]
@@ -285,6 +288,16 @@ pub enum KeyCommand {
     },
     /// Revoke a key by id. It fails every check from then on.
     Revoke {
+        /// The key's id (from `key list`).
+        key_id: String,
+    },
+    /// Disable (pause) a key: it fails every check with DISABLED until enabled.
+    Disable {
+        /// The key's id (from `key list`).
+        key_id: String,
+    },
+    /// Enable a disabled key again.
+    Enable {
         /// The key's id (from `key list`).
         key_id: String,
     },

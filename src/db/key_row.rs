@@ -8,7 +8,7 @@
 //! apart. Each driver only says how to read a text, an integer or bytes at a position.
 
 use super::models::ApiKeyRecord;
-use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
+use crate::domain::{IpAllowList, KeyId, KeyType, OrgId, PermissionSet, ProjectId, UserId};
 
 /// Defines [`COLUMNS`] and [`Col`] from one list of column names.
 macro_rules! key_columns {
@@ -55,10 +55,13 @@ key_columns!(
     rotated_from,
     replaced_by,
     last_used_at,
+    description,
+    disabled_at,
+    ip_allowlist,
 );
 
 /// How many key columns there are: a `SELECT {COLUMNS}, digest` has the digest here.
-pub(crate) const DIGEST: usize = Col::last_used_at as usize + 1;
+pub(crate) const DIGEST: usize = Col::ip_allowlist as usize + 1;
 
 /// A row as one driver reads it, by position.
 pub(crate) trait KeyRow {
@@ -106,6 +109,13 @@ pub(crate) fn decode<R: KeyRow>(row: &R) -> Result<ApiKeyRecord, R::Error> {
         rotated_from: opt_text(Col::rotated_from)?.map(KeyId),
         replaced_by: opt_text(Col::replaced_by)?.map(KeyId),
         last_used_at: opt_int(Col::last_used_at)?,
+        description: text(Col::description)?,
+        disabled_at: opt_int(Col::disabled_at)?,
+        ip_allowlist: match opt_text(Col::ip_allowlist)? {
+            Some(stored) => IpAllowList::parse("ip_allowlist", &stored)
+                .map_err(|_| R::corrupt(Col::ip_allowlist.name()))?,
+            None => IpAllowList::default(),
+        },
     })
 }
 
@@ -198,6 +208,6 @@ mod tests {
         assert_eq!(names[Col::id as usize], Col::id.name());
         assert_eq!(names[Col::key_type as usize], "key_type");
         assert_eq!(names[Col::permissions as usize], "permissions");
-        assert_eq!(names[DIGEST - 1], "last_used_at");
+        assert_eq!(names[DIGEST - 1], "ip_allowlist");
     }
 }

@@ -3,7 +3,9 @@
 //! Types that carry a credential or a password hash do not derive `Serialize`.
 
 use crate::domain::status::Role;
-use crate::domain::{KeyId, KeyStatus, KeyType, OrgId, PermissionSet, ProjectId, UserId};
+use crate::domain::{
+    IpAllowList, KeyId, KeyStatus, KeyType, OrgId, PermissionSet, ProjectId, UserId,
+};
 use serde::Serialize;
 
 /// An organisation.
@@ -136,12 +138,18 @@ pub struct ApiKeyRecord {
     pub replaced_by: Option<KeyId>,
     /// Last use, minute precision.
     pub last_used_at: Option<i64>,
+    /// What the key is for, as its admins describe it ('' when not given).
+    pub description: String,
+    /// When it was disabled (paused), while it is.
+    pub disabled_at: Option<i64>,
+    /// The networks it may be used from; empty for any address.
+    pub ip_allowlist: IpAllowList,
 }
 
 impl ApiKeyRecord {
     /// Status at `now`.
     pub fn status(&self, now: i64) -> KeyStatus {
-        KeyStatus::at(now, self.expires_at, self.revoked_at)
+        KeyStatus::at(now, self.expires_at, self.revoked_at, self.disabled_at)
     }
 }
 
@@ -176,6 +184,10 @@ pub struct NewApiKey {
     pub expires_at: Option<i64>,
     /// The key this one replaces.
     pub rotated_from: Option<KeyId>,
+    /// Description ('' for none).
+    pub description: String,
+    /// The networks it may be used from; empty for any.
+    pub ip_allowlist: IpAllowList,
 }
 
 /// A server-side session. The token itself is never stored.

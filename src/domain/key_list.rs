@@ -158,6 +158,7 @@ impl KeyListQuery {
             "expiring" => Some(KeyStatus::Expiring),
             "expired" => Some(KeyStatus::Expired),
             "revoked" => Some(KeyStatus::Revoked),
+            "disabled" => Some(KeyStatus::Disabled),
             _ => None,
         });
         let search = search_from_lookup(&get);

@@ -3,6 +3,7 @@
 
 pub mod duration;
 pub mod ids;
+pub mod ip_allowlist;
 pub mod key_format;
 pub mod key_list;
 pub mod key_type;
@@ -14,6 +15,7 @@ pub mod time;
 pub mod validation;
 
 pub use ids::{AuditEventId, KeyId, OrgId, ProjectId, UserId};
+pub use ip_allowlist::IpAllowList;
 pub use key_format::{KeyFormatError, ParsedKey};
 pub use key_type::KeyType;
 pub use permission::{Level, Permission, PermissionSet, Resource};

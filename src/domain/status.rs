@@ -23,16 +23,25 @@ pub enum KeyStatus {
     Expired,
     /// Revoked: fails every check.
     Revoked,
+    /// Paused by an admin: fails every check until enabled again.
+    Disabled,
 }
 
 impl KeyStatus {
-    /// The status of a key with these facts at `now` (all unix ms).
-    pub fn at(now: i64, expires_at: Option<i64>, revoked_at: Option<i64>) -> Self {
+    /// The status of a key with these facts at `now` (all unix ms), decided in the
+    /// order the key API checks them: revoked, expired, disabled.
+    pub fn at(
+        now: i64,
+        expires_at: Option<i64>,
+        revoked_at: Option<i64>,
+        disabled_at: Option<i64>,
+    ) -> Self {
         if revoked_at.is_some_and(|r| r <= now) {
             return Self::Revoked;
         }
         match expires_at {
             Some(e) if e <= now => Self::Expired,
+            _ if disabled_at.is_some() => Self::Disabled,
             Some(e) if e - now <= EXPIRING_WINDOW_MS => Self::Expiring,
             _ => Self::Active,
         }
@@ -50,6 +59,7 @@ impl KeyStatus {
             Self::Expiring => "expiring",
             Self::Expired => "expired",
             Self::Revoked => "revoked",
+            Self::Disabled => "disabled",
         }
     }
 
@@ -60,6 +70,7 @@ impl KeyStatus {
             Self::Expiring => "Expiring",
             Self::Expired => "Expired",
             Self::Revoked => "Revoked",
+            Self::Disabled => "Disabled",
         }
     }
 }
@@ -115,20 +126,38 @@ mod tests {
     #[test]
     fn status_follows_revocation_then_expiry() {
         let now = 1_000 * DAY_MS;
-        assert_eq!(KeyStatus::at(now, None, None), KeyStatus::Active);
+        assert_eq!(KeyStatus::at(now, None, None, None), KeyStatus::Active);
         assert_eq!(
-            KeyStatus::at(now, Some(now + 30 * DAY_MS), None),
+            KeyStatus::at(now, Some(now + 30 * DAY_MS), None, None),
             KeyStatus::Active
         );
         assert_eq!(
-            KeyStatus::at(now, Some(now + DAY_MS), None),
+            KeyStatus::at(now, Some(now + DAY_MS), None, None),
             KeyStatus::Expiring
         );
-        assert_eq!(KeyStatus::at(now, Some(now), None), KeyStatus::Expired);
         assert_eq!(
-            KeyStatus::at(now, Some(now + DAY_MS), Some(now - 1)),
+            KeyStatus::at(now, Some(now), None, None),
+            KeyStatus::Expired
+        );
+        assert_eq!(
+            KeyStatus::at(now, Some(now + DAY_MS), Some(now - 1), None),
             KeyStatus::Revoked
         );
+        let paused = Some(now - DAY_MS);
+        assert_eq!(KeyStatus::at(now, None, None, paused), KeyStatus::Disabled);
+        assert_eq!(
+            KeyStatus::at(now, Some(now + DAY_MS), None, paused),
+            KeyStatus::Disabled
+        );
+        assert_eq!(
+            KeyStatus::at(now, Some(now), None, paused),
+            KeyStatus::Expired
+        );
+        assert_eq!(
+            KeyStatus::at(now, None, Some(now), paused),
+            KeyStatus::Revoked
+        );
+        assert!(!KeyStatus::Disabled.is_usable());
         assert!(!KeyStatus::Expired.is_usable());
         assert!(KeyStatus::Expiring.is_usable());
     }

@@ -81,6 +81,24 @@ pub enum Problem {
     KeyChanged,
     /// Revoking a revoked key.
     KeyAlreadyRevoked,
+    /// Disabling a disabled key.
+    KeyAlreadyDisabled,
+    /// Enabling a key that is not disabled.
+    KeyNotDisabled,
+    /// Rotating a disabled key.
+    KeyDisabled,
+    /// Ending the grace period of a key that is not in one.
+    KeyNotInGrace,
+    /// Editing the permissions of a project key (they are fixed).
+    KeyPermissionsFixed,
+    /// A description over [`MAX_DESCRIPTION_CHARS`].
+    DescriptionTooLong,
+    /// Control characters (other than line breaks and tabs) in a description.
+    DescriptionControl,
+    /// An allow-list entry that is neither an IP address nor a network.
+    IpNetwork,
+    /// More than [`super::ip_allowlist::MAX_NETWORKS`] networks.
+    IpNetworksTooMany,
 }
 
 impl Problem {
@@ -135,6 +153,21 @@ impl Problem {
             Self::KeyExpired => "This key has expired: create a new key instead.",
             Self::KeyChanged => "This key changed meanwhile: reload and try again.",
             Self::KeyAlreadyRevoked => "This key is already revoked.",
+            Self::KeyAlreadyDisabled => "This key is already disabled.",
+            Self::KeyNotDisabled => "This key is not disabled.",
+            Self::KeyDisabled => "This key is disabled: enable it before rotating it.",
+            Self::KeyNotInGrace => {
+                "This key is not in a rotation's grace period: revoke it to stop it."
+            }
+            Self::KeyPermissionsFixed => {
+                "A project key holds every project permission: only an organisation key's permissions can be edited."
+            }
+            Self::DescriptionTooLong => "Use at most 500 characters.",
+            Self::DescriptionControl => "Remove control characters (line breaks are fine).",
+            Self::IpNetwork => {
+                "Enter IP addresses or networks such as 203.0.113.0/24 or 2001:db8::/32, one per line."
+            }
+            Self::IpNetworksTooMany => "Use at most 50 networks.",
         }
     }
 }
@@ -172,6 +205,26 @@ impl FieldError {
 
 /// Longest name (in characters) for keys, projects and organisations.
 pub const MAX_NAME_CHARS: usize = 100;
+
+/// Longest key description (in characters).
+pub const MAX_DESCRIPTION_CHARS: usize = 500;
+
+/// Trims a key's description and checks it: at most 500 characters, no control
+/// characters but line breaks and tabs, no invisible formatting characters. Line breaks
+/// are kept as `\n`.
+pub fn description(field: &str, raw: &str) -> Result<String, FieldError> {
+    let trimmed = raw.trim().replace("\r\n", "\n");
+    if trimmed.chars().count() > MAX_DESCRIPTION_CHARS {
+        return Err(FieldError::new(field, Problem::DescriptionTooLong));
+    }
+    if trimmed
+        .chars()
+        .any(|c| (c.is_control() && c != '\n' && c != '\t') || is_invisible_format(c))
+    {
+        return Err(FieldError::new(field, Problem::DescriptionControl));
+    }
+    Ok(trimmed)
+}
 
 /// Trims a display name and checks it: 1 to 100 characters, no control characters and no
 /// invisible formatting characters (a right-to-left override or a zero-width space in a
@@ -378,6 +431,26 @@ mod tests {
             assert!(p.message().ends_with('.'), "{p:?}");
             assert_eq!(p.to_string(), p.message());
         }
+    }
+
+    #[test]
+    fn description_keeps_line_breaks_and_refuses_the_rest() {
+        assert_eq!(
+            description("d", "  Deploys the\r\ndocs site.\t ").as_deref(),
+            Ok("Deploys the\ndocs site.")
+        );
+        assert_eq!(description("d", "").as_deref(), Ok(""));
+        assert_eq!(
+            description("d", &"é".repeat(500)).map(|d| d.chars().count()),
+            Ok(500)
+        );
+        let problem = |raw: &str| description("d", raw).err().map(|e| e.problem);
+        assert_eq!(problem(&"x".repeat(501)), Some(Problem::DescriptionTooLong));
+        assert_eq!(problem("bell\u{7}"), Some(Problem::DescriptionControl));
+        assert_eq!(
+            problem("evil\u{202E}txt"),
+            Some(Problem::DescriptionControl)
+        );
     }
 
     #[test]

@@ -66,6 +66,24 @@ pub enum AuditAction {
     /// A key was revoked.
     #[strum(serialize = "key.revoke")]
     KeyRevoke,
+    /// A key was disabled (paused).
+    #[strum(serialize = "key.disable")]
+    KeyDisable,
+    /// A disabled key was enabled again.
+    #[strum(serialize = "key.enable")]
+    KeyEnable,
+    /// A key's description changed.
+    #[strum(serialize = "key.describe")]
+    KeyDescribe,
+    /// A key's IP allow-list changed.
+    #[strum(serialize = "key.ip_allowlist")]
+    KeyIpAllowList,
+    /// An organisation key's permissions changed.
+    #[strum(serialize = "key.permissions")]
+    KeyPermissions,
+    /// A rotated key's grace period was ended early ("Stop old key now").
+    #[strum(serialize = "key.end_grace")]
+    KeyEndGrace,
 }
 
 impl AuditAction {

@@ -22,7 +22,7 @@
 //! elsewhere change. Negative entries are only dropped by a flush: a change to a key never
 //! makes an unknown digest known.
 
-use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
+use crate::domain::{IpAllowList, KeyId, KeyType, OrgId, PermissionSet, ProjectId};
 use lru::LruCache;
 use std::any::Any;
 use std::collections::{HashMap, VecDeque};
@@ -57,6 +57,10 @@ pub struct KeyFacts {
     pub expires_at: Option<i64>,
     /// Revocation time, if revoked.
     pub revoked_at: Option<i64>,
+    /// When it was disabled, while it is.
+    pub disabled_at: Option<i64>,
+    /// The networks it may be used from; empty for any address.
+    pub ip_allowlist: IpAllowList,
     /// The last minute (unix ms, floored) recorded as this key's last use, so a hot key
     /// records its use once a minute rather than on every request.
     pub(crate) last_used_minute: AtomicI64,
@@ -299,6 +303,8 @@ mod tests {
             permissions: PermissionSet::read_only(),
             expires_at: None,
             revoked_at: None,
+            disabled_at: None,
+            ip_allowlist: IpAllowList::default(),
             last_used_minute: AtomicI64::new(0),
             derived: OnceLock::new(),
         })

@@ -41,6 +41,8 @@ pub struct NewKey {
     pub name: String,
     /// Expiry (unix ms), or never.
     pub expires_at: Option<i64>,
+    /// What the key is for ('' for none; checked by [`validation::description`]).
+    pub description: String,
 }
 
 /// A key just created: the record, and the plaintext to show exactly once.
@@ -87,6 +89,7 @@ impl Services {
     /// Creates a key and returns it once.
     pub async fn create_key(&self, actor: &Actor, new: NewKey) -> CoreResult<CreatedKey> {
         let name = validation::name("name", &new.name)?;
+        let description = validation::description("description", &new.description)?;
         let now = self.now();
         check_expiry(new.expires_at, now)?;
         let mut tx = self.db.begin().await?;
@@ -108,6 +111,8 @@ impl Services {
             created_at: now,
             expires_at: new.expires_at,
             rotated_from: None,
+            description,
+            ip_allowlist: crate::domain::IpAllowList::default(),
         };
         if let Err(e) = keys::insert(&mut *tx, &row).await {
             let e = CoreError::from(e);
@@ -223,7 +228,7 @@ impl Services {
     /// and admins; organisation keys: admins). Anything else is "key not found". The
     /// first query is already scoped to the actor's organisations (a user's memberships,
     /// an API key's own organisation); only the operator reads any key.
-    async fn manageable_key(
+    pub(super) async fn manageable_key(
         &self,
         tx: &mut crate::db::Tx,
         actor: &Actor,
@@ -251,7 +256,8 @@ impl Services {
         }
     }
 
-    /// Rotates a key: a replacement with the same name, type, scope and permissions (and,
+    /// Rotates a key: a replacement with the same name, type, scope, permissions,
+    /// description and allow-list (and,
     /// if the old key had an expiry, the same lifetime from now), returned once; the old
     /// key keeps working for `grace`, never past its own expiry, then stops by itself.
     pub async fn rotate_key(
@@ -271,6 +277,9 @@ impl Services {
         }
         if old.expires_at.is_some_and(|e| e <= now) {
             return Err(CoreError::Conflict(Problem::KeyExpired));
+        }
+        if old.disabled_at.is_some() {
+            return Err(CoreError::Conflict(Problem::KeyDisabled));
         }
         let new_expires_at = old
             .expires_at
@@ -292,6 +301,8 @@ impl Services {
             created_at: now,
             expires_at: new_expires_at,
             rotated_from: Some(old.id.clone()),
+            description: old.description.clone(),
+            ip_allowlist: old.ip_allowlist.clone(),
         };
         // The old key first: once it points at its replacement its name is free for the
         // new one (the live-name index skips replaced keys; the foreign key is deferred).
@@ -343,24 +354,9 @@ impl Services {
         if !keys::revoke(&mut *tx, &key.org_id, &key.id, now, &actor.label()).await? {
             return Err(CoreError::Conflict(Problem::KeyAlreadyRevoked));
         }
-        self.audit(
-            &mut tx,
-            actor,
-            Some(&key.org_id),
-            AuditAction::KeyRevoke,
-            ("key", key.id.as_str(), &key.name),
-            Some(json!({ "key_type": key.key_type.as_str(), "hint": key.hint })),
-            now,
-        )
-        .await?;
-        let record = keys::get(&mut *tx, &key.org_id, &key.id)
-            .await?
-            .ok_or(CoreError::NotFound { what: "key" })?;
-        self.record_key_change(&mut tx, &record.id, now).await?;
-        tx.commit().await?;
-        self.key_cache.invalidate(&record.id);
-        tracing::info!(org_id = %record.org_id, key_id = %record.id, "key revoked");
-        Ok(record)
+        let details = json!({ "key_type": key.key_type.as_str(), "hint": key.hint });
+        self.finish_key_change(tx, actor, &key, AuditAction::KeyRevoke, details, now)
+            .await
     }
 
     /// Records, inside the change's own transaction, that a key changed: the

@@ -10,6 +10,7 @@ mod device;
 mod hashing;
 mod invites;
 pub mod key_cache;
+mod key_controls;
 mod key_sync;
 mod keys;
 mod members;

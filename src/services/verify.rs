@@ -15,6 +15,7 @@ use crate::error::CoreResult;
 use crate::keys::KeyDigest;
 use lru::LruCache;
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
@@ -33,6 +34,11 @@ pub enum VerifyCode {
     Revoked,
     /// The key's expiry (or its rotation's grace period) has passed.
     Expired,
+    /// The key is disabled (paused) until an admin enables it.
+    Disabled,
+    /// The key has an IP allow-list, and the address it was presented from is not in it
+    /// (or was not given).
+    IpNotAllowed,
     /// The key does not reach the named project.
     WrongProject,
     /// The key lacks a required permission.
@@ -41,12 +47,14 @@ pub enum VerifyCode {
 
 impl VerifyCode {
     /// Every code, in precedence order.
-    pub const ALL: [VerifyCode; 7] = [
+    pub const ALL: [VerifyCode; 9] = [
         Self::Valid,
         Self::Malformed,
         Self::NotFound,
         Self::Revoked,
         Self::Expired,
+        Self::Disabled,
+        Self::IpNotAllowed,
         Self::WrongProject,
         Self::InsufficientPermissions,
     ];
@@ -131,6 +139,8 @@ impl KeyFacts {
             permissions: record.permissions,
             expires_at: record.expires_at,
             revoked_at: record.revoked_at,
+            disabled_at: record.disabled_at,
+            ip_allowlist: record.ip_allowlist.clone(),
             last_used_minute: AtomicI64::new(record.last_used_at.unwrap_or(0)),
             derived: std::sync::OnceLock::new(),
         }
@@ -138,9 +148,11 @@ impl KeyFacts {
 }
 
 impl Services {
-    /// Checks `key`: that it exists and is live, that it reaches `project_id` (when
-    /// given), and that it holds every permission in `required`. Codes are decided in the
-    /// order of [`VerifyCode::ALL`]. Records the key's use (to the minute) when it is live.
+    /// Checks `key`: that it exists, is live and enabled, that `client_ip` (the address
+    /// it was presented from, when known) is in its allow-list if it has one, that it
+    /// reaches `project_id` (when given), and that it holds every permission in
+    /// `required`. Codes are decided in the order of [`VerifyCode::ALL`]. Records the
+    /// key's use (to the minute) once it passed the address check.
     // Debug level: at info this span would cost every verify a little, for nothing.
     #[tracing::instrument(level = "debug", skip_all)]
     pub async fn verify_key(
@@ -148,6 +160,7 @@ impl Services {
         key: &str,
         project_id: Option<&ProjectId>,
         required: PermissionSet,
+        client_ip: Option<IpAddr>,
     ) -> CoreResult<Verification> {
         let parsed = match ParsedKey::parse(key) {
             Ok(parsed) => parsed,
@@ -162,10 +175,21 @@ impl Services {
             return Ok(Verification::code(VerifyCode::NotFound, None));
         };
         let now = self.now();
-        match KeyStatus::at(now, facts.expires_at, facts.revoked_at) {
-            KeyStatus::Revoked => return Ok(Verification::code(VerifyCode::Revoked, Some(facts))),
-            KeyStatus::Expired => return Ok(Verification::code(VerifyCode::Expired, Some(facts))),
-            KeyStatus::Active | KeyStatus::Expiring => {}
+        let stopped =
+            match KeyStatus::at(now, facts.expires_at, facts.revoked_at, facts.disabled_at) {
+                KeyStatus::Revoked => Some(VerifyCode::Revoked),
+                KeyStatus::Expired => Some(VerifyCode::Expired),
+                KeyStatus::Disabled => Some(VerifyCode::Disabled),
+                KeyStatus::Active | KeyStatus::Expiring => None,
+            };
+        if let Some(code) = stopped {
+            return Ok(Verification::code(code, Some(facts)));
+        }
+        // Fails closed: a key with a list needs a known address in it.
+        if !facts.ip_allowlist.is_empty()
+            && !client_ip.is_some_and(|ip| facts.ip_allowlist.allows(ip))
+        {
+            return Ok(Verification::code(VerifyCode::IpNotAllowed, Some(facts)));
         }
         self.record_use(&facts, now);
         if let Some(project_id) = project_id

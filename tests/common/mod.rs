@@ -182,6 +182,8 @@ pub fn project_key(project: &Project, name: &str, created_at: i64) -> NewApiKey 
         created_at,
         expires_at: None,
         rotated_from: None,
+        description: String::new(),
+        ip_allowlist: Default::default(),
     }
 }
 
@@ -202,6 +204,8 @@ pub fn org_key(org: &OrgId, name: &str, permissions: PermissionSet, created_at: 
         created_at,
         expires_at: None,
         rotated_from: None,
+        description: String::new(),
+        ip_allowlist: Default::default(),
     }
 }
 

@@ -683,7 +683,7 @@ async fn page_keys_filters_by_type_and_status_at_now(t: &TestDb) {
     );
     // Each key is in exactly the status the dashboard shows it in.
     for key in page_of(t, &org, Some(&web), &[], now).await.rows {
-        let status = KeyStatus::at(now, key.expires_at, key.revoked_at).as_str();
+        let status = KeyStatus::at(now, key.expires_at, key.revoked_at, key.disabled_at).as_str();
         let listed = page_of(t, &org, Some(&web), &by(status), now).await;
         assert!(
             names(&listed).contains(&key.name.as_str()),

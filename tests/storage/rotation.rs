@@ -44,6 +44,7 @@ async fn named_key(
             },
             name: name.to_owned(),
             expires_at,
+            description: String::new(),
         },
     )
     .await
@@ -65,6 +66,7 @@ async fn rotate_key_keeps_name_type_scope_and_permissions(t: &TestDb) {
                 },
                 name: "Nightly sync".to_owned(),
                 expires_at: None,
+                description: "Syncs the nightly build.".to_owned(),
             },
         )
         .await

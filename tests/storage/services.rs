@@ -66,6 +66,7 @@ fn new_key(scope: KeyScope, name: &str) -> NewKey {
         scope,
         name: name.to_owned(),
         expires_at: None,
+        description: String::new(),
     }
 }
 

@@ -211,6 +211,8 @@ pub struct KeyRow {
     pub revoked_at: Option<i64>,
     /// Who revoked it.
     pub revoked_by: Option<String>,
+    /// When it was disabled, while it is.
+    pub disabled_at: Option<i64>,
     /// Last use, to the minute.
     pub last_used_at: Option<i64>,
     /// Whether a rotation replaced it.
@@ -233,6 +235,7 @@ impl From<gtx_core::db::models::ApiKeyRecord> for KeyRow {
             expires_at: k.expires_at,
             revoked_at: k.revoked_at,
             revoked_by: k.revoked_by_label,
+            disabled_at: k.disabled_at,
             last_used_at: k.last_used_at,
             replaced: k.replaced_by.is_some(),
             rotated: k.rotated_from.is_some(),

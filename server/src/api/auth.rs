@@ -73,11 +73,13 @@ impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
     ) -> Result<Self, ApiError> {
         let auth = bearer(&parts.headers)?;
         let project = project_header(&parts.headers)?;
+        let client_ip = parts.extensions.get::<ClientIp>().map(|ClientIp(ip)| *ip);
         let verdict = services
             .verify_key(
                 auth.token().trim(),
                 project.as_ref(),
                 PermissionSet::empty(),
+                client_ip,
             )
             .await
             .map_err(ApiError::from)?;
@@ -93,6 +95,19 @@ impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
             VerifyCode::NotFound => return rejected("unknown_key", "The API key does not exist."),
             VerifyCode::Revoked => return rejected("revoked_key", "The API key was revoked."),
             VerifyCode::Expired => return rejected("expired_key", "The API key has expired."),
+            VerifyCode::Disabled => {
+                return rejected(
+                    "disabled_key",
+                    "The API key is disabled: an admin can enable it.",
+                );
+            }
+            VerifyCode::IpNotAllowed => {
+                return Err(ApiError::new(
+                    axum::http::StatusCode::FORBIDDEN,
+                    "ip_not_allowed",
+                    "The API key may not be used from this address (its IP allow-list).",
+                ));
+            }
             VerifyCode::WrongProject => return Err(ApiError::wrong_project()),
             // No permission was asked for above.
             VerifyCode::InsufficientPermissions => {
@@ -105,10 +120,7 @@ impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
         Ok(Self {
             key,
             project,
-            ip: parts
-                .extensions
-                .get::<ClientIp>()
-                .map(|ClientIp(ip)| ip.to_string()),
+            ip: client_ip.map(|ip| ip.to_string()),
             user_agent: parts
                 .headers
                 .get(header::USER_AGENT)

@@ -13,6 +13,7 @@ use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use gtx_core::domain::{KeyFormatError, Permission, PermissionSet, ProjectId};
 use gtx_core::services::{KeyFacts, Services, Verification, VerifyCode};
+use std::net::IpAddr;
 use std::sync::{Arc, LazyLock};
 
 /// Checks a key: is it real, live, for this project, and allowed to do this?
@@ -29,7 +30,7 @@ use std::sync::{Arc, LazyLock};
         (status = 400, description = "Malformed JSON", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
-        (status = 422, description = "Wrong field types or an unknown permission", body = ErrorBody),
+        (status = 422, description = "Wrong field types, an unknown permission or a client_ip that is not an IP address", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
@@ -42,9 +43,18 @@ pub async fn verify(
             .map_err(|e| ApiError::invalid_field("permissions", e.to_string()))?,
         None => PermissionSet::empty(),
     };
+    let client_ip = match request.client_ip.as_deref().map(str::trim) {
+        Some(ip) => Some(ip.parse::<IpAddr>().map_err(|_| {
+            ApiError::invalid_field(
+                "client_ip",
+                "Send an IPv4 or IPv6 address, e.g. 203.0.113.7.",
+            )
+        })?),
+        None => None,
+    };
     let project_id = request.project_id.map(ProjectId);
     let verdict = services
-        .verify_key(&request.key, project_id.as_ref(), required)
+        .verify_key(&request.key, project_id.as_ref(), required, client_ip)
         .await?;
     Ok(answer(&verdict))
 }

@@ -22,6 +22,12 @@ pub struct VerifyRequest {
     #[serde(default)]
     #[schema(value_type = Option<Vec<PermissionName>>)]
     pub permissions: Option<Vec<String>>,
+    /// The address the key was presented from (IPv4 or IPv6), e.g. the caller of the
+    /// service asking. Needed for keys with an IP allow-list: without it they answer
+    /// `IP_NOT_ALLOWED`.
+    #[serde(default)]
+    #[schema(example = "203.0.113.7")]
+    pub client_ip: Option<String>,
 }
 
 /// A permission string.
@@ -69,6 +75,10 @@ pub enum Code {
     Revoked,
     /// The key expired (or its rotation grace period ended).
     Expired,
+    /// The key is disabled (paused) until an admin enables it.
+    Disabled,
+    /// The key has an IP allow-list and `client_ip` is not in it, or was not sent.
+    IpNotAllowed,
     /// The key does not reach `project_id`.
     WrongProject,
     /// The key lacks some of `permissions` (see `missing_permissions`).
@@ -83,6 +93,8 @@ impl From<VerifyCode> for Code {
             VerifyCode::NotFound => Self::NotFound,
             VerifyCode::Revoked => Self::Revoked,
             VerifyCode::Expired => Self::Expired,
+            VerifyCode::Disabled => Self::Disabled,
+            VerifyCode::IpNotAllowed => Self::IpNotAllowed,
             VerifyCode::WrongProject => Self::WrongProject,
             VerifyCode::InsufficientPermissions => Self::InsufficientPermissions,
         }

@@ -56,6 +56,8 @@ async fn seed(
                 created_at: now,
                 expires_at: None,
                 rotated_from: None,
+                description: String::new(),
+                ip_allowlist: Default::default(),
             };
             keys::insert(&mut *tx, &row).await?;
             let state = if i < live {

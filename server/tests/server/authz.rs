@@ -425,6 +425,7 @@ async fn prepare(
                         scope,
                         name: format!("To change {n}"),
                         expires_at: None,
+                        description: String::new(),
                     },
                 )
                 .await

@@ -149,6 +149,7 @@ async fn every_connection_uses_tls_with_sslmode_require() {
                 },
                 name: "tls".into(),
                 expires_at: None,
+                description: String::new(),
             },
         )
         .await

@@ -10,7 +10,7 @@ use crate::db::key_row::{COLUMNS, decode, decode_with_digest};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
 #[cfg(feature = "test-support")]
 use crate::domain::key_list::KeyListQuery;
-use crate::domain::{KeyId, OrgId, ProjectId, UserId};
+use crate::domain::{KeyId, OrgId, PermissionSet, ProjectId, UserId};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
@@ -26,8 +26,9 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<(), DbError> {
     sqlx::query(
         "INSERT INTO api_keys (id, org_id, project_id, key_type, name, digest, hash_version, hint, \
-         permissions, created_by, created_by_label, created_at, expires_at, rotated_from) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
+         permissions, created_by, created_by_label, created_at, expires_at, rotated_from, \
+         description, ip_allowlist) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)",
     )
     .bind(k.id.as_str())
     .bind(k.org_id.as_str())
@@ -43,6 +44,8 @@ pub async fn insert<'e, E: Executor<'e, Database = Any>>(
     .bind(k.created_at)
     .bind(k.expires_at)
     .bind(k.rotated_from.as_ref().map(KeyId::as_str))
+    .bind(k.description.as_str())
+    .bind(k.ip_allowlist.to_stored())
     .execute(ex)
     .await?;
     Ok(())
@@ -161,6 +164,57 @@ pub async fn revoke<'e, E: Executor<'e, Database = Any>>(
     .execute(ex)
     .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A change to one setting of a key that is not revoked.
+#[derive(Clone, Copy, Debug)]
+pub enum KeyChange<'a> {
+    /// Disable it (at this time); only an enabled key.
+    Disable(i64),
+    /// Enable it; only a disabled key.
+    Enable,
+    /// Set its description.
+    Description(&'a str),
+    /// Set its allow-list (stored form; `None` for any address).
+    IpAllowList(Option<&'a str>),
+    /// Set its permissions; only an organisation key.
+    Permissions(PermissionSet),
+    /// End its rotation's grace period at this time; only a replaced key whose grace
+    /// period has not ended.
+    EndGrace(i64),
+}
+
+/// Applies `change` to a key of the organisation that is not revoked. Returns false when
+/// there is no such key, or the change does not apply to it (see [`KeyChange`]).
+pub async fn change<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+    id: &KeyId,
+    change: KeyChange<'_>,
+) -> Result<bool, DbError> {
+    let (set, only_if) = match change {
+        KeyChange::Disable(_) => ("disabled_at = $3", "disabled_at IS NULL"),
+        KeyChange::Enable => ("disabled_at = NULL", "disabled_at IS NOT NULL"),
+        KeyChange::Description(_) => ("description = $3", "TRUE"),
+        KeyChange::IpAllowList(_) => ("ip_allowlist = $3", "TRUE"),
+        KeyChange::Permissions(_) => ("permissions = $3", "key_type = 'organisation'"),
+        KeyChange::EndGrace(_) => (
+            "expires_at = $3",
+            "replaced_by IS NOT NULL AND expires_at > $3",
+        ),
+    };
+    let sql = sqlx::AssertSqlSafe(format!(
+        "UPDATE api_keys SET {set} WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL AND {only_if}"
+    ));
+    let query = sqlx::query(sql).bind(id.as_str()).bind(org_id.as_str());
+    let query = match change {
+        KeyChange::Disable(at) | KeyChange::EndGrace(at) => query.bind(at),
+        KeyChange::Enable => query,
+        KeyChange::Description(text) => query.bind(text),
+        KeyChange::IpAllowList(stored) => query.bind(stored),
+        KeyChange::Permissions(set) => query.bind(set.bits()),
+    };
+    Ok(query.execute(ex).await?.rows_affected() == 1)
 }
 
 /// Marks a key as replaced by `new_id` and makes it stop working at `expires_at`.

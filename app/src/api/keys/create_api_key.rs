@@ -67,6 +67,7 @@ pub async fn create_api_key(
                 scope,
                 name,
                 expires_at,
+                description: String::new(),
             },
         )
         .await?;

@@ -40,6 +40,7 @@ pub fn FiltersForm(base: String, project: bool, filters: Memo<Filters>) -> impl 
         ("active", "Active"),
         ("expiring", "Expiring"),
         ("expired", "Expired"),
+        ("disabled", "Disabled"),
         ("revoked", "Revoked"),
     ];
     let clear = base.clone();

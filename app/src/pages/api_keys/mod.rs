@@ -186,7 +186,8 @@ fn Keys(data: KeysData, filters: Memo<Filters>, actions: KeyActions) -> impl Int
                 k.iter()
                     .find(|k| {
                         k.id == id
-                            && KeyStatus::at(now, k.expires_at, k.revoked_at).is_usable()
+                            && KeyStatus::at(now, k.expires_at, k.revoked_at, k.disabled_at)
+                                .is_usable()
                             && !(rotating && k.replaced)
                     })
                     .cloned()

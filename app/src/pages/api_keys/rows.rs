@@ -37,7 +37,7 @@ fn attr(s: &str) -> std::borrow::Cow<'_, str> {
 }
 
 fn key_row(out: &mut String, key: &KeyRow, base: &str, view: &Filters, now: i64, project: bool) {
-    let status = KeyStatus::at(now, key.expires_at, key.revoked_at);
+    let status = KeyStatus::at(now, key.expires_at, key.revoked_at, key.disabled_at);
     let id = attr(&key.id);
     let _ = write!(
         out,
@@ -212,6 +212,7 @@ mod tests {
             expires_at: None,
             revoked_at: None,
             revoked_by: None,
+            disabled_at: None,
             last_used_at: Some(60_000),
             replaced: false,
             rotated: true,

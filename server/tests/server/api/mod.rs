@@ -3,6 +3,7 @@
 
 mod bodies;
 mod cache;
+mod controls;
 mod platform;
 mod verify;
 
@@ -122,6 +123,7 @@ async fn create(app: &TestApp, scope: KeyScope, name: &str, expires_at: Option<i
                 scope,
                 name: name.to_owned(),
                 expires_at,
+                description: String::new(),
             },
         )
         .await

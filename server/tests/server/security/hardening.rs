@@ -395,6 +395,7 @@ async fn create_project_key(app: &TestApp, org: &OrgId, admin_session: &str) -> 
                 },
                 name: "CI".into(),
                 expires_at: None,
+                description: String::new(),
             },
         )
         .await

@@ -192,15 +192,19 @@ fn view_filter(view: &KeyListQuery, now: i64, binds: &mut Vec<Bind>) -> String {
 fn status_filter(status: KeyStatus, now: i64, binds: &mut Vec<Bind>) -> String {
     let now_p = param(binds, Bind::Int(now));
     let live = format!("(revoked_at IS NULL OR revoked_at > {now_p})");
+    let enabled = "disabled_at IS NULL";
     match status {
         KeyStatus::Revoked => format!("revoked_at <= {now_p}"),
         KeyStatus::Expired => format!("{live} AND expires_at <= {now_p}"),
+        KeyStatus::Disabled => format!(
+            "{live} AND disabled_at IS NOT NULL AND (expires_at IS NULL OR expires_at > {now_p})"
+        ),
         KeyStatus::Expiring => format!(
-            "{live} AND expires_at > {now_p} AND expires_at <= {}",
+            "{live} AND {enabled} AND expires_at > {now_p} AND expires_at <= {}",
             param(binds, Bind::Int(now.saturating_add(EXPIRING_WINDOW_MS)))
         ),
         KeyStatus::Active => format!(
-            "{live} AND (expires_at IS NULL OR expires_at > {})",
+            "{live} AND {enabled} AND (expires_at IS NULL OR expires_at > {})",
             param(binds, Bind::Int(now.saturating_add(EXPIRING_WINDOW_MS)))
         ),
     }

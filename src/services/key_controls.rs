@@ -1,0 +1,240 @@
+//! Changes to a key that keep it: disable and enable, its description, its IP
+//! allow-list, an organisation key's permissions, and ending a rotation's grace period.
+//!
+//! Each is one transaction, like a revoke: who may manage the key (scoped in the first
+//! query), the change, an audit row, and a `key_changes` row (a NOTIFY on PostgreSQL), so
+//! every instance's cache drops the key as promptly as it would for a revoke.
+
+use super::audit::AuditAction;
+use super::{Actor, Services};
+use crate::db::Tx;
+use crate::db::models::ApiKeyRecord;
+use crate::db::repo::keys::{self, KeyChange};
+use crate::domain::validation::{self, FieldError, Problem};
+use crate::domain::{IpAllowList, KeyId, KeyStatus, PermissionSet};
+use crate::error::{CoreError, CoreResult};
+use serde_json::{Value, json};
+
+impl Services {
+    /// Disables (pauses) a key: it fails every check with `DISABLED` until enabled.
+    pub async fn disable_key(&self, actor: &Actor, key_id: &KeyId) -> CoreResult<ApiKeyRecord> {
+        let now = self.now();
+        let (tx, key) = self.key_to_change(actor, key_id, now).await?;
+        let details = json!({ "key_type": key.key_type.as_str(), "hint": key.hint });
+        self.change_key(
+            tx,
+            actor,
+            key,
+            KeyChange::Disable(now),
+            AuditAction::KeyDisable,
+            details,
+            now,
+        )
+        .await
+        .map_err(|e| conflict_as(e, Problem::KeyAlreadyDisabled))
+    }
+
+    /// Enables a disabled key again.
+    pub async fn enable_key(&self, actor: &Actor, key_id: &KeyId) -> CoreResult<ApiKeyRecord> {
+        let now = self.now();
+        let (tx, key) = self.key_to_change(actor, key_id, now).await?;
+        let details = json!({ "key_type": key.key_type.as_str(), "hint": key.hint, "disabled_at": key.disabled_at });
+        self.change_key(
+            tx,
+            actor,
+            key,
+            KeyChange::Enable,
+            AuditAction::KeyEnable,
+            details,
+            now,
+        )
+        .await
+        .map_err(|e| conflict_as(e, Problem::KeyNotDisabled))
+    }
+
+    /// Sets a key's description (`raw` is checked by [`validation::description`]).
+    pub async fn describe_key(
+        &self,
+        actor: &Actor,
+        key_id: &KeyId,
+        raw: &str,
+    ) -> CoreResult<ApiKeyRecord> {
+        let description = validation::description("description", raw)?;
+        let now = self.now();
+        let (tx, key) = self.key_to_change(actor, key_id, now).await?;
+        let details = json!({ "before": key.description, "after": description });
+        self.change_key(
+            tx,
+            actor,
+            key,
+            KeyChange::Description(&description),
+            AuditAction::KeyDescribe,
+            details,
+            now,
+        )
+        .await
+    }
+
+    /// Sets the networks a key may be used from (an empty list: any address).
+    pub async fn set_key_ip_allowlist(
+        &self,
+        actor: &Actor,
+        key_id: &KeyId,
+        list: &IpAllowList,
+    ) -> CoreResult<ApiKeyRecord> {
+        let now = self.now();
+        let (tx, key) = self.key_to_change(actor, key_id, now).await?;
+        let details = json!({ "before": key.ip_allowlist, "after": list });
+        let stored = list.to_stored();
+        self.change_key(
+            tx,
+            actor,
+            key,
+            KeyChange::IpAllowList(stored.as_deref()),
+            AuditAction::KeyIpAllowList,
+            details,
+            now,
+        )
+        .await
+    }
+
+    /// Sets an organisation key's permissions (admins; project keys hold every project
+    /// permission and cannot be edited).
+    pub async fn set_key_permissions(
+        &self,
+        actor: &Actor,
+        key_id: &KeyId,
+        permissions: PermissionSet,
+    ) -> CoreResult<ApiKeyRecord> {
+        if permissions.is_empty() {
+            return Err(FieldError::new("permissions", Problem::NoPermission).into());
+        }
+        let now = self.now();
+        let (tx, key) = self.key_to_change(actor, key_id, now).await?;
+        if key.project_id.is_some() {
+            return Err(CoreError::Conflict(Problem::KeyPermissionsFixed));
+        }
+        let details = json!({
+            "before": key.permissions.to_strings(),
+            "after": permissions.to_strings(),
+        });
+        self.change_key(
+            tx,
+            actor,
+            key,
+            KeyChange::Permissions(permissions),
+            AuditAction::KeyPermissions,
+            details,
+            now,
+        )
+        .await
+    }
+
+    /// Ends a rotated key's grace period now ("Stop old key now"): it fails every check
+    /// from the moment this returns, as `EXPIRED`.
+    pub async fn end_grace_period(
+        &self,
+        actor: &Actor,
+        key_id: &KeyId,
+    ) -> CoreResult<ApiKeyRecord> {
+        let now = self.now();
+        let (tx, key) = self.key_to_change(actor, key_id, now).await?;
+        if key.replaced_by.is_none() {
+            return Err(CoreError::Conflict(Problem::KeyNotInGrace));
+        }
+        let details = json!({
+            "hint": key.hint,
+            "was_ending_at": key.expires_at,
+            "new_key_id": key.replaced_by.as_ref().map(KeyId::as_str),
+        });
+        self.change_key(
+            tx,
+            actor,
+            key,
+            KeyChange::EndGrace(now),
+            AuditAction::KeyEndGrace,
+            details,
+            now,
+        )
+        .await
+        .map_err(|e| conflict_as(e, Problem::KeyNotInGrace))
+    }
+
+    /// Opens the change's transaction and reads the key, if the actor may manage it and
+    /// it still works or is only disabled (a revoked or expired key is kept as it is).
+    async fn key_to_change(
+        &self,
+        actor: &Actor,
+        key_id: &KeyId,
+        now: i64,
+    ) -> CoreResult<(Tx, ApiKeyRecord)> {
+        let mut tx = self.db.begin().await?;
+        let key = self.manageable_key(&mut tx, actor, key_id).await?;
+        match key.status(now) {
+            KeyStatus::Revoked => Err(CoreError::Conflict(Problem::KeyRevoked)),
+            KeyStatus::Expired => Err(CoreError::Conflict(Problem::KeyExpired)),
+            KeyStatus::Active | KeyStatus::Expiring | KeyStatus::Disabled => Ok((tx, key)),
+        }
+    }
+
+    /// Applies `change` to `key`, audits it, and has every cache drop the key. A change
+    /// that does not apply to the key as it now stands is a `KeyChanged` conflict.
+    #[allow(clippy::too_many_arguments)]
+    async fn change_key(
+        &self,
+        mut tx: Tx,
+        actor: &Actor,
+        key: ApiKeyRecord,
+        change: KeyChange<'_>,
+        action: AuditAction,
+        details: Value,
+        now: i64,
+    ) -> CoreResult<ApiKeyRecord> {
+        if !keys::change(&mut *tx, &key.org_id, &key.id, change).await? {
+            return Err(CoreError::Conflict(Problem::KeyChanged));
+        }
+        self.finish_key_change(tx, actor, &key, action, details, now)
+            .await
+    }
+
+    /// The end of every change to a key: the audit row, the re-read key, the change
+    /// record for other instances, the commit, and this instance's cache entry dropped
+    /// before the caller's request returns.
+    pub(super) async fn finish_key_change(
+        &self,
+        mut tx: Tx,
+        actor: &Actor,
+        key: &ApiKeyRecord,
+        action: AuditAction,
+        details: Value,
+        now: i64,
+    ) -> CoreResult<ApiKeyRecord> {
+        self.audit(
+            &mut tx,
+            actor,
+            Some(&key.org_id),
+            action,
+            ("key", key.id.as_str(), &key.name),
+            Some(details),
+            now,
+        )
+        .await?;
+        let record = keys::get(&mut *tx, &key.org_id, &key.id)
+            .await?
+            .ok_or(CoreError::NotFound { what: "key" })?;
+        self.record_key_change(&mut tx, &record.id, now).await?;
+        tx.commit().await?;
+        self.key_cache.invalidate(&record.id);
+        tracing::info!(org_id = %record.org_id, key_id = %record.id, action = action.as_str(), "key changed");
+        Ok(record)
+    }
+}
+
+/// A `KeyChanged` conflict from [`Services::change_key`] means, for a change that only
+/// applies in one state, that the key is not in it: say which.
+fn conflict_as(e: CoreError, problem: Problem) -> CoreError {
+    match e {
+        CoreError::Conflict(Problem::KeyChanged) => CoreError::Conflict(problem),
+        other => other,
+    }
+}
