@@ -23,5 +23,6 @@ mod storage {
     mod secret_checks;
     mod services;
     mod sessions;
+    mod usage;
     mod users;
 }

@@ -64,7 +64,9 @@ pub async fn services(args: &GlobalArgs) -> Result<Services, BootError> {
         args.key_cache_capacity,
         std::time::Duration::from_secs(args.key_cache_ttl),
     );
-    let services = Services::new(db, Arc::new(secret), Arc::new(SystemClock)).with_key_cache(cache);
+    let services = Services::new(db, Arc::new(secret), Arc::new(SystemClock))
+        .with_key_cache(cache)
+        .with_usage_retention_days(args.usage_retention_days);
     services.check_server_secret().await?;
     Ok(services)
 }

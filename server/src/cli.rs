@@ -10,9 +10,11 @@ use gtx_core::db::models::ApiKeyRecord;
 use gtx_core::domain::duration::parse_duration_ms;
 use gtx_core::domain::key_list::KeyListQuery;
 use gtx_core::domain::status::is_stale;
+use gtx_core::domain::time::format_utc;
+use gtx_core::domain::usage::{Outcome, OutcomeCounts, UsageRange};
 use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, Role};
 use gtx_core::error::CoreError;
-use gtx_core::services::{Actor, KeyListScope, KeyScope, NewKey, Services};
+use gtx_core::services::{Actor, KeyDetail, KeyListScope, KeyScope, NewKey, Services};
 use secrecy::SecretString;
 use std::io::Write;
 use std::process::ExitCode;
@@ -202,6 +204,20 @@ async fn key_command(
             eprintln!("Revoked key “{}” ({}).", key.name, key.hint);
             Ok(())
         }
+        KeyCommand::Usage {
+            key_id,
+            since,
+            json,
+        } => {
+            let range = UsageRange::parse(&since)
+                .ok_or_else(|| Failure::Usage("--since: use 24h, 7d or 30d".into()))?;
+            let detail = services.key_detail(actor, &KeyId(key_id), range).await?;
+            if json {
+                out(&usage_json(&detail))
+            } else {
+                print_usage(&detail)
+            }
+        }
         KeyCommand::Disable { key_id } => {
             let key = services.disable_key(actor, &KeyId(key_id)).await?;
             eprintln!("Disabled key “{}” ({}).", key.name, key.hint);
@@ -346,6 +362,74 @@ fn read_password() -> Result<SecretString, Failure> {
 }
 
 /// Writes one value to stdout. A closed pipe is a failure, not a panic.
+/// Counts per outcome code, every code present.
+fn counts_json(counts: &OutcomeCounts) -> serde_json::Value {
+    Outcome::ALL
+        .into_iter()
+        .map(|o| (o.as_str().to_owned(), serde_json::json!(counts[o.index()])))
+        .collect::<serde_json::Map<_, _>>()
+        .into()
+}
+
+fn usage_json(detail: &KeyDetail) -> String {
+    let series = &detail.series;
+    let buckets: Vec<_> = series
+        .buckets
+        .iter()
+        .enumerate()
+        .map(|(i, counts)| serde_json::json!({ "start": series.start_of(i), "counts": counts_json(counts) }))
+        .collect();
+    let body = serde_json::json!({
+        "key_id": detail.key.id,
+        "since": series.range.as_str(),
+        "bucket_seconds": series.range.bucket_ms() / 1000,
+        "totals": counts_json(&series.totals()),
+        "buckets": buckets,
+    });
+    serde_json::to_string_pretty(&body).unwrap_or_default()
+}
+
+/// The usage as a table on stdout: a line per bucket, a column per outcome seen.
+fn print_usage(detail: &KeyDetail) -> Result<(), Failure> {
+    let series = &detail.series;
+    let totals = series.totals();
+    let shown: Vec<Outcome> = Outcome::ALL
+        .into_iter()
+        .filter(|o| *o == Outcome::Valid || totals[o.index()] > 0)
+        .collect();
+    let mut lines = vec![format!(
+        "{:<17}  {:>9}{}",
+        "start (UTC)",
+        "requests",
+        shown
+            .iter()
+            .map(|o| format!("  {:>9}", o.as_str()))
+            .collect::<String>()
+    )];
+    let row = |label: String, counts: &OutcomeCounts| {
+        format!(
+            "{:<17}  {:>9}{}",
+            label,
+            counts.iter().sum::<u64>(),
+            shown
+                .iter()
+                .map(|o| format!("  {:>9}", counts[o.index()]))
+                .collect::<String>()
+        )
+    };
+    for (i, counts) in series.buckets.iter().enumerate() {
+        lines.push(row(format_utc(series.start_of(i)), counts));
+    }
+    lines.push(row("total".to_owned(), &totals));
+    eprintln!(
+        "Requests of key “{}” ({}) over the last {}:",
+        detail.key.name,
+        detail.key.hint,
+        series.range.label()
+    );
+    out(&lines.join("\n"))
+}
+
 fn out(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{text}")

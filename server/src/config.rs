@@ -50,6 +50,10 @@ pub struct GlobalArgs {
     /// notification ever be lost (changes normally reach every instance at once).
     #[arg(long, env = "GTX_KEY_CACHE_TTL", default_value_t = gtx_core::services::key_cache::DEFAULT_TTL.as_secs(), global = true)]
     pub key_cache_ttl: u64,
+    /// Days of per-hour usage counts kept for the charts (per-minute counts are kept 48
+    /// hours); older counts are deleted.
+    #[arg(long, env = "GTX_USAGE_RETENTION_DAYS", default_value_t = gtx_core::services::DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]
+    pub usage_retention_days: u32,
     /// Log format on stderr.
     #[arg(long, env = "GTX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,
@@ -290,6 +294,18 @@ pub enum KeyCommand {
     Revoke {
         /// The key's id (from `key list`).
         key_id: String,
+    },
+    /// A key's requests per outcome over the last 24 hours (per hour) or 7 or 30 days
+    /// (per day, UTC).
+    Usage {
+        /// The key's id (from `key list`).
+        key_id: String,
+        /// How far back.
+        #[arg(long, default_value = "7d", value_parser = ["24h", "7d", "30d"])]
+        since: String,
+        /// Print JSON: `{"key_id", "since", "bucket_seconds", "totals", "buckets"}`.
+        #[arg(long)]
+        json: bool,
     },
     /// Disable (pause) a key: it fails every check with DISABLED until enabled.
     Disable {

@@ -161,6 +161,10 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
         Ok(n) => tracing::debug!(keys = n, "wrote last-used times"),
         Err(e) => tracing::warn!(error = %e, "could not write last-used times at shutdown"),
     }
+    match services.flush_usage().await {
+        Ok(n) => tracing::debug!(entries = n, "wrote usage counts"),
+        Err(e) => tracing::warn!(error = %e, "could not write usage counts at shutdown"),
+    }
     services.db().close().await;
     tracing::info!("stopped");
     ExitCode::SUCCESS

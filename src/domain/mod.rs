@@ -12,6 +12,7 @@ pub mod lifetime;
 pub mod permission;
 pub mod status;
 pub mod time;
+pub mod usage;
 pub mod validation;
 
 pub use ids::{AuditEventId, KeyId, OrgId, ProjectId, UserId};

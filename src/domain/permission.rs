@@ -156,6 +156,16 @@ impl PermissionSet {
         self.0 & other.0 == other.0
     }
 
+    /// Both sets' permissions.
+    pub const fn union(self, other: PermissionSet) -> PermissionSet {
+        PermissionSet(self.0 | other.0)
+    }
+
+    /// The permissions in both sets.
+    pub const fn intersection(self, other: PermissionSet) -> PermissionSet {
+        PermissionSet(self.0 & other.0)
+    }
+
     /// The permissions of `required` that this set lacks.
     pub fn missing(&self, required: &PermissionSet) -> PermissionSet {
         PermissionSet(required.0 & !self.0)

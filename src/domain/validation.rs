@@ -99,6 +99,10 @@ pub enum Problem {
     IpNetwork,
     /// More than [`super::ip_allowlist::MAX_NETWORKS`] networks.
     IpNetworksTooMany,
+    /// "Remove unused permissions" on a key that used every one.
+    NoUnusedPermissions,
+    /// "Remove unused permissions" on a key that asked for none.
+    KeyAskedNothing,
 }
 
 impl Problem {
@@ -168,6 +172,12 @@ impl Problem {
                 "Enter IP addresses or networks such as 203.0.113.0/24 or 2001:db8::/32, one per line."
             }
             Self::IpNetworksTooMany => "Use at most 50 networks.",
+            Self::NoUnusedPermissions => {
+                "Every permission of this key was asked for in the last 30 days: none to remove."
+            }
+            Self::KeyAskedNothing => {
+                "This key asked for no permission in the last 30 days: disable or revoke it instead."
+            }
         }
     }
 }

@@ -64,6 +64,8 @@ pub struct KeyFacts {
     /// The last minute (unix ms, floored) recorded as this key's last use, so a hot key
     /// records its use once a minute rather than on every request.
     pub(crate) last_used_minute: AtomicI64,
+    /// This minute's usage counts (see `services::usage`).
+    pub(crate) usage: super::usage::UsageSlot,
     /// A value a caller derives from these facts once and keeps as long as they are
     /// (see [`KeyFacts::derived`]). Never the key.
     pub(crate) derived: OnceLock<Box<dyn Any + Send + Sync>>,
@@ -306,6 +308,7 @@ mod tests {
             disabled_at: None,
             ip_allowlist: IpAllowList::default(),
             last_used_minute: AtomicI64::new(0),
+            usage: Default::default(),
             derived: OnceLock::new(),
         })
     }

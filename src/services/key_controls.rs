@@ -162,7 +162,7 @@ impl Services {
 
     /// Opens the change's transaction and reads the key, if the actor may manage it and
     /// it still works or is only disabled (a revoked or expired key is kept as it is).
-    async fn key_to_change(
+    pub(super) async fn key_to_change(
         &self,
         actor: &Actor,
         key_id: &KeyId,
@@ -180,7 +180,7 @@ impl Services {
     /// Applies `change` to `key`, audits it, and has every cache drop the key. A change
     /// that does not apply to the key as it now stands is a `KeyChanged` conflict.
     #[allow(clippy::too_many_arguments)]
-    async fn change_key(
+    pub(super) async fn change_key(
         &self,
         mut tx: Tx,
         actor: &Actor,

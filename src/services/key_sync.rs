@@ -1,5 +1,5 @@
 //! Keeping a server's key cache in step with other processes, and writing last-used
-//! times in batches.
+//! times and usage counts in batches.
 //!
 //! - PostgreSQL: a dedicated connection LISTENs on [`key_changes::CHANNEL`]; each
 //!   notification names a changed key, which is dropped from the cache. When the
@@ -57,7 +57,8 @@ impl Drop for KeySync {
 impl Services {
     /// Starts the tasks that keep this instance's key cache in step with other
     /// processes and write last-used times every [`USAGE_FLUSH`]. Needs a Tokio runtime.
-    /// Call [`Services::flush_last_used`] once more at shutdown.
+    /// Also writes usage counts and prunes old ones every [`USAGE_FLUSH`]. Call
+    /// [`Services::flush_last_used`] and [`Services::flush_usage`] once more at shutdown.
     pub fn start_key_sync(&self) -> KeySync {
         let watcher = self.clone();
         let (ready_tx, ready) = watch::channel(false);
@@ -77,6 +78,12 @@ impl Services {
                 every.tick().await;
                 if let Err(e) = flusher.flush_last_used().await {
                     tracing::warn!(error = %e, "could not write last-used times");
+                }
+                if let Err(e) = flusher.flush_usage().await {
+                    tracing::warn!(error = %e, "could not write usage counts; kept for the next round");
+                }
+                if let Err(e) = flusher.prune_usage().await {
+                    tracing::warn!(error = %e, "could not prune usage counts");
                 }
                 let before = flusher.now() - CHANGES_KEPT_MS;
                 if let Err(e) = key_changes::prune(flusher.db.pool(), before).await {

@@ -11,6 +11,7 @@ mod hashing;
 mod invites;
 pub mod key_cache;
 mod key_controls;
+mod key_insights;
 mod key_sync;
 mod keys;
 mod members;
@@ -20,6 +21,7 @@ mod reveal;
 mod setup;
 mod startup;
 mod throttle;
+mod usage;
 mod users;
 mod verify;
 
@@ -27,6 +29,7 @@ pub use auth::{ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, SessionUser, SignedIn};
 pub use device::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECS};
 pub use invites::{CreatedInvite, INVITE_LIFETIME_MS};
 pub use key_cache::KeyFacts;
+pub use key_insights::{KeyDetail, LIST_WINDOW_MS, UNUSED_WINDOW_MS};
 pub use key_sync::KeySync;
 pub use keys::{CreatedKey, KeyListScope, KeyScope, NewKey, RotatedKey};
 pub use members::MemberView;
@@ -34,6 +37,7 @@ pub use orgs::OrgWithProjects;
 pub use projects::{DEFAULT_LOCALE, ProjectChanges};
 pub use reveal::{REVEAL_TTL_MS, RevealKind, Revealed};
 pub use setup::SetupInput;
+pub use usage::{DEFAULT_RETENTION_DAYS, MINUTES_KEPT_MS};
 pub use verify::{Verification, VerifyCode};
 
 use crate::clock::Clock;
@@ -150,6 +154,8 @@ pub struct Services {
     reveals: Arc<reveal::RevealStore>,
     key_cache: Arc<key_cache::KeyCache>,
     usage: Arc<verify::UsageBuffer>,
+    usage_counts: Arc<usage::UsageRecorder>,
+    usage_retention_days: u32,
     project_orgs: Arc<verify::ProjectOrgs>,
 }
 
@@ -166,6 +172,8 @@ impl Services {
             reveals: Arc::new(reveal::RevealStore::default()),
             key_cache: Arc::new(key_cache::KeyCache::default()),
             usage: Arc::new(verify::UsageBuffer::default()),
+            usage_counts: Arc::new(usage::UsageRecorder::default()),
+            usage_retention_days: usage::DEFAULT_RETENTION_DAYS,
             project_orgs: Arc::new(verify::ProjectOrgs::default()),
         }
     }

@@ -10,6 +10,7 @@ use super::Services;
 use super::key_cache::{KeyFacts, Lookup};
 use crate::db::models::ApiKeyRecord;
 use crate::db::repo::{keys, projects};
+use crate::domain::usage::Outcome;
 use crate::domain::{KeyFormatError, KeyId, KeyStatus, OrgId, ParsedKey, PermissionSet, ProjectId};
 use crate::error::CoreResult;
 use crate::keys::KeyDigest;
@@ -67,6 +68,20 @@ impl VerifyCode {
     /// The code as the API spells it.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// The outcome a key's usage counts, for the codes that have a key.
+    pub const fn outcome(self) -> Option<Outcome> {
+        match self {
+            Self::Valid => Some(Outcome::Valid),
+            Self::Malformed | Self::NotFound => None,
+            Self::Revoked => Some(Outcome::Revoked),
+            Self::Expired => Some(Outcome::Expired),
+            Self::Disabled => Some(Outcome::Disabled),
+            Self::IpNotAllowed => Some(Outcome::IpNotAllowed),
+            Self::WrongProject => Some(Outcome::WrongProject),
+            Self::InsufficientPermissions => Some(Outcome::InsufficientPermissions),
+        }
     }
 }
 
@@ -142,6 +157,7 @@ impl KeyFacts {
             disabled_at: record.disabled_at,
             ip_allowlist: record.ip_allowlist.clone(),
             last_used_minute: AtomicI64::new(record.last_used_at.unwrap_or(0)),
+            usage: Default::default(),
             derived: std::sync::OnceLock::new(),
         }
     }
@@ -175,35 +191,50 @@ impl Services {
             return Ok(Verification::code(VerifyCode::NotFound, None));
         };
         let now = self.now();
-        let stopped =
-            match KeyStatus::at(now, facts.expires_at, facts.revoked_at, facts.disabled_at) {
-                KeyStatus::Revoked => Some(VerifyCode::Revoked),
-                KeyStatus::Expired => Some(VerifyCode::Expired),
-                KeyStatus::Disabled => Some(VerifyCode::Disabled),
-                KeyStatus::Active | KeyStatus::Expiring => None,
-            };
-        if let Some(code) = stopped {
-            return Ok(Verification::code(code, Some(facts)));
+        let (code, missing) = self
+            .judge(&facts, project_id, required, client_ip, now)
+            .await?;
+        if let Some(outcome) = code.outcome() {
+            self.usage_counts.count(&facts, outcome, required, now);
+        }
+        let mut verdict = Verification::code(code, Some(facts));
+        verdict.missing = missing;
+        Ok(verdict)
+    }
+
+    /// The verdict on a key that exists, and the permissions it lacks.
+    async fn judge(
+        &self,
+        facts: &KeyFacts,
+        project_id: Option<&ProjectId>,
+        required: PermissionSet,
+        client_ip: Option<IpAddr>,
+        now: i64,
+    ) -> CoreResult<(VerifyCode, PermissionSet)> {
+        let none = PermissionSet::empty();
+        match KeyStatus::at(now, facts.expires_at, facts.revoked_at, facts.disabled_at) {
+            KeyStatus::Revoked => return Ok((VerifyCode::Revoked, none)),
+            KeyStatus::Expired => return Ok((VerifyCode::Expired, none)),
+            KeyStatus::Disabled => return Ok((VerifyCode::Disabled, none)),
+            KeyStatus::Active | KeyStatus::Expiring => {}
         }
         // Fails closed: a key with a list needs a known address in it.
         if !facts.ip_allowlist.is_empty()
             && !client_ip.is_some_and(|ip| facts.ip_allowlist.allows(ip))
         {
-            return Ok(Verification::code(VerifyCode::IpNotAllowed, Some(facts)));
+            return Ok((VerifyCode::IpNotAllowed, none));
         }
-        self.record_use(&facts, now);
+        self.record_use(facts, now);
         if let Some(project_id) = project_id
-            && !self.reaches_project(&facts, project_id).await?
+            && !self.reaches_project(facts, project_id).await?
         {
-            return Ok(Verification::code(VerifyCode::WrongProject, Some(facts)));
+            return Ok((VerifyCode::WrongProject, none));
         }
         let missing = facts.permissions.missing(&required);
         if !missing.is_empty() {
-            let mut verdict = Verification::code(VerifyCode::InsufficientPermissions, Some(facts));
-            verdict.missing = missing;
-            return Ok(verdict);
+            return Ok((VerifyCode::InsufficientPermissions, missing));
         }
-        Ok(Verification::code(VerifyCode::Valid, Some(facts)))
+        Ok((VerifyCode::Valid, none))
     }
 
     /// The key with this digest: from the cache, else from the database (then cached).

@@ -8,8 +8,9 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, header};
 use axum_extra::headers::HeaderMapExt;
 use axum_extra::headers::authorization::{Authorization, Bearer};
-use gtx_core::domain::{PermissionSet, ProjectId};
+use gtx_core::domain::{Permission, PermissionSet, ProjectId};
 use gtx_core::services::{Actor, KeyFacts, Services, VerifyCode};
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 /// The project header of the platform API.
@@ -25,18 +26,53 @@ fn is_project_id(v: &str) -> bool {
         && v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
 }
 
-/// A request authenticated by a live API key. When `gt-project-id` was sent, the key
-/// reaches that project (else the request was refused with 403).
-pub struct ApiKeyAuth {
+/// The permissions an endpoint needs of its key. They are checked with the key itself,
+/// so the key's usage counts the call as the outcome it had (`INSUFFICIENT_PERMISSIONS`
+/// included) and records what it asked for; the service checks them again.
+pub trait Needs: Send + Sync + 'static {
+    /// The permissions.
+    fn permissions() -> PermissionSet;
+}
+
+/// An endpoint any live key may call.
+pub struct AnyKey;
+/// An endpoint that changes a project's settings.
+pub struct ProjectSettings;
+/// An endpoint that creates projects.
+pub struct ProjectCreation;
+
+impl Needs for AnyKey {
+    fn permissions() -> PermissionSet {
+        PermissionSet::empty()
+    }
+}
+
+impl Needs for ProjectSettings {
+    fn permissions() -> PermissionSet {
+        [Permission::ProjectSettings].into_iter().collect()
+    }
+}
+
+impl Needs for ProjectCreation {
+    fn permissions() -> PermissionSet {
+        [Permission::ProjectCreation].into_iter().collect()
+    }
+}
+
+/// A request authenticated by a live API key that holds what the endpoint `N` needs.
+/// When `gt-project-id` was sent, the key reaches that project (else the request was
+/// refused with 403).
+pub struct ApiKeyAuth<N: Needs = AnyKey> {
     /// The key.
     pub key: Arc<KeyFacts>,
     /// The `gt-project-id` header, when sent.
     pub project: Option<ProjectId>,
     ip: Option<String>,
     user_agent: Option<String>,
+    needs: PhantomData<N>,
 }
 
-impl ApiKeyAuth {
+impl<N: Needs> ApiKeyAuth<N> {
     /// Requires that the key reaches `project_id` (and that `gt-project-id`, if sent,
     /// names it). Project keys reach their own project; organisation keys are checked
     /// against the project's organisation by the service, which answers 404 for
@@ -64,7 +100,7 @@ impl ApiKeyAuth {
     }
 }
 
-impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
+impl<N: Needs> FromRequestParts<Arc<Services>> for ApiKeyAuth<N> {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -78,7 +114,7 @@ impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
             .verify_key(
                 auth.token().trim(),
                 project.as_ref(),
-                PermissionSet::empty(),
+                N::permissions(),
                 client_ip,
             )
             .await
@@ -109,7 +145,6 @@ impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
                 ));
             }
             VerifyCode::WrongProject => return Err(ApiError::wrong_project()),
-            // No permission was asked for above.
             VerifyCode::InsufficientPermissions => {
                 return Err(ApiError::missing_permissions(verdict.missing));
             }
@@ -117,15 +152,19 @@ impl FromRequestParts<Arc<Services>> for ApiKeyAuth {
         let Some(key) = verdict.key else {
             return Err(ApiError::internal(&"a valid verdict without its key"));
         };
+        let ip = client_ip.map(|ip| ip.to_string());
+        let user_agent: Option<String> = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .map(|s| s.chars().take(256).collect());
+        services.note_client(&key, ip.clone(), user_agent.clone());
         Ok(Self {
             key,
             project,
-            ip: client_ip.map(|ip| ip.to_string()),
-            user_agent: parts
-                .headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok())
-                .map(|s| s.chars().take(256).collect()),
+            ip,
+            user_agent,
+            needs: PhantomData,
         })
     }
 }

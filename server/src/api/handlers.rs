@@ -1,6 +1,6 @@
 //! The key API's handlers: thin, each calls one service method and maps the result.
 
-use super::auth::ApiKeyAuth;
+use super::auth::{ApiKeyAuth, ProjectCreation, ProjectSettings};
 use super::error::{ApiError, ApiJson, ErrorBody};
 use super::types::{
     Code, KeyInfo, NewProject, ProjectChanges, ProjectInfo, VerifyRequest, VerifyResponse,
@@ -219,7 +219,7 @@ pub async fn get_project(
 )]
 pub async fn update_project(
     State(services): State<Arc<Services>>,
-    auth: ApiKeyAuth,
+    auth: ApiKeyAuth<ProjectSettings>,
     Path(project_id): Path<String>,
     ApiJson(changes): ApiJson<ProjectChanges>,
 ) -> Result<Json<ProjectInfo>, ApiError> {
@@ -262,7 +262,7 @@ pub async fn update_project(
 )]
 pub async fn create_project(
     State(services): State<Arc<Services>>,
-    auth: ApiKeyAuth,
+    auth: ApiKeyAuth<ProjectCreation>,
     ApiJson(new): ApiJson<NewProject>,
 ) -> Result<(StatusCode, Json<ProjectInfo>), ApiError> {
     untrimmed("name", Some(&new.name))?;

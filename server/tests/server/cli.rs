@@ -379,3 +379,93 @@ async fn cli_user_commands_create_reset_and_add_to_project(env: &CliEnv) {
 }
 
 gtx_core::on_both_backends!(crate::cli::CliEnv: cli_user_commands_create_reset_and_add_to_project);
+
+/// `key usage`: the counts of the chosen range per bucket and outcome, as JSON with every
+/// code, or as a table; `key disable` and `key enable` show in `key list`.
+async fn cli_key_usage_prints_the_counts_and_disable_shows_in_the_list(env: &CliEnv) {
+    use gtx_core::db::repo::usage::{self, Buckets, UsageRow};
+    use gtx_core::domain::KeyId;
+    use gtx_core::domain::usage::Outcome;
+    let (_, project) = env.org_and_project("Acme", "Website");
+    env.create_project_key(
+        &project,
+        "development",
+        "CI",
+        &["--description", "Preview builds"],
+    );
+    let listed: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "list", "--project", &project, "--json"]))
+            .expect("json");
+    let id = listed[0]["id"].as_str().expect("id").to_owned();
+    assert_eq!(listed[0]["description"], "Preview builds");
+    // Counts as a running server's flush leaves them: this hour, and 3 days ago.
+    let services = env.services().await;
+    let now = services.now();
+    let hour = now - now.rem_euclid(3_600_000);
+    let row = |at: i64, outcome: Outcome, requests: u64| UsageRow {
+        key_id: KeyId(id.clone()),
+        bucket_start: at,
+        outcome,
+        requests,
+        permissions: gtx_core::domain::PermissionSet::empty(),
+    };
+    let rows = [
+        row(hour - 3 * 86_400_000, Outcome::Valid, 5),
+        row(hour, Outcome::Valid, 7),
+        row(hour, Outcome::Disabled, 2),
+    ];
+    let mut conn = services.db().pool().acquire().await.expect("conn");
+    usage::add(&mut conn, Buckets::Hours, &rows)
+        .await
+        .expect("add");
+    drop(conn);
+    services.db().close().await;
+
+    let week: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "usage", &id, "--json"])).expect("json");
+    assert_eq!(week["key_id"], id.as_str());
+    assert_eq!(week["since"], "7d");
+    assert_eq!(week["bucket_seconds"], 86_400);
+    assert_eq!(week["totals"]["VALID"], 12);
+    assert_eq!(week["totals"]["DISABLED"], 2);
+    assert_eq!(week["totals"]["WRONG_PROJECT"], 0, "every code is present");
+    let buckets = week["buckets"].as_array().expect("buckets");
+    assert_eq!(buckets.len(), 7);
+    assert_eq!(buckets[6]["counts"]["VALID"], 7);
+    assert_eq!(buckets[3]["counts"]["VALID"], 5);
+    assert!(buckets[6]["start"].as_i64().expect("start") <= now);
+    let day: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "usage", &id, "--since", "24h", "--json"]))
+            .expect("json");
+    assert_eq!(day["bucket_seconds"], 3_600);
+    assert_eq!(day["buckets"].as_array().map(Vec::len), Some(24));
+    assert_eq!(day["totals"]["VALID"], 7);
+    let table = env.ok(&["key", "usage", &id, "--since", "30d"]);
+    assert!(
+        table
+            .lines()
+            .last()
+            .is_some_and(|l| l.starts_with("total") && l.contains("14")),
+        "{table}"
+    );
+    let bad = env.run(&["key", "usage", &id, "--since", "1y"]);
+    assert_eq!(bad.status.code(), Some(2));
+    let missing = env.run(&["key", "usage", "no-such-key"]);
+    assert_eq!(missing.status.code(), Some(1));
+
+    env.ok(&["key", "disable", &id]);
+    let listed: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "list", "--project", &project, "--json"]))
+            .expect("json");
+    assert_eq!(listed[0]["status"], "disabled");
+    let again = env.run(&["key", "disable", &id]);
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already disabled"));
+    env.ok(&["key", "enable", &id]);
+    let listed: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "list", "--project", &project, "--json"]))
+            .expect("json");
+    assert_eq!(listed[0]["status"], "active");
+}
+
+gtx_core::on_both_backends!(crate::cli::CliEnv: cli_key_usage_prints_the_counts_and_disable_shows_in_the_list);

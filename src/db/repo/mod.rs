@@ -13,6 +13,7 @@ pub mod projects;
 pub mod secret_checks;
 pub mod sessions;
 pub mod setup;
+pub mod usage;
 pub mod users;
 
 use super::DbError;

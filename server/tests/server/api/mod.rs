@@ -5,6 +5,7 @@ mod bodies;
 mod cache;
 mod controls;
 mod platform;
+mod usage;
 mod verify;
 
 use crate::common::{Reply, TestApp};
