@@ -42,6 +42,8 @@ function serverEnv(siteRoot: string, setupToken: string): NodeJS.ProcessEnv {
     if (key === 'DATABASE_URL' || key.startsWith('GTX_')) delete env[key];
   }
   env.GTX_SETUP_TOKEN = setupToken;
+  // Usage counts reach the database (and the key pages) within a second, not 30.
+  env.GTX_USAGE_FLUSH_SECONDS = '1';
   env.RUST_LOG ??= 'info';
   env.NO_COLOR = '1'; // plain text in the server logs
   return env;

@@ -54,6 +54,10 @@ pub struct GlobalArgs {
     /// hours); older counts are deleted.
     #[arg(long, env = "GTX_USAGE_RETENTION_DAYS", default_value_t = gtx_core::services::DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]
     pub usage_retention_days: u32,
+    /// Seconds between writes of the usage counts and last-used times gathered in memory
+    /// (the most they are behind; also written at shutdown).
+    #[arg(long, env = "GTX_USAGE_FLUSH_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=30), global = true)]
+    pub usage_flush_seconds: u64,
     /// Log format on stderr.
     #[arg(long, env = "GTX_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text, global = true)]
     pub log_format: LogFormat,

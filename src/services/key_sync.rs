@@ -23,7 +23,8 @@ use tokio::task::JoinHandle;
 pub const LISTENER_APPLICATION_NAME: &str = "gtx-keys key listener";
 /// How often a SQLite server looks for changes made by other processes.
 pub const SQLITE_POLL: Duration = Duration::from_millis(250);
-/// How often gathered last-used times are written.
+/// How often gathered last-used times and usage counts are written, unless configured
+/// otherwise (`Services::with_usage_flush`): the most they are behind.
 pub const USAGE_FLUSH: Duration = Duration::from_secs(30);
 /// How long `key_changes` rows are kept.
 const CHANGES_KEPT_MS: i64 = 24 * 60 * 60 * 1000;
@@ -56,8 +57,8 @@ impl Drop for KeySync {
 
 impl Services {
     /// Starts the tasks that keep this instance's key cache in step with other
-    /// processes and write last-used times every [`USAGE_FLUSH`]. Needs a Tokio runtime.
-    /// Also writes usage counts and prunes old ones every [`USAGE_FLUSH`]. Call
+    /// processes and write last-used times every [`USAGE_FLUSH`] (or as configured). Needs
+    /// a Tokio runtime. Also writes usage counts and prunes old ones as often. Call
     /// [`Services::flush_last_used`] and [`Services::flush_usage`] once more at shutdown.
     pub fn start_key_sync(&self) -> KeySync {
         let watcher = self.clone();
@@ -72,7 +73,7 @@ impl Services {
         };
         let flusher = self.clone();
         let flush = tokio::spawn(async move {
-            let mut every = tokio::time::interval(USAGE_FLUSH);
+            let mut every = tokio::time::interval(flusher.usage_flush);
             every.tick().await;
             loop {
                 every.tick().await;

@@ -156,6 +156,7 @@ pub struct Services {
     usage: Arc<verify::UsageBuffer>,
     usage_counts: Arc<usage::UsageRecorder>,
     usage_retention_days: u32,
+    usage_flush: std::time::Duration,
     project_orgs: Arc<verify::ProjectOrgs>,
 }
 
@@ -174,6 +175,7 @@ impl Services {
             usage: Arc::new(verify::UsageBuffer::default()),
             usage_counts: Arc::new(usage::UsageRecorder::default()),
             usage_retention_days: usage::DEFAULT_RETENTION_DAYS,
+            usage_flush: key_sync::USAGE_FLUSH,
             project_orgs: Arc::new(verify::ProjectOrgs::default()),
         }
     }

@@ -254,6 +254,13 @@ impl Services {
         Ok(minutes + hours)
     }
 
+    /// Writes gathered counts and last-used times every `every` (at least a second)
+    /// instead of every 30 seconds.
+    pub fn with_usage_flush(mut self, every: std::time::Duration) -> Self {
+        self.usage_flush = every.max(std::time::Duration::from_secs(1));
+        self
+    }
+
     /// Keeps per-hour counts `days` days (per-minute counts are kept 48 hours).
     pub fn with_usage_retention_days(mut self, days: u32) -> Self {
         self.usage_retention_days = days.max(1);
