@@ -16,7 +16,7 @@ use leptos::prelude::*;
 use leptos_meta::{HashedStylesheet, MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{SsrMode, path};
-use pages::api_keys::{OrgKeysPage, ProjectKeysPage};
+use pages::api_keys::{OrgKeyPage, OrgKeysPage, ProjectKeyPage, ProjectKeysPage};
 use pages::audit_log::AuditLogPage;
 use pages::invite::InvitePage;
 use pages::members::MembersPage;
@@ -72,9 +72,15 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/invite/:token") view=InvitePage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:org_id") view=OrgPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:org_id/api-keys") view=OrgKeysPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org_id/api-keys/:key_id") view=OrgKeyPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/orgs/:org_id/projects/:project_id/api-keys")
                         view=ProjectKeysPage
+                        ssr=SsrMode::Async
+                    />
+                    <Route
+                        path=path!("/orgs/:org_id/projects/:project_id/api-keys/:key_id")
+                        view=ProjectKeyPage
                         ssr=SsrMode::Async
                     />
                     <Route path=path!("/orgs/:org_id/members") view=MembersPage ssr=SsrMode::Async />

@@ -41,6 +41,16 @@ pub fn keys(org_id: impl Display, project_id: Option<&str>) -> String {
     }
 }
 
+/// A key's detail page: under its project's keys, or the organisation's.
+pub fn key(org_id: impl Display, project_id: Option<&str>, key_id: impl Display) -> String {
+    format!("{}/{key_id}", keys(org_id, project_id))
+}
+
+/// `/orgs/{org}/settings`: the organisation's settings (key policy).
+pub fn org_settings(org_id: impl Display) -> String {
+    org_section(org_id, "settings")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -54,5 +64,8 @@ mod tests {
         assert_eq!(project_settings("o", "p"), "/orgs/o/projects/p/settings");
         assert_eq!(keys("o", Some("p")), "/orgs/o/projects/p/api-keys");
         assert_eq!(keys("o", None), "/orgs/o/api-keys");
+        assert_eq!(key("o", Some("p"), "k"), "/orgs/o/projects/p/api-keys/k");
+        assert_eq!(key("o", None, "k"), "/orgs/o/api-keys/k");
+        assert_eq!(org_settings("o"), "/orgs/o/settings");
     }
 }

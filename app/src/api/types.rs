@@ -219,6 +219,8 @@ pub struct KeyRow {
     pub replaced: bool,
     /// Whether it replaced an older key.
     pub rotated: bool,
+    /// Requests in the last 7 days (every outcome).
+    pub requests_7d: u64,
 }
 
 #[cfg(feature = "ssr")]
@@ -239,8 +241,38 @@ impl From<gtx_core::db::models::ApiKeyRecord> for KeyRow {
             last_used_at: k.last_used_at,
             replaced: k.replaced_by.is_some(),
             rotated: k.rotated_from.is_some(),
+            requests_7d: 0,
         }
     }
+}
+
+/// A key's detail page: the key, its settings, and its use.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyDetailData {
+    /// The organisation.
+    pub org: OrgSummary,
+    /// The project, for a project key.
+    pub project: Option<ProjectSummary>,
+    /// The key as the list shows it.
+    pub key: KeyRow,
+    /// What it is for ('' when not said).
+    pub description: String,
+    /// The networks it may be used from (empty: any address).
+    pub ip_allowlist: Vec<String>,
+    /// Its requests over the chosen range.
+    pub series: gtx_core::domain::usage::UsageSeries,
+    /// Organisation keys: the granted permissions not asked for in 30 days.
+    pub unused: Option<Vec<String>>,
+    /// A rotated key in its grace period: when it was rotated, and its requests since.
+    pub since_rotation: Option<(i64, u64)>,
+    /// The key that replaced it, if rotated.
+    pub replaced_by: Option<String>,
+    /// The address of its latest platform API call.
+    pub last_client_ip: Option<String>,
+    /// The user agent of its latest platform API call.
+    pub last_user_agent: Option<String>,
+    /// The server's time (unix ms).
+    pub now: i64,
 }
 
 /// What a key page shows: its scope, its keys, and the server's clock.

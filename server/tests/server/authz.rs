@@ -10,7 +10,11 @@
 use crate::common::{PASSWORD, Reply, TestApp};
 use axum::http::StatusCode;
 use gtx_core::db::repo::audit::{self, AuditFilter};
+use gtx_core::db::repo::usage::{self, Buckets, UsageRow};
 use gtx_core::db::repo::{invites, keys, orgs, projects};
+use gtx_core::domain::Permission;
+use gtx_core::domain::lifetime::GracePeriod;
+use gtx_core::domain::usage::Outcome;
 use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, Role, UserId};
 use gtx_core::services::{Actor, KeyScope, NewKey};
 
@@ -93,6 +97,24 @@ enum Action {
     RotateOrgKey,
     /// `revoke_api_key` of an organisation key.
     RevokeOrgKey,
+    /// `get_api_key`: a project key's page data.
+    GetProjectKey,
+    /// `set_api_key_enabled` (disable) of a project key.
+    DisableProjectKey,
+    /// `end_grace_period` of a rotated project key.
+    EndGraceProjectKey,
+    /// `set_api_key_ip_allowlist` of a project key.
+    SetAllowListProjectKey,
+    /// `describe_api_key` of a project key.
+    DescribeProjectKey,
+    /// `get_api_key`: an organisation key's page data.
+    GetOrgKey,
+    /// `set_api_key_enabled` (disable) of an organisation key.
+    DisableOrgKey,
+    /// `set_api_key_permissions` of an organisation key.
+    EditOrgKeyPermissions,
+    /// `remove_unused_permissions` of an organisation key.
+    RemoveUnusedOrgPermissions,
 }
 
 impl Action {
@@ -108,6 +130,8 @@ impl Action {
                 | Self::ListProjectKeys
                 | Self::ViewOrgKeysPage
                 | Self::ListOrgKeys
+                | Self::GetProjectKey
+                | Self::GetOrgKey
         )
     }
 }
@@ -202,6 +226,29 @@ const MATRIX: &[(Action, Target, [Expect; 5])] = &[
     (RotateOrgKey,        OrgY,          [NF,        NF,            NF,           OK,           IN]),
     (RevokeOrgKey,        OrgX,          [OK,        NF,            NF,           NF,           IN]),
     (RevokeOrgKey,        OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (GetProjectKey,       A,             [OK,        OK,            NF,           NF,           IN]),
+    (GetProjectKey,       B,             [OK,        NF,            NF,           NF,           IN]),
+    (GetProjectKey,       C,             [NF,        NF,            NF,           OK,           IN]),
+    (DisableProjectKey,   A,             [OK,        OK,            NF,           NF,           IN]),
+    (DisableProjectKey,   B,             [OK,        NF,            NF,           NF,           IN]),
+    (DisableProjectKey,   C,             [NF,        NF,            NF,           OK,           IN]),
+    (EndGraceProjectKey,  A,             [OK,        OK,            NF,           NF,           IN]),
+    (EndGraceProjectKey,  B,             [OK,        NF,            NF,           NF,           IN]),
+    (EndGraceProjectKey,  C,             [NF,        NF,            NF,           OK,           IN]),
+    (SetAllowListProjectKey, A,          [OK,        OK,            NF,           NF,           IN]),
+    (SetAllowListProjectKey, B,          [OK,        NF,            NF,           NF,           IN]),
+    (SetAllowListProjectKey, C,          [NF,        NF,            NF,           OK,           IN]),
+    (DescribeProjectKey,  A,             [OK,        OK,            NF,           NF,           IN]),
+    (DescribeProjectKey,  B,             [OK,        NF,            NF,           NF,           IN]),
+    (DescribeProjectKey,  C,             [NF,        NF,            NF,           OK,           IN]),
+    (GetOrgKey,           OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (GetOrgKey,           OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (DisableOrgKey,       OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (DisableOrgKey,       OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (EditOrgKeyPermissions, OrgX,        [OK,        NF,            NF,           NF,           IN]),
+    (EditOrgKeyPermissions, OrgY,        [NF,        NF,            NF,           OK,           IN]),
+    (RemoveUnusedOrgPermissions, OrgX,   [OK,        NF,            NF,           NF,           IN]),
+    (RemoveUnusedOrgPermissions, OrgY,   [NF,        NF,            NF,           OK,           IN]),
 ];
 
 /// The organisations, projects and signed-in visitors.
@@ -406,8 +453,30 @@ async fn prepare(
             }
             Fixture::Victim { id, email }
         }
-        RotateProjectKey | RevokeProjectKey | RotateOrgKey | RevokeOrgKey => {
-            let scope = if matches!(action, RotateProjectKey | RevokeProjectKey) {
+        RotateProjectKey
+        | RevokeProjectKey
+        | RotateOrgKey
+        | RevokeOrgKey
+        | GetProjectKey
+        | DisableProjectKey
+        | EndGraceProjectKey
+        | SetAllowListProjectKey
+        | DescribeProjectKey
+        | GetOrgKey
+        | DisableOrgKey
+        | EditOrgKeyPermissions
+        | RemoveUnusedOrgPermissions => {
+            let project_key = matches!(
+                action,
+                RotateProjectKey
+                    | RevokeProjectKey
+                    | GetProjectKey
+                    | DisableProjectKey
+                    | EndGraceProjectKey
+                    | SetAllowListProjectKey
+                    | DescribeProjectKey
+            );
+            let scope = if project_key {
                 KeyScope::Project {
                     project_id: world.project(target).clone(),
                     key_type: KeyType::Production,
@@ -430,7 +499,27 @@ async fn prepare(
                 )
                 .await
                 .expect("key to change");
-            Fixture::Key(created.record.id)
+            let id = created.record.id;
+            if action == EndGraceProjectKey {
+                s.rotate_key(&operator, &id, GracePeriod::SevenDays)
+                    .await
+                    .expect("rotate");
+            }
+            if action == RemoveUnusedOrgPermissions {
+                // Asked for files:read only: context:read is unused.
+                let row = UsageRow {
+                    key_id: id.clone(),
+                    bucket_start: s.now() - s.now().rem_euclid(3_600_000),
+                    outcome: Outcome::Valid,
+                    requests: 1,
+                    permissions: [Permission::FilesRead].into_iter().collect(),
+                };
+                let mut conn = pool.acquire().await.expect("conn");
+                usage::add(&mut conn, Buckets::Hours, &[row])
+                    .await
+                    .expect("usage");
+            }
+            Fixture::Key(id)
         }
         _ => Fixture::Nothing,
     }
@@ -455,8 +544,23 @@ async fn attempt(
         }
         ListMembers | InviteMember | SetMemberRole | RemoveMember | AddProjectMember
         | RemoveProjectMember => member_call(world, action, target, fixture),
-        CreateProjectKey | ListProjectKeys | RotateProjectKey | RevokeProjectKey | CreateOrgKey
-        | ListOrgKeys | RotateOrgKey | RevokeOrgKey => key_call(world, action, target, fixture),
+        CreateProjectKey
+        | ListProjectKeys
+        | RotateProjectKey
+        | RevokeProjectKey
+        | CreateOrgKey
+        | ListOrgKeys
+        | RotateOrgKey
+        | RevokeOrgKey
+        | GetProjectKey
+        | DisableProjectKey
+        | EndGraceProjectKey
+        | SetAllowListProjectKey
+        | DescribeProjectKey
+        | GetOrgKey
+        | DisableOrgKey
+        | EditOrgKeyPermissions
+        | RemoveUnusedOrgPermissions => key_call(world, action, target, fixture),
         ViewOrgPage | ViewProjectKeysPage | ViewOrgKeysPage => unreachable!("{action:?} is a page"),
     };
     let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
@@ -544,6 +648,25 @@ fn key_call(world: &World, action: Action, target: Target, fixture: &Fixture) ->
         ListOrgKeys => ("list_api_keys", vec![o]),
         RotateProjectKey | RotateOrgKey => ("rotate_api_key", vec![key, field("grace", "1h")]),
         RevokeProjectKey | RevokeOrgKey => ("revoke_api_key", vec![key]),
+        GetProjectKey => ("get_api_key", vec![o, p(), key]),
+        GetOrgKey => ("get_api_key", vec![o, key]),
+        DisableProjectKey | DisableOrgKey => {
+            ("set_api_key_enabled", vec![key, field("enabled", "false")])
+        }
+        EndGraceProjectKey => ("end_grace_period", vec![key]),
+        SetAllowListProjectKey => (
+            "set_api_key_ip_allowlist",
+            vec![key, field("ip_allowlist", "10.0.0.0/8")],
+        ),
+        DescribeProjectKey => (
+            "describe_api_key",
+            vec![key, field("description", "Described")],
+        ),
+        EditOrgKeyPermissions => (
+            "set_api_key_permissions",
+            vec![key, field("files", "write")],
+        ),
+        RemoveUnusedOrgPermissions => ("remove_unused_permissions", vec![key]),
         _ => unreachable!("{action:?} is not a key call"),
     }
 }
@@ -623,8 +746,33 @@ async fn took_effect(
             .expect("exists")
             .revoked_at
             .is_some(),
+        (DisableProjectKey | DisableOrgKey, Fixture::Key(id)) => {
+            stored(pool, id).await.disabled_at.is_some()
+        }
+        (EndGraceProjectKey, Fixture::Key(id)) => stored(pool, id)
+            .await
+            .expires_at
+            .is_some_and(|e| e <= app.services.now()),
+        (SetAllowListProjectKey, Fixture::Key(id)) => {
+            !stored(pool, id).await.ip_allowlist.is_empty()
+        }
+        (DescribeProjectKey, Fixture::Key(id)) => stored(pool, id).await.description == "Described",
+        (EditOrgKeyPermissions, Fixture::Key(id)) => {
+            stored(pool, id).await.permissions.to_strings() == ["files:read", "files:write"]
+        }
+        (RemoveUnusedOrgPermissions, Fixture::Key(id)) => {
+            stored(pool, id).await.permissions.to_strings() == ["files:read"]
+        }
         _ => unreachable!("{action:?} does not write"),
     }
+}
+
+/// A key as stored.
+async fn stored(pool: &sqlx::AnyPool, id: &KeyId) -> gtx_core::db::models::ApiKeyRecord {
+    keys::get_unscoped(pool, id)
+        .await
+        .expect("key")
+        .expect("exists")
 }
 
 /// Audit events of both organisations: every successful write adds one.

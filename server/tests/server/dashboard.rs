@@ -229,3 +229,87 @@ async fn members_page_searches_and_pages_without_javascript() {
     assert!(second.body.contains("Page 2 of 2"), "{}", second.body);
     assert!(second.body.contains(&format!("href=\"{base}?per_page=2\"")));
 }
+
+/// A key's page renders on the server: its chart (an image named by its summary), the
+/// table of the same numbers, the range links; another project's key id is a 404.
+#[tokio::test]
+async fn key_page_renders_the_usage_chart_without_javascript() {
+    use gtx_core::domain::KeyType;
+    use gtx_core::services::{KeyScope, NewKey};
+    let app = TestApp::sqlite().await;
+    let (org, project, session) = org_with_project_and_admin(&app).await;
+    let other = app
+        .services
+        .create_project(&Actor::operator(), &org.id, "Other", None)
+        .await
+        .expect("project");
+    let created = app
+        .services
+        .create_key(
+            &Actor::operator(),
+            NewKey {
+                scope: KeyScope::Project {
+                    project_id: project.id.clone(),
+                    key_type: KeyType::Production,
+                },
+                name: "CI <deploy>".to_owned(),
+                expires_at: None,
+                description: "Runs on every merge".to_owned(),
+            },
+        )
+        .await
+        .expect("key");
+    for _ in 0..3 {
+        let verdict = app
+            .services
+            .verify_key(created.key.expose(), None, Default::default(), None)
+            .await
+            .expect("verify");
+        assert!(verdict.is_valid());
+    }
+    app.services.flush_usage().await.expect("flush");
+    let id = created.record.id.as_str();
+    let page = format!("/orgs/{}/projects/{}/api-keys/{id}", org.id, project.id);
+    let reply = app.page(&format!("{page}?range=24h"), Some(&session)).await;
+    assert_eq!(reply.status, StatusCode::OK, "{}", reply.body);
+    let body = &reply.body;
+    assert!(body.contains("<h1>CI &lt;deploy&gt;"), "{body}");
+    assert!(body.contains("Runs on every merge"));
+    assert!(
+        body.contains(
+            r#"role="img" aria-label="Requests over the last 24 hours: 3 in all, 3 succeeded.""#
+        ),
+        "{body}"
+    );
+    assert!(body.contains("Requests per hour over the last 24 hours"));
+    assert!(body.contains(&format!(r#"href="{page}?range=30d""#)));
+    assert!(!body.contains(created.key.expose()), "never the key");
+    let list = app
+        .page(
+            &format!("/orgs/{}/projects/{}/api-keys", org.id, project.id),
+            Some(&session),
+        )
+        .await;
+    assert!(
+        list.body.contains(&format!(
+            r#"<a class="key-name" href="/orgs/{}/projects/{}/api-keys/{id}">"#,
+            org.id, project.id
+        )),
+        "{}",
+        list.body
+    );
+    assert!(
+        list.body
+            .contains(r#"<td data-label="Requests (7 days)" class="number">3</td>"#)
+    );
+    let elsewhere = format!("/orgs/{}/projects/{}/api-keys/{id}", org.id, other.id);
+    assert_eq!(
+        app.page(&elsewhere, Some(&session)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let as_org_key = format!("/orgs/{}/api-keys/{id}", org.id);
+    assert_eq!(
+        app.page(&as_org_key, Some(&session)).await.status,
+        StatusCode::NOT_FOUND
+    );
+}

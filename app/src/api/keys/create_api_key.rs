@@ -57,7 +57,7 @@ pub async fn create_api_key(
         }
         None => KeyScope::Organisation {
             org_id: org_id.clone(),
-            permissions: permissions_from_form(&levels)?,
+            permissions: super::ssr::permissions_from_form(&levels)?,
         },
     };
     let created = services
@@ -78,33 +78,4 @@ pub async fn create_api_key(
         "created",
     )
     .await
-}
-
-/// The organisation key's permissions from the selector's radio groups. A missing group
-/// means "No access".
-#[cfg(feature = "ssr")]
-fn permissions_from_form(
-    levels: &super::PermissionLevels,
-) -> Result<gtx_core::domain::PermissionSet, AppError> {
-    use gtx_core::domain::{Level, PermissionSet, Resource};
-    let mut set = PermissionSet::empty();
-    for resource in Resource::ALL {
-        let level = levels.of(resource);
-        let level = match level {
-            None => Level::NoAccess,
-            Some(value) => Level::from_form_value(value).ok_or_else(|| {
-                AppError::invalid(
-                    "permissions",
-                    gtx_core::domain::validation::Problem::PermissionLevel,
-                )
-            })?,
-        };
-        set.set_level(resource, level).map_err(|_| {
-            AppError::invalid(
-                "permissions",
-                gtx_core::domain::validation::Problem::PermissionLevel,
-            )
-        })?;
-    }
-    Ok(set)
 }

@@ -35,12 +35,22 @@ pub async fn list_api_keys(
         }
         None => (None, KeyListScope::Organisation(org_id.clone())),
     };
-    let page = services.list_keys(&actor, &scope, &view).await?;
+    let (page, requests) = services.list_keys_with_usage(&actor, &scope, &view).await?;
     let org = services.org_overview(&actor, &org_id).await?;
     Ok(KeysData {
         org: OrgSummary::from(org),
         project,
-        keys: page.rows.into_iter().map(KeyRow::from).collect(),
+        keys: page
+            .rows
+            .into_iter()
+            .map(|k| {
+                let requests_7d = requests.get(&k.id).copied().unwrap_or(0);
+                KeyRow {
+                    requests_7d,
+                    ..KeyRow::from(k)
+                }
+            })
+            .collect(),
         counts: KeyCounts {
             matching: page.matching,
             total: page.total,

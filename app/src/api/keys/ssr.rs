@@ -77,3 +77,52 @@ pub(super) async fn reveal(
         project_id,
     }))
 }
+
+/// The organisation key's permissions from the selector's radio groups. A missing group
+/// means "No access".
+pub(super) fn permissions_from_form(
+    levels: &super::PermissionLevels,
+) -> Result<gtx_core::domain::PermissionSet, AppError> {
+    use gtx_core::domain::{Level, PermissionSet, Resource};
+    let mut set = PermissionSet::empty();
+    for resource in Resource::ALL {
+        let level = levels.of(resource);
+        let level = match level {
+            None => Level::NoAccess,
+            Some(value) => Level::from_form_value(value).ok_or_else(|| {
+                AppError::invalid(
+                    "permissions",
+                    gtx_core::domain::validation::Problem::PermissionLevel,
+                )
+            })?,
+        };
+        set.set_level(resource, level).map_err(|_| {
+            AppError::invalid(
+                "permissions",
+                gtx_core::domain::validation::Problem::PermissionLevel,
+            )
+        })?;
+    }
+    Ok(set)
+}
+
+/// After a change to `key` made by a plain form post (no JavaScript), sends the browser
+/// back where the form was: the key's detail page (`back` is `detail`), or its list,
+/// in the view it was in. (Only paths this server builds: `back` chooses, it is not a
+/// URL.)
+pub(super) fn back_after_change(key: &gtx_core::db::models::ApiKeyRecord, back: Option<&str>) {
+    if !crate::api::is_plain_form_post() {
+        return;
+    }
+    let org = key.org_id.as_str();
+    let project = key.project_id.as_ref().map(|p| p.as_str());
+    let to = match back {
+        Some("detail") => crate::paths::key(org, project, key.id.as_str()),
+        _ => format!(
+            "{}{}",
+            super::keys_page(org, project),
+            list_query_from_referer()
+        ),
+    };
+    leptos_axum::redirect(&to);
+}

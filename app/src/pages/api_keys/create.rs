@@ -6,8 +6,8 @@ use crate::api::types::ProjectSummary;
 use crate::components::dialog::Dialog;
 use crate::components::field::Submit;
 use crate::components::form_errors::FormErrors;
+use gtx_core::domain::PermissionSet;
 use gtx_core::domain::lifetime::EXPIRY_CHOICES;
-use gtx_core::domain::{Level, PermissionSet, Resource};
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -47,31 +47,7 @@ pub fn CreateKeyDialog(
                     <a class="button small" href=preset_href("read_only")>"Read only"</a>
                     <a class="button small" href=preset_href("full")>"Full access"</a>
                 </p>
-                {Resource::ALL.into_iter().map(|resource| {
-                    let name = resource.form_name();
-                    let legend_id = format!("perm-{name}");
-                    let labelled_by = legend_id.clone();
-                    let current = set.level(resource);
-                    let write_note = resource.levels().contains(&Level::Write).then(|| {
-                        view! { <span class="muted small">"Write includes Read"</span> }
-                    });
-                    view! {
-                        <div class="radio-group permission" role="radiogroup" aria-labelledby=labelled_by>
-                            <span class="legend" id=legend_id>{resource.label()}</span>
-                            <span class="options">
-                                {resource.levels().iter().map(|level| {
-                                    view! {
-                                        <label>
-                                            <input type="radio" name=name value=level.form_value() checked=*level == current />
-                                            " "{level.label()}
-                                        </label>
-                                    }
-                                }).collect_view()}
-                            </span>
-                            {write_note}
-                        </div>
-                    }
-                }).collect_view()}
+                {super::permissions::permission_groups(set)}
                 <p id="permissions-error" class="field-error">{field_error("permissions")}</p>
             </fieldset>
         }

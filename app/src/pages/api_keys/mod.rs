@@ -5,23 +5,29 @@
 //! works as plain links and form posts without JavaScript; with it, the same links
 //! navigate in place and the forms post through server functions.
 
+mod chart;
 mod create;
+mod detail;
 mod filters;
 mod key_dialogs;
+mod permissions;
 mod reveal;
 mod rows;
 mod table;
 
+pub use detail::{OrgKeyPage, ProjectKeyPage};
+
 use crate::AppError;
 use crate::api::keys::{
-    CreateApiKey, RevokeApiKey, RotateApiKey, keys_page, list_api_keys, take_key_reveal,
+    CreateApiKey, RevokeApiKey, RotateApiKey, SetApiKeyEnabled, keys_page, list_api_keys,
+    take_key_reveal,
 };
-use crate::api::types::{KeysData, RevealedKey};
+use crate::api::types::{KeyRow, KeysData, RevealedKey};
 use crate::components::copy_button::CopyButton;
 use create::CreateKeyDialog;
 use filters::{Filters, FiltersForm, from_query};
 use gtx_core::domain::KeyStatus;
-use key_dialogs::{RevokeDialog, RotateDialog};
+use key_dialogs::{EnableDialog, RevokeDialog, RotateDialog};
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::NavigateOptions;
@@ -47,6 +53,7 @@ pub(crate) struct KeyActions {
     pub create: ServerAction<CreateApiKey>,
     pub rotate: ServerAction<RotateApiKey>,
     pub revoke: ServerAction<RevokeApiKey>,
+    pub enabled: ServerAction<SetApiKeyEnabled>,
 }
 
 impl KeyActions {
@@ -81,6 +88,7 @@ fn KeysPage(project: bool) -> impl IntoView {
         create: ServerAction::<CreateApiKey>::new(),
         rotate: ServerAction::<RotateApiKey>::new(),
         revoke: ServerAction::<RevokeApiKey>::new(),
+        enabled: ServerAction::<SetApiKeyEnabled>::new(),
     };
     // The list's view (filters, search, order, page): opening a dialog leaves it, and the
     // list, alone.
@@ -93,6 +101,7 @@ fn KeysPage(project: bool) -> impl IntoView {
                 actions.create.version().get(),
                 actions.rotate.version().get(),
                 actions.revoke.version().get(),
+                actions.enabled.version().get(),
             )
         },
         |((org_id, project_id), view, ..)| list_api_keys(org_id, project_id, view),
@@ -117,11 +126,12 @@ fn KeysPage(project: bool) -> impl IntoView {
     let navigate = use_navigate();
     Effect::new(move |_| {
         let revoked = matches!(actions.revoke.value().get(), Some(Ok(())));
-        let done = revoked || actions.revealed().is_some();
+        let toggled = matches!(actions.enabled.value().get(), Some(Ok(())));
+        let done = revoked || toggled || actions.revealed().is_some();
         let (open, filters) = {
             let q = query.read();
             (
-                ["create", "rotate", "revoke"]
+                ["create", "rotate", "revoke", "disable", "enable"]
                     .iter()
                     .any(|k| q.get(k).is_some()),
                 from_query(&q).query(),
@@ -138,6 +148,9 @@ fn KeysPage(project: bool) -> impl IntoView {
         }
         if revoked {
             actions.revoke.value().set(None);
+        }
+        if toggled {
+            actions.enabled.value().set(None);
         }
     });
     view! {
@@ -177,23 +190,32 @@ fn Keys(data: KeysData, filters: Memo<Filters>, actions: KeyActions) -> impl Int
     let show_create = move || query.read().get("create").is_some() && actions.revealed().is_none();
     let rotate_id = move || query.read().get("rotate");
     let revoke_id = move || query.read().get("revoke");
+    let disable_id = move || query.read().get("disable");
+    let enable_id = move || query.read().get("enable");
     let keys = StoredValue::new(data.keys.clone());
     let now = data.now;
-    // Only a key that still works can be rotated or revoked (once it is, its dialog goes).
-    let find = move |id: Option<String>, rotating: bool| {
+    // A dialog shows only for a key its action applies to (once done, the dialog goes):
+    // rotate and disable a working key (rotate: not yet replaced), enable a disabled one,
+    // revoke either.
+    let find = move |id: Option<String>, applies: fn(KeyStatus, &KeyRow) -> bool| {
         id.and_then(|id| {
             keys.with_value(|k| {
                 k.iter()
                     .find(|k| {
                         k.id == id
-                            && KeyStatus::at(now, k.expires_at, k.revoked_at, k.disabled_at)
-                                .is_usable()
-                            && !(rotating && k.replaced)
+                            && applies(
+                                KeyStatus::at(now, k.expires_at, k.revoked_at, k.disabled_at),
+                                k,
+                            )
                     })
                     .cloned()
             })
         })
     };
+    let rotatable = |s: KeyStatus, k: &KeyRow| s.is_usable() && !k.replaced;
+    let working = |s: KeyStatus, _: &KeyRow| s.is_usable();
+    let disabled = |s: KeyStatus, _: &KeyRow| s == KeyStatus::Disabled;
+    let revocable = |s: KeyStatus, _: &KeyRow| s.is_usable() || s == KeyStatus::Disabled;
     let is_project = project.is_some();
     let scope_nav = match &project {
         Some(p) => view! { <ProjectNav org_id=org_id.clone() project_id=p.id.clone() current="api-keys" /> }.into_any(),
@@ -239,8 +261,10 @@ fn Keys(data: KeysData, filters: Memo<Filters>, actions: KeyActions) -> impl Int
         <Show when=show_create>
             <CreateKeyDialog org_id=org_id.clone() project=project.clone() close_href=close() action=actions.create />
         </Show>
-        {move || find(rotate_id(), true).map(|key| view! { <RotateDialog key now close_href=close() action=actions.rotate /> })}
-        {move || find(revoke_id(), false).map(|key| view! { <RevokeDialog key close_href=close() action=actions.revoke /> })}
+        {move || find(rotate_id(), rotatable).map(|key| view! { <RotateDialog key now close_href=close() action=actions.rotate /> })}
+        {move || find(revoke_id(), revocable).map(|key| view! { <RevokeDialog key close_href=close() action=actions.revoke /> })}
+        {move || find(disable_id(), working).map(|key| view! { <EnableDialog key enable=false close_href=close() action=actions.enabled /> })}
+        {move || find(enable_id(), disabled).map(|key| view! { <EnableDialog key enable=true close_href=close() action=actions.enabled /> })}
     }
 }
 

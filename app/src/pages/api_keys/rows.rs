@@ -17,7 +17,8 @@ use gtx_core::domain::{KeyStatus, KeyType, Level, Permission, PermissionSet, Res
 use std::fmt::Write;
 
 /// The rows of one page of keys, as the inner HTML of the table's `<tbody>`. `base` and
-/// `view` make the Rotate and Revoke links, which keep the list's view.
+/// `view` make the Rotate, Revoke, Disable and Enable links, which keep the list's view;
+/// each key's name links to its page (under `base`).
 pub fn rows_html(keys: &[KeyRow], base: &str, view: &Filters, now: i64, project: bool) -> String {
     let mut out = String::with_capacity(keys.len() * 1500);
     for key in keys {
@@ -44,7 +45,7 @@ fn key_row(out: &mut String, key: &KeyRow, base: &str, view: &Filters, now: i64,
         r#"<tr data-key-id="{id}" data-status="{}">"#,
         status.as_str()
     );
-    name_cell(out, key, status, now);
+    name_cell(out, key, base, status, now);
     if project {
         let label = key
             .key_type
@@ -84,8 +85,9 @@ fn key_row(out: &mut String, key: &KeyRow, base: &str, view: &Filters, now: i64,
     }
     let _ = write!(
         out,
-        r#"<td data-label="Expires">{}</td>"#,
-        expires(key, now)
+        r#"<td data-label="Expires">{}</td><td data-label="Requests (7 days)" class="number">{}</td>"#,
+        expires(key, now),
+        super::chart::thousands(key.requests_7d)
     );
     let _ = write!(
         out,
@@ -101,11 +103,14 @@ fn key_row(out: &mut String, key: &KeyRow, base: &str, view: &Filters, now: i64,
     out.push_str("</tr>");
 }
 
-/// The name, with a badge for a replacement key and one for a key unused for 90 days.
-fn name_cell(out: &mut String, key: &KeyRow, status: KeyStatus, now: i64) {
+/// The name, a link to the key's page, with a badge for a replacement key and one for a
+/// key unused for 90 days.
+fn name_cell(out: &mut String, key: &KeyRow, base: &str, status: KeyStatus, now: i64) {
     let _ = write!(
         out,
-        r#"<td data-label="Name"><span class="key-name">{}</span>"#,
+        r#"<td data-label="Name"><a class="key-name" href="{}/{}">{}</a>"#,
+        attr(base),
+        attr(&key.id),
         text(&key.name)
     );
     if key.rotated {
@@ -117,21 +122,30 @@ fn name_cell(out: &mut String, key: &KeyRow, status: KeyStatus, now: i64) {
     out.push_str("</td>");
 }
 
-/// Rotate for a usable key not yet replaced, Revoke for a usable key.
+/// Rotate for a usable key not yet replaced, Disable (or Enable) and Revoke for a key
+/// that is usable or disabled.
 fn actions_cell(out: &mut String, key: &KeyRow, status: KeyStatus, base: &str, view: &Filters) {
     out.push_str(r#"<td data-label="Actions"><div class="inline-form">"#);
     if status.is_usable() && !key.replaced {
         let href = view.with("rotate", &key.id);
         action_link(out, "button", base, href, "Rotate", &key.name);
     }
-    if key.revoked_at.is_none() && status.is_usable() {
+    if status.is_usable() {
+        let href = view.with("disable", &key.id);
+        action_link(out, "button", base, href, "Disable", &key.name);
+    }
+    if status == KeyStatus::Disabled {
+        let href = view.with("enable", &key.id);
+        action_link(out, "button primary", base, href, "Enable", &key.name);
+    }
+    if key.revoked_at.is_none() && (status.is_usable() || status == KeyStatus::Disabled) {
         let href = view.with("revoke", &key.id);
         action_link(out, "button danger", base, href, "Revoke", &key.name);
     }
     out.push_str("</div></td>");
 }
 
-/// A Rotate or Revoke link: it opens the action's dialog through the URL.
+/// A Rotate, Disable, Enable or Revoke link: it opens the action's dialog through the URL.
 fn action_link(out: &mut String, class: &str, base: &str, query: String, verb: &str, name: &str) {
     let _ = write!(
         out,
@@ -213,6 +227,7 @@ mod tests {
             revoked_at: None,
             revoked_by: None,
             disabled_at: None,
+            requests_7d: 1_234,
             last_used_at: Some(60_000),
             replaced: false,
             rotated: true,
@@ -238,7 +253,7 @@ mod tests {
     fn rows_html_escapes_what_comes_from_the_key() {
         let html = rows_html(&[key()], "/p", &Filters::default(), 120_000, true);
         assert!(
-            html.contains(r#"<span class="key-name">CI &lt;deploy&gt; &amp; "prod"</span>"#),
+            html.contains(r#"<a class="key-name" href="/p/k1">CI &lt;deploy&gt; &amp; "prod"</a>"#),
             "{html}"
         );
         assert!(
@@ -267,6 +282,14 @@ mod tests {
         );
         assert!(html.contains(r#"href="/p?rotate=k1""#), "{html}");
         assert!(html.contains(r#"href="/p?revoke=k1""#), "{html}");
+        assert!(
+            html.contains(r#"href="/p?disable=k1" aria-label="Disable CI"#),
+            "{html}"
+        );
+        assert!(
+            html.contains(r#"<td data-label="Requests (7 days)" class="number">1,234</td>"#),
+            "{html}"
+        );
         assert!(
             html.contains(r#"<span class="badge">Replacement</span>"#),
             "{html}"

@@ -86,6 +86,7 @@ pub fn KeyTable(
                     {header(SortBy::Created, "Created")}
                     {header(SortBy::LastUsed, "Last used")}
                     {header(SortBy::Expires, "Expires")}
+                    <th scope="col">"Requests (7 days)"</th>
                     <th scope="col">"Status"</th>
                     <th scope="col"><span class="visually-hidden">"Actions"</span></th>
                 </tr>
