@@ -157,12 +157,8 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
     );
     serve::serve(listener, app, limits, shutdown_signal()).await;
     drop(key_sync);
-    match services.flush_last_used().await {
-        Ok(n) => tracing::debug!(keys = n, "wrote last-used times"),
-        Err(e) => tracing::warn!(error = %e, "could not write last-used times at shutdown"),
-    }
     match services.flush_usage().await {
-        Ok(n) => tracing::debug!(entries = n, "wrote usage counts"),
+        Ok(n) => tracing::debug!(entries = n, "wrote usage counts and last-used times"),
         Err(e) => tracing::warn!(error = %e, "could not write usage counts at shutdown"),
     }
     services.db().close().await;

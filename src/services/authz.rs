@@ -58,7 +58,7 @@ impl Services {
             }
             ActorKind::Anonymous => Err(ORG),
             ActorKind::ApiKey(key) => {
-                if &key.org_id != org_id {
+                if key.org_id_str() != org_id.as_str() {
                     return Err(ORG);
                 }
                 orgs::get(&mut **tx, org_id).await?.ok_or(ORG)?;
@@ -115,7 +115,9 @@ impl Services {
             .await?
             .ok_or(CoreError::NotFound { what: "project" })?;
         if let ActorKind::ApiKey(key) = &actor.kind
-            && key.project_id.as_ref().is_some_and(|own| own != project_id)
+            && key
+                .project_id()
+                .is_some_and(|own| own != project_id.as_str())
         {
             return Err(CoreError::NotFound { what: "project" });
         }

@@ -22,13 +22,13 @@
 //! elsewhere change. Negative entries are only dropped by a flush: a change to a key never
 //! makes an unknown digest known.
 
-use crate::domain::{IpAllowList, KeyId, KeyType, OrgId, PermissionSet, ProjectId};
+use crate::domain::{IpAllowList, KeyId, KeyType, OrgId, PermissionSet};
 use lru::LruCache;
-use std::any::Any;
 use std::collections::{HashMap, VecDeque};
+use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
-use std::sync::{Arc, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 /// Default number of positive entries.
@@ -37,20 +37,18 @@ pub const DEFAULT_CAPACITY: usize = 200_000;
 pub const DEFAULT_TTL: Duration = Duration::from_secs(30);
 
 /// What a check needs to know about a key. No secret: not the key, not its digest.
+///
+/// Kept small, since a busy deployment caches hundreds of thousands of these: the texts
+/// (id, organisation, project, name, hint) share one allocation, and the answer to a
+/// valid check is written from these facts on each check rather than kept.
 #[derive(Debug)]
 pub struct KeyFacts {
-    /// Id.
-    pub id: KeyId,
-    /// Name.
-    pub name: String,
+    /// Id, organisation, project (empty for organisation keys), name and hint, in one.
+    text: Box<str>,
+    /// Where each of the first four texts ends in `text` (the hint runs to the end).
+    ends: [u16; 4],
     /// Production, development or organisation.
     pub key_type: KeyType,
-    /// Masked form.
-    pub hint: String,
-    /// Organisation.
-    pub org_id: OrgId,
-    /// Project, for project keys.
-    pub project_id: Option<ProjectId>,
     /// Effective permissions (normalised: write carries read).
     pub permissions: PermissionSet,
     /// Expiry (unix ms), if any; rotation shortens it to the grace period's end.
@@ -61,27 +59,112 @@ pub struct KeyFacts {
     pub disabled_at: Option<i64>,
     /// The networks it may be used from; empty for any address.
     pub ip_allowlist: IpAllowList,
-    /// The last minute (unix ms, floored) recorded as this key's last use, so a hot key
-    /// records its use once a minute rather than on every request.
-    pub(crate) last_used_minute: AtomicI64,
-    /// This minute's usage counts (see `services::usage`).
+    /// This minute's and the last minute's usage counts (see `services::usage`).
     pub(crate) usage: super::usage::UsageSlot,
-    /// A value a caller derives from these facts once and keeps as long as they are
-    /// (see [`KeyFacts::derived`]). Never the key.
-    pub(crate) derived: OnceLock<Box<dyn Any + Send + Sync>>,
+}
+
+/// The texts of a key, as [`KeyFacts::new`] takes them.
+#[derive(Clone, Copy, Debug)]
+pub struct KeyTexts<'a> {
+    /// Id.
+    pub id: &'a str,
+    /// Organisation.
+    pub org_id: &'a str,
+    /// Project, for project keys.
+    pub project_id: Option<&'a str>,
+    /// Name.
+    pub name: &'a str,
+    /// Masked form.
+    pub hint: &'a str,
 }
 
 impl KeyFacts {
-    /// The value derived from these facts by `make`, made on the first call and kept as
-    /// long as the facts are (a rotation or revocation replaces the facts, and with them
-    /// the value). The API keeps its serialised answer to a valid check here, so a hot
-    /// verify sends those bytes instead of building the same object again; the core
-    /// knows nothing of its shape. One type per process: `None` if a value of another
-    /// type was derived first.
-    pub fn derived<T: Any + Send + Sync>(&self, make: impl FnOnce(&Self) -> T) -> Option<&T> {
-        self.derived
-            .get_or_init(|| Box::new(make(self)))
-            .downcast_ref()
+    /// Facts from a key's texts and the rest.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn new(
+        texts: KeyTexts<'_>,
+        key_type: KeyType,
+        permissions: PermissionSet,
+        expires_at: Option<i64>,
+        revoked_at: Option<i64>,
+        disabled_at: Option<i64>,
+        ip_allowlist: IpAllowList,
+    ) -> Self {
+        let parts = [
+            texts.id,
+            texts.org_id,
+            texts.project_id.unwrap_or(""),
+            texts.name,
+            texts.hint,
+        ];
+        let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum());
+        let mut ends = [0u16; 4];
+        for (i, part) in parts.iter().enumerate() {
+            text.push_str(part);
+            if let Some(end) = ends.get_mut(i) {
+                // Ids are 36 bytes, names at most 100 characters: far below 65,535.
+                *end = u16::try_from(text.len()).unwrap_or(u16::MAX);
+            }
+        }
+        Self {
+            text: text.into_boxed_str(),
+            ends,
+            key_type,
+            permissions,
+            expires_at,
+            revoked_at,
+            disabled_at,
+            ip_allowlist,
+            usage: Default::default(),
+        }
+    }
+
+    fn part(&self, i: usize) -> &str {
+        let start = if i == 0 {
+            0
+        } else {
+            usize::from(self.ends[i - 1])
+        };
+        let end = self
+            .ends
+            .get(i)
+            .map_or(self.text.len(), |&e| usize::from(e));
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// The key's id.
+    pub fn id(&self) -> &str {
+        self.part(0)
+    }
+
+    /// The key's id, typed.
+    pub fn key_id(&self) -> KeyId {
+        KeyId(self.id().to_owned())
+    }
+
+    /// Its organisation.
+    pub fn org_id(&self) -> OrgId {
+        OrgId(self.part(1).to_owned())
+    }
+
+    /// Its organisation's id, as text.
+    pub fn org_id_str(&self) -> &str {
+        self.part(1)
+    }
+
+    /// Its project, for a project key.
+    pub fn project_id(&self) -> Option<&str> {
+        Some(self.part(2)).filter(|p| !p.is_empty())
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        self.part(3)
+    }
+
+    /// Its masked form.
+    pub fn hint(&self) -> &str {
+        self.part(4)
     }
 }
 
@@ -105,7 +188,10 @@ pub const RECENT_INVALIDATIONS: usize = 1024;
 
 struct State {
     positive: DigestMap<(Arc<KeyFacts>, Instant)>,
-    by_id: HashMap<KeyId, [u8; 32]>,
+    /// The digest of each cached key, by a hash of its id (see [`id_hash`]): no copy of
+    /// the id per entry. Two ids with one hash cannot both be cached: inserting the
+    /// second drops the first, so an invalidation by id always finds its key's entry.
+    by_id: HashMap<u64, [u8; 32], rustc_hash::FxBuildHasher>,
     /// Digests known to match no key. Anyone can mint checksum-valid keys, so it is
     /// bounded: when full, the oldest entry goes. Read with `peek` (no reordering), so
     /// a lookup needs only the read lock.
@@ -121,7 +207,7 @@ impl State {
     /// Whether an entry read from the database at generation `read_at` may be stale:
     /// a flush came since, or the record does not reach back, or (for a positive entry,
     /// `key`) that key was invalidated since.
-    fn stale(&self, read_at: u64, key: Option<&KeyId>) -> bool {
+    fn stale(&self, read_at: u64, key: Option<&str>) -> bool {
         self.horizon > read_at
             || key.is_some_and(|key| {
                 // Newest last: only the invalidations since the read are looked at.
@@ -129,7 +215,7 @@ impl State {
                     .iter()
                     .rev()
                     .take_while(|(generation, _)| *generation > read_at)
-                    .any(|(_, id)| id == key)
+                    .any(|(_, id)| id.as_str() == key)
             })
     }
 }
@@ -140,6 +226,9 @@ pub struct KeyCache {
     generation: AtomicU64,
     capacity: usize,
     ttl: Duration,
+    /// Facts that left the cache with usage still counted in them (or still in use by a
+    /// request, which may count): the next usage flush takes their counts.
+    retired: Mutex<Vec<Arc<KeyFacts>>>,
 }
 
 impl std::fmt::Debug for KeyCache {
@@ -165,7 +254,7 @@ impl KeyCache {
         Self {
             state: RwLock::new(State {
                 positive: DigestMap::default(),
-                by_id: HashMap::new(),
+                by_id: HashMap::default(),
                 negative: LruCache::with_hasher(
                     NonZeroUsize::new((capacity / 10).max(1_000)).unwrap_or(NonZeroUsize::MIN),
                     rustc_hash::FxBuildHasher,
@@ -176,6 +265,7 @@ impl KeyCache {
             generation: AtomicU64::new(0),
             capacity,
             ttl,
+            retired: Mutex::new(Vec::new()),
         }
     }
 
@@ -211,23 +301,36 @@ impl KeyCache {
     }
 
     /// Caches a key read from the database at `generation`, unless that key was
-    /// invalidated since, or the cache flushed (see [`State::stale`]).
-    pub(crate) fn insert(&self, generation: u64, digest: [u8; 32], facts: &Arc<KeyFacts>) {
+    /// invalidated since, or the cache flushed (see [`State::stale`]). Returns whether
+    /// it was cached.
+    pub(crate) fn insert(&self, generation: u64, digest: [u8; 32], facts: &Arc<KeyFacts>) -> bool {
         if self.capacity == 0 {
-            return;
+            return false;
         }
         let mut state = self.write();
-        if state.stale(generation, Some(&facts.id)) {
-            return;
+        if state.stale(generation, Some(facts.id())) {
+            return false;
         }
-        if state.positive.len() >= self.capacity && !state.positive.contains_key(&digest) {
-            evict_one(&mut state);
+        if state.positive.len() >= self.capacity
+            && !state.positive.contains_key(&digest)
+            && let Some(gone) = evict_one(&mut state)
+        {
+            self.retire(gone);
         }
         state.negative.pop(&digest);
-        state.by_id.insert(facts.id.clone(), digest);
-        state
+        if let Some(other) = state.by_id.insert(id_hash(facts.id()), digest)
+            && other != digest
+            && let Some((gone, _)) = state.positive.remove(&other)
+        {
+            self.retire(gone);
+        }
+        if let Some((old, _)) = state
             .positive
-            .insert(digest, (Arc::clone(facts), Instant::now()));
+            .insert(digest, (Arc::clone(facts), Instant::now()))
+        {
+            self.retire(old);
+        }
+        true
     }
 
     /// Remembers that no key has this digest (read at `generation`), unless the cache
@@ -247,8 +350,10 @@ impl KeyCache {
     pub fn invalidate(&self, key_id: &KeyId) {
         let mut state = self.write();
         let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
-        if let Some(digest) = state.by_id.remove(key_id) {
-            state.positive.remove(&digest);
+        if let Some(digest) = state.by_id.remove(&id_hash(key_id.as_str()))
+            && let Some((gone, _)) = state.positive.remove(&digest)
+        {
+            self.retire(gone);
         }
         state.recent.push_back((generation, key_id.clone()));
         if state.recent.len() > RECENT_INVALIDATIONS
@@ -263,10 +368,38 @@ impl KeyCache {
     pub fn flush(&self) {
         let mut state = self.write();
         state.horizon = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
-        state.positive.clear();
+        for (_, (gone, _)) in state.positive.drain() {
+            self.retire(gone);
+        }
         state.by_id.clear();
         state.negative.clear();
         state.recent.clear();
+    }
+
+    /// Keeps `facts`, which left the cache, for the next usage flush if they hold counts
+    /// or a request still holds them.
+    fn retire(&self, facts: Arc<KeyFacts>) {
+        if Arc::strong_count(&facts) > 1 || !facts.usage.is_empty() {
+            self.retired
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(facts);
+        }
+    }
+
+    /// The facts that left the cache since the last call (see [`Self::retire`]).
+    pub(crate) fn take_retired(&self) -> Vec<Arc<KeyFacts>> {
+        std::mem::take(&mut *self.retired.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+
+    /// The cached keys with usage counted in them.
+    pub(crate) fn counted(&self) -> Vec<Arc<KeyFacts>> {
+        self.read()
+            .positive
+            .values()
+            .filter(|(facts, _)| !facts.usage.is_empty())
+            .map(|(facts, _)| Arc::clone(facts))
+            .collect()
     }
 
     /// Number of cached keys (positive entries).
@@ -282,50 +415,80 @@ impl KeyCache {
 
 /// Makes room for one entry: an expired one would be best, but any will do; the TTL
 /// bounds how long anything stays anyway.
-fn evict_one(state: &mut State) {
-    if let Some(digest) = state.positive.keys().next().copied()
-        && let Some((facts, _)) = state.positive.remove(&digest)
-    {
-        state.by_id.remove(&facts.id);
-    }
+fn evict_one(state: &mut State) -> Option<Arc<KeyFacts>> {
+    let digest = state.positive.keys().next().copied()?;
+    let (facts, _) = state.positive.remove(&digest)?;
+    state.by_id.remove(&id_hash(facts.id()));
+    Some(facts)
+}
+
+/// The hash of a key id that [`State::by_id`] is keyed by.
+fn id_hash(id: &str) -> u64 {
+    rustc_hash::FxBuildHasher.hash_one(id)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn facts_with(id: &str) -> Arc<KeyFacts> {
+        facts(id)
+    }
+
     fn facts(id: &str) -> Arc<KeyFacts> {
-        Arc::new(KeyFacts {
-            id: KeyId(id.to_owned()),
-            name: "k".to_owned(),
-            key_type: KeyType::Organisation,
-            hint: "gtx-org-aaaa…bbbb".to_owned(),
-            org_id: OrgId("o".to_owned()),
+        let texts = KeyTexts {
+            id,
+            org_id: "o",
             project_id: None,
-            permissions: PermissionSet::read_only(),
-            expires_at: None,
-            revoked_at: None,
-            disabled_at: None,
-            ip_allowlist: IpAllowList::default(),
-            last_used_minute: AtomicI64::new(0),
-            usage: Default::default(),
-            derived: OnceLock::new(),
-        })
+            name: "k",
+            hint: "gtx-org-aaaa…bbbb",
+        };
+        Arc::new(KeyFacts::new(
+            texts,
+            KeyType::Organisation,
+            PermissionSet::read_only(),
+            None,
+            None,
+            None,
+            IpAllowList::default(),
+        ))
     }
 
     #[test]
-    fn derived_value_is_made_once_and_only_for_its_type() {
-        let key = facts("a");
-        let mut made = 0;
-        for _ in 0..3 {
-            let value = key.derived(|f| {
-                made += 1;
-                format!("{}:{}", f.id.0, f.name)
-            });
-            assert_eq!(value.map(String::as_str), Some("a:k"));
-        }
-        assert_eq!(made, 1, "made on the first call only");
-        assert_eq!(key.derived(|_| 7_u32), None, "another type gets nothing");
+    fn texts_share_one_allocation_and_read_back() {
+        let texts = KeyTexts {
+            id: "id-1",
+            org_id: "org-1",
+            project_id: Some("p-1"),
+            name: "CI «deploy»",
+            hint: "gtx-api-AbCd…wXyZ",
+        };
+        let facts = KeyFacts::new(
+            texts,
+            KeyType::Production,
+            PermissionSet::project_key(),
+            None,
+            None,
+            None,
+            IpAllowList::default(),
+        );
+        assert_eq!(
+            (
+                facts.id(),
+                facts.org_id_str(),
+                facts.project_id(),
+                facts.name(),
+                facts.hint()
+            ),
+            (
+                "id-1",
+                "org-1",
+                Some("p-1"),
+                "CI «deploy»",
+                "gtx-api-AbCd…wXyZ"
+            )
+        );
+        assert_eq!(facts_with("x").project_id(), None, "an organisation key");
     }
 
     #[test]

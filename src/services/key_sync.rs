@@ -59,7 +59,7 @@ impl Services {
     /// Starts the tasks that keep this instance's key cache in step with other
     /// processes and write last-used times every [`USAGE_FLUSH`] (or as configured). Needs
     /// a Tokio runtime. Also writes usage counts and prunes old ones as often. Call
-    /// [`Services::flush_last_used`] and [`Services::flush_usage`] once more at shutdown.
+    /// [`Services::flush_usage`] once more at shutdown.
     pub fn start_key_sync(&self) -> KeySync {
         let watcher = self.clone();
         let (ready_tx, ready) = watch::channel(false);
@@ -77,9 +77,6 @@ impl Services {
             every.tick().await;
             loop {
                 every.tick().await;
-                if let Err(e) = flusher.flush_last_used().await {
-                    tracing::warn!(error = %e, "could not write last-used times");
-                }
                 if let Err(e) = flusher.flush_usage().await {
                     tracing::warn!(error = %e, "could not write usage counts; kept for the next round");
                 }

@@ -238,7 +238,7 @@ impl Services {
         let key = match &actor.kind {
             ActorKind::Operator => keys::get_unscoped(&mut **tx, key_id).await?,
             ActorKind::User { id, .. } => keys::get_for_member(&mut **tx, key_id, id).await?,
-            ActorKind::ApiKey(own) => keys::get(&mut **tx, &own.org_id, key_id).await?,
+            ActorKind::ApiKey(own) => keys::get(&mut **tx, &own.org_id(), key_id).await?,
             ActorKind::Anonymous => None,
         }
         .ok_or_else(not_found)?;

@@ -77,7 +77,7 @@ impl PartialEq for ActorKind {
         match (self, other) {
             (Self::Operator, Self::Operator) | (Self::Anonymous, Self::Anonymous) => true,
             (Self::User { id: a, .. }, Self::User { id: b, .. }) => a == b,
-            (Self::ApiKey(a), Self::ApiKey(b)) => a.id == b.id,
+            (Self::ApiKey(a), Self::ApiKey(b)) => a.id() == b.id(),
             _ => false,
         }
     }
@@ -129,7 +129,7 @@ impl Actor {
             ActorKind::Operator => "operator CLI".to_owned(),
             ActorKind::User { email, .. } => email.clone(),
             ActorKind::Anonymous => "anonymous".to_owned(),
-            ActorKind::ApiKey(key) => format!("API key {} ({})", key.name, key.hint),
+            ActorKind::ApiKey(key) => format!("API key {} ({})", key.name(), key.hint()),
         }
     }
 
@@ -153,7 +153,6 @@ pub struct Services {
     hashing: Arc<hashing::HashingQueue>,
     reveals: Arc<reveal::RevealStore>,
     key_cache: Arc<key_cache::KeyCache>,
-    usage: Arc<verify::UsageBuffer>,
     usage_counts: Arc<usage::UsageRecorder>,
     usage_retention_days: u32,
     usage_flush: std::time::Duration,
@@ -172,7 +171,6 @@ impl Services {
             hashing: Arc::new(hashing::HashingQueue::default()),
             reveals: Arc::new(reveal::RevealStore::default()),
             key_cache: Arc::new(key_cache::KeyCache::default()),
-            usage: Arc::new(verify::UsageBuffer::default()),
             usage_counts: Arc::new(usage::UsageRecorder::default()),
             usage_retention_days: usage::DEFAULT_RETENTION_DAYS,
             usage_flush: key_sync::USAGE_FLUSH,

@@ -1,58 +1,135 @@
 //! Usage recording: every check of a known key counts its outcome for that key, per
 //! minute, in memory; [`Services::flush_usage`] adds the counts to the database in
-//! batches (every 30 seconds and at shutdown), per minute and per hour, and
-//! [`Services::prune_usage`] deletes what is past its retention.
+//! batches (every 30 seconds and at shutdown), per minute and per hour, with the keys'
+//! last-used times, and [`Services::prune_usage`] deletes what is past its retention.
 //!
-//! The hot path takes no lock. Each cached key's facts carry a [`UsageSlot`]: the minute
-//! it is counting and one atomic counter per outcome. The first request of a new minute
-//! moves the slot on (one compare-and-swap), hands the old minute's counts to the pending
-//! map and puts the key on the active list (one short lock, once per key and minute).
-//! The flush empties the slots of the active keys and writes what is pending. A count is
-//! taken out of its slot by exactly one swap, so none is lost or counted twice; a request
-//! racing the turn of a minute may be counted in the neighbouring minute.
+//! The hot path takes no lock and allocates nothing. Each cached key's facts carry a
+//! [`UsageSlot`]: two banks of atomic counters, for even and odd minutes. A request
+//! counts in its minute's bank; the first request of a new minute turns the bank over
+//! (one compare-and-swap), and the bank is normally empty by then, since the flush
+//! empties every bank at least every 30 seconds. The flush reads the cached keys with
+//! counts and the facts that left the cache since (see `KeyCache::retire`), in chunks.
+//! A count leaves its bank by exactly one atomic swap, so none is lost or written twice;
+//! a request racing the turn of a minute may be counted in the neighbouring minute.
+//! Checks of keys that are not cached (cache off, or a lookup racing a change) count in
+//! a map instead, as do counts left in a bank when the flush fell behind.
 
 use super::Services;
 use super::key_cache::KeyFacts;
+use crate::db::repo::keys;
 use crate::db::repo::usage::{self, Buckets, UsageRow};
 use crate::domain::time::{HOUR_MS, MINUTE_MS};
 use crate::domain::usage::{OUTCOMES, Outcome, OutcomeCounts};
 use crate::domain::{KeyId, PermissionSet};
 use crate::error::CoreResult;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Mutex, MutexGuard};
 
 /// Per-minute counts are kept this long.
 pub const MINUTES_KEPT_MS: i64 = 48 * HOUR_MS;
 /// Per-hour counts are kept this many days unless configured otherwise.
 pub const DEFAULT_RETENTION_DAYS: u32 = 90;
-/// Pending (key, minute) entries written per transaction.
-const ENTRIES_PER_TX: usize = 500;
+/// Keys whose counts are written per transaction.
+const KEYS_PER_TX: usize = 500;
 
-/// The counts of one key's current minute, kept with its cached facts.
+/// The outcomes of a check that got past the key's status and allow-list: the key was
+/// used (its last-used time moves).
+const USED: [Outcome; 3] = [
+    Outcome::Valid,
+    Outcome::WrongProject,
+    Outcome::InsufficientPermissions,
+];
+
+/// One minute's counts.
 #[derive(Debug, Default)]
-pub(crate) struct UsageSlot {
-    /// The minute being counted (unix ms, floored); 0 before the first count.
+struct Bank {
+    /// The minute counted (unix ms, floored); 0 before the first count.
     minute: AtomicI64,
     counts: [AtomicU32; OUTCOMES],
-    /// The permissions asked for this minute (`PermissionSet` bits).
+    /// The permissions asked for (`PermissionSet` bits).
     asked: AtomicU32,
 }
 
-impl UsageSlot {
-    /// Takes the counts out (each counter swapped to zero).
-    fn take(&self) -> (OutcomeCounts, PermissionSet) {
+impl Bank {
+    /// Takes the counts out (each counter swapped to zero), with the minute they are of.
+    fn take(&self) -> Option<Counted> {
         let mut counts = [0u64; OUTCOMES];
+        let mut any = false;
         for (out, counter) in counts.iter_mut().zip(&self.counts) {
-            *out = u64::from(counter.swap(0, Ordering::AcqRel));
+            // A plain load first: most counters of most banks are zero.
+            if counter.load(Ordering::Relaxed) != 0 {
+                *out = u64::from(counter.swap(0, Ordering::AcqRel));
+                any |= *out != 0;
+            }
         }
         let asked = PermissionSet::from_bits(i64::from(self.asked.swap(0, Ordering::AcqRel)))
             .unwrap_or_else(PermissionSet::empty);
-        (counts, asked)
+        any.then(|| Counted {
+            minute: self.minute.load(Ordering::Acquire),
+            counts,
+            asked,
+        })
+    }
+
+    fn is_empty(&self) -> bool {
+        self.counts.iter().all(|c| c.load(Ordering::Relaxed) == 0)
     }
 }
 
-/// What is counted but not yet written.
+/// One key's counts in memory: a bank for even minutes and one for odd minutes.
+#[derive(Debug, Default)]
+pub(crate) struct UsageSlot {
+    banks: [Bank; 2],
+}
+
+impl UsageSlot {
+    /// Counts one request with `outcome` in `minute`, which asked for `asked`. Returns
+    /// the counts of an older minute that were still in the bank, to be kept elsewhere.
+    fn count(&self, outcome: Outcome, asked: PermissionSet, minute: i64) -> Option<Counted> {
+        let bank = &self.banks[usize::from((minute / MINUTE_MS) % 2 == 1)];
+        let current = bank.minute.load(Ordering::Acquire);
+        let mut left = None;
+        if current < minute
+            && bank
+                .minute
+                .compare_exchange(current, minute, Ordering::AcqRel, Ordering::Acquire)
+                .is_ok()
+        {
+            // This request turned the bank over: whatever it still holds is older.
+            left = bank.take().map(|c| Counted {
+                minute: current,
+                ..c
+            });
+        }
+        bank.counts[outcome.index()].fetch_add(1, Ordering::AcqRel);
+        if !asked.is_empty() {
+            // Bits fit: a permission set is 16 bits wide.
+            bank.asked.fetch_or(asked.bits() as u32, Ordering::AcqRel);
+        }
+        left
+    }
+
+    /// Whether nothing is counted.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.banks.iter().all(Bank::is_empty)
+    }
+
+    /// Takes every count out.
+    fn take(&self) -> impl Iterator<Item = Counted> + '_ {
+        self.banks.iter().filter_map(Bank::take)
+    }
+}
+
+/// Counts of one key in one minute.
+#[derive(Clone, Copy, Debug)]
+struct Counted {
+    minute: i64,
+    counts: OutcomeCounts,
+    asked: PermissionSet,
+}
+
+/// What is counted but not kept in a cached key's slot.
 #[derive(Clone, Copy, Debug)]
 struct Pending {
     counts: OutcomeCounts,
@@ -62,12 +139,10 @@ struct Pending {
 /// The client of a key's latest platform API call.
 type Client = (Option<String>, Option<String>);
 
-/// The counts gathered in memory, between flushes.
+/// The counts gathered in memory outside the cached keys' slots, between flushes.
 #[derive(Debug, Default)]
 pub(crate) struct UsageRecorder {
-    /// Keys counted in the last minutes: the flush empties their slots.
-    active: Mutex<Vec<Arc<KeyFacts>>>,
-    /// Counts handed over, per key and minute.
+    /// Counts per key and minute: uncached keys, and what a flush could not write.
     pending: Mutex<HashMap<(KeyId, i64), Pending>>,
     /// The latest platform API client per key.
     clients: Mutex<HashMap<KeyId, Client>>,
@@ -78,160 +153,148 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl UsageRecorder {
-    /// Counts one request of `key` with `outcome` at `now`, which asked for `asked`.
+    /// Counts one request of `key` with `outcome` at `now`, which asked for `asked`:
+    /// in the key's slot when the key is cached, else in the pending map.
     pub(crate) fn count(
         &self,
-        key: &Arc<KeyFacts>,
+        key: &KeyFacts,
+        cached: bool,
         outcome: Outcome,
         asked: PermissionSet,
         now: i64,
     ) {
-        let slot = &key.usage;
         let minute = now - now.rem_euclid(MINUTE_MS);
-        let current = slot.minute.load(Ordering::Acquire);
-        if current < minute
-            && slot
-                .minute
-                .compare_exchange(current, minute, Ordering::AcqRel, Ordering::Acquire)
-                .is_ok()
-        {
-            // This request turned the slot to a new minute: the old minute's counts go
-            // to the pending map, and the flush learns of this key.
-            let (counts, old_asked) = slot.take();
-            if current > 0 {
-                self.hand_over(&key.id, current, counts, old_asked);
-            }
-            lock(&self.active).push(Arc::clone(key));
+        if !cached {
+            let mut counts = [0; OUTCOMES];
+            counts[outcome.index()] = 1;
+            self.keep(
+                key.key_id(),
+                Counted {
+                    minute,
+                    counts,
+                    asked,
+                },
+            );
+            return;
         }
-        slot.counts[outcome.index()].fetch_add(1, Ordering::AcqRel);
-        if !asked.is_empty() {
-            // Bits fit: a permission set is 16 bits wide.
-            slot.asked.fetch_or(asked.bits() as u32, Ordering::AcqRel);
+        if let Some(left) = key.usage.count(outcome, asked, minute) {
+            self.keep(key.key_id(), left);
         }
     }
 
-    fn hand_over(&self, key_id: &KeyId, minute: i64, counts: OutcomeCounts, asked: PermissionSet) {
-        if counts.iter().all(|&n| n == 0) {
-            return;
-        }
+    /// Adds counts to the pending map.
+    fn keep(&self, key_id: KeyId, c: Counted) {
         let mut pending = lock(&self.pending);
-        let entry = pending.entry((key_id.clone(), minute)).or_insert(Pending {
+        let entry = pending.entry((key_id, c.minute)).or_insert(Pending {
             counts: [0; OUTCOMES],
             asked: PermissionSet::empty(),
         });
-        for (total, n) in entry.counts.iter_mut().zip(counts) {
+        for (total, n) in entry.counts.iter_mut().zip(c.counts) {
             *total += n;
         }
-        entry.asked = entry.asked.union(asked);
-    }
-
-    /// Empties the slots of the active keys into the pending map. Keys counted in this
-    /// minute or the one before stay active (a request may still land in their slot).
-    fn harvest(&self, now: i64) {
-        let active = std::mem::take(&mut *lock(&self.active));
-        let recent = now - now.rem_euclid(MINUTE_MS) - MINUTE_MS;
-        let mut seen = HashSet::new();
-        let mut keep = Vec::new();
-        for key in active {
-            if !seen.insert(Arc::as_ptr(&key)) {
-                continue;
-            }
-            let minute = key.usage.minute.load(Ordering::Acquire);
-            let (counts, asked) = key.usage.take();
-            self.hand_over(&key.id, minute, counts, asked);
-            if minute >= recent {
-                keep.push(key);
-            }
-        }
-        lock(&self.active).extend(keep);
+        entry.asked = entry.asked.union(c.asked);
     }
 }
 
-/// The minute and hour rows of some pending entries, each sorted (one lock order for
-/// every writer).
-fn rows_of(entries: &[((KeyId, i64), Pending)]) -> (Vec<UsageRow>, Vec<UsageRow>) {
-    let mut minutes = Vec::new();
+/// The minute and hour rows of some counts, each sorted (one lock order for every
+/// writer), and the latest minute each key was used in.
+fn rows_of(entries: &[(KeyId, Counted)]) -> (Vec<UsageRow>, Vec<UsageRow>, BTreeMap<KeyId, i64>) {
+    let mut minutes: BTreeMap<(KeyId, i64, usize), (u64, PermissionSet)> = BTreeMap::new();
     let mut hours: BTreeMap<(KeyId, i64, usize), (u64, PermissionSet)> = BTreeMap::new();
-    for ((key_id, minute), pending) in entries {
+    let mut used: BTreeMap<KeyId, i64> = BTreeMap::new();
+    for (key_id, c) in entries {
+        let hour = c.minute - c.minute.rem_euclid(HOUR_MS);
         for outcome in Outcome::ALL {
-            let requests = pending.counts[outcome.index()];
+            let requests = c.counts[outcome.index()];
             if requests == 0 {
                 continue;
             }
-            minutes.push(UsageRow {
-                key_id: key_id.clone(),
-                bucket_start: *minute,
-                outcome,
-                requests,
-                permissions: pending.asked,
-            });
-            let hour = minute - minute.rem_euclid(HOUR_MS);
-            let slot = hours
-                .entry((key_id.clone(), hour, outcome.index()))
-                .or_insert((0, PermissionSet::empty()));
-            slot.0 += requests;
-            slot.1 = slot.1.union(pending.asked);
+            for (map, at) in [(&mut minutes, c.minute), (&mut hours, hour)] {
+                let slot = map
+                    .entry((key_id.clone(), at, outcome.index()))
+                    .or_insert((0, PermissionSet::empty()));
+                slot.0 += requests;
+                slot.1 = slot.1.union(c.asked);
+            }
+            if USED.contains(&outcome) {
+                let last = used.entry(key_id.clone()).or_insert(c.minute);
+                *last = (*last).max(c.minute);
+            }
         }
     }
-    minutes.sort_by(|a, b| {
-        (&a.key_id.0, a.bucket_start, a.outcome.index()).cmp(&(
-            &b.key_id.0,
-            b.bucket_start,
-            b.outcome.index(),
-        ))
-    });
-    let hours = hours
-        .into_iter()
-        .map(
-            |((key_id, bucket_start, i), (requests, permissions))| UsageRow {
-                key_id,
-                bucket_start,
-                outcome: Outcome::ALL[i],
-                requests,
-                permissions,
-            },
-        )
-        .collect();
-    (minutes, hours)
+    let rows = |map: BTreeMap<(KeyId, i64, usize), (u64, PermissionSet)>| -> Vec<UsageRow> {
+        map.into_iter()
+            .map(
+                |((key_id, bucket_start, i), (requests, permissions))| UsageRow {
+                    key_id,
+                    bucket_start,
+                    outcome: Outcome::ALL[i],
+                    requests,
+                    permissions,
+                },
+            )
+            .collect()
+    };
+    (rows(minutes), rows(hours), used)
+}
+
+/// What a flush wrote.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Flushed {
+    /// (key, minute) entries of counts.
+    pub entries: usize,
+    /// Keys whose last-used time moved.
+    pub last_used: usize,
 }
 
 impl Services {
     /// Notes the client of a platform API call made with `key` (written at the next flush).
     pub fn note_client(&self, key: &KeyFacts, ip: Option<String>, user_agent: Option<String>) {
-        lock(&self.usage_counts.clients).insert(key.id.clone(), (ip, user_agent));
+        lock(&self.usage_counts.clients).insert(key.key_id(), (ip, user_agent));
     }
 
-    /// Adds the counts gathered in memory to the database, with the latest platform API
-    /// clients. Returns how many (key, minute) entries were written. The server calls
-    /// this every 30 seconds and at shutdown; tests call it directly. What cannot be
-    /// written stays in memory for the next call.
+    /// Adds the counts gathered in memory to the database, with the keys' last-used
+    /// times and the latest platform API clients. Returns how many (key, minute) entries
+    /// were written. The server calls this every 30 seconds and at shutdown; tests call
+    /// it directly. What cannot be written stays in memory for the next call.
     pub async fn flush_usage(&self) -> CoreResult<usize> {
-        self.usage_counts.harvest(self.now());
-        let mut batch: Vec<((KeyId, i64), Pending)> =
-            lock(&self.usage_counts.pending).drain().collect();
-        batch.sort_by(|a, b| (&a.0.0.0, a.0.1).cmp(&(&b.0.0.0, b.0.1)));
-        let mut written = 0;
-        let mut chunks = batch.chunks(ENTRIES_PER_TX);
-        while let Some(chunk) = chunks.next() {
-            let (minutes, hours) = rows_of(chunk);
-            let done = async {
-                let mut tx = self.db.begin().await?;
-                usage::add(&mut tx, Buckets::Minutes, &minutes).await?;
-                usage::add(&mut tx, Buckets::Hours, &hours).await?;
-                tx.commit().await?;
-                CoreResult::Ok(())
-            }
-            .await;
-            if let Err(e) = done {
-                // Back for the next round: this chunk and every one after it.
-                let rest = chunk.iter().chain(chunks.flatten());
-                for ((key_id, minute), p) in rest {
-                    self.usage_counts
-                        .hand_over(key_id, *minute, p.counts, p.asked);
-                }
-                return Err(e);
-            }
-            written += chunk.len();
+        Ok(self.flush().await?.entries)
+    }
+
+    /// The same flush as [`Self::flush_usage`]; returns how many keys' last-used time
+    /// moved (a key used again within the same minute does not move).
+    pub async fn flush_last_used(&self) -> CoreResult<usize> {
+        Ok(self.flush().await?.last_used)
+    }
+
+    async fn flush(&self) -> CoreResult<Flushed> {
+        let mut done = Flushed::default();
+        // The cached keys with counts, and those that left the cache: a chunk at a time,
+        // so a flush of many keys never holds all their counts at once.
+        let mut keys = self.key_cache.counted();
+        keys.extend(self.key_cache.take_retired());
+        for chunk in keys.chunks(KEYS_PER_TX) {
+            let entries: Vec<(KeyId, Counted)> = chunk
+                .iter()
+                .flat_map(|key| key.usage.take().map(|c| (key.key_id(), c)))
+                .collect();
+            self.write_counts(&entries, &mut done).await?;
+        }
+        let pending: Vec<(KeyId, Counted)> = lock(&self.usage_counts.pending)
+            .drain()
+            .map(|((key_id, minute), p)| {
+                (
+                    key_id,
+                    Counted {
+                        minute,
+                        counts: p.counts,
+                        asked: p.asked,
+                    },
+                )
+            })
+            .collect();
+        for chunk in pending.chunks(KEYS_PER_TX) {
+            self.write_counts(chunk, &mut done).await?;
         }
         let clients: Vec<(KeyId, Client)> = lock(&self.usage_counts.clients).drain().collect();
         if !clients.is_empty() {
@@ -241,7 +304,45 @@ impl Services {
             }
             tx.commit().await?;
         }
-        Ok(written)
+        Ok(done)
+    }
+
+    /// Writes some counts, and the last-used times they move, in one transaction; on
+    /// failure they go back to the pending map for the next flush.
+    async fn write_counts(
+        &self,
+        entries: &[(KeyId, Counted)],
+        done: &mut Flushed,
+    ) -> CoreResult<()> {
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let (minutes, hours, used) = rows_of(entries);
+        let written = async {
+            let mut tx = self.db.begin().await?;
+            usage::add(&mut tx, Buckets::Minutes, &minutes).await?;
+            usage::add(&mut tx, Buckets::Hours, &hours).await?;
+            let mut moved = 0;
+            for (key_id, minute) in &used {
+                moved += usize::from(keys::touch_last_used(&mut *tx, key_id, *minute).await?);
+            }
+            tx.commit().await?;
+            CoreResult::Ok(moved)
+        }
+        .await;
+        match written {
+            Ok(moved) => {
+                done.entries += entries.len();
+                done.last_used += moved;
+                Ok(())
+            }
+            Err(e) => {
+                for (key_id, c) in entries {
+                    self.usage_counts.keep(key_id.clone(), *c);
+                }
+                Err(e)
+            }
+        }
     }
 
     /// Deletes per-minute counts older than 48 hours and per-hour counts older than the
@@ -271,119 +372,168 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{KeyType, OrgId};
-    use std::sync::OnceLock;
-    use std::sync::atomic::AtomicI64;
+    use crate::domain::{IpAllowList, KeyType};
+    use crate::services::key_cache::KeyTexts;
+    use std::sync::Arc;
 
     fn facts(id: &str) -> Arc<KeyFacts> {
-        Arc::new(KeyFacts {
-            id: KeyId(id.to_owned()),
-            name: "k".to_owned(),
-            key_type: KeyType::Organisation,
-            hint: "h".to_owned(),
-            org_id: OrgId("o".to_owned()),
+        let texts = KeyTexts {
+            id,
+            org_id: "o",
             project_id: None,
-            permissions: PermissionSet::read_only(),
-            expires_at: None,
-            revoked_at: None,
-            disabled_at: None,
-            ip_allowlist: Default::default(),
-            last_used_minute: AtomicI64::new(0),
-            usage: UsageSlot::default(),
-            derived: OnceLock::new(),
-        })
+            name: "k",
+            hint: "h",
+        };
+        Arc::new(KeyFacts::new(
+            texts,
+            KeyType::Organisation,
+            PermissionSet::read_only(),
+            None,
+            None,
+            None,
+            IpAllowList::default(),
+        ))
     }
 
-    fn pending(r: &UsageRecorder) -> BTreeMap<(String, i64), OutcomeCounts> {
-        lock(&r.pending)
-            .iter()
-            .map(|((k, m), p)| ((k.0.clone(), *m), p.counts))
-            .collect()
+    fn taken(key: &KeyFacts) -> BTreeMap<i64, OutcomeCounts> {
+        key.usage.take().map(|c| (c.minute, c.counts)).collect()
     }
 
     #[test]
-    fn counts_move_to_pending_when_the_minute_turns_and_at_harvest() {
+    fn counts_land_in_the_bank_of_their_minute() {
         let r = UsageRecorder::default();
-        let (a, b) = (facts("a"), facts("b"));
+        let key = facts("a");
         let t = 1_000 * MINUTE_MS;
         for _ in 0..3 {
-            r.count(&a, Outcome::Valid, PermissionSet::empty(), t + 5);
+            r.count(&key, true, Outcome::Valid, PermissionSet::empty(), t + 5);
         }
-        r.count(&a, Outcome::Expired, PermissionSet::read_only(), t + 10);
-        r.count(&b, Outcome::Valid, PermissionSet::empty(), t);
-        assert!(pending(&r).is_empty(), "all in the slots");
-        r.count(&a, Outcome::Valid, PermissionSet::empty(), t + MINUTE_MS);
+        r.count(
+            &key,
+            true,
+            Outcome::Expired,
+            PermissionSet::read_only(),
+            t + 10,
+        );
+        r.count(
+            &key,
+            true,
+            Outcome::Valid,
+            PermissionSet::empty(),
+            t + MINUTE_MS,
+        );
+        assert!(lock(&r.pending).is_empty(), "all in the slot");
         assert_eq!(
-            pending(&r),
-            BTreeMap::from([(("a".into(), t), [3, 0, 1, 0, 0, 0, 0])])
+            taken(&key),
+            BTreeMap::from([
+                (t, [3, 0, 1, 0, 0, 0, 0]),
+                (t + MINUTE_MS, [1, 0, 0, 0, 0, 0, 0])
+            ])
         );
-        r.harvest(t + MINUTE_MS + 1);
-        let all = pending(&r);
-        assert_eq!(all[&("a".into(), t + MINUTE_MS)], [1, 0, 0, 0, 0, 0, 0]);
-        assert_eq!(all[&("b".into(), t)], [1, 0, 0, 0, 0, 0, 0]);
+        assert!(key.usage.is_empty());
+        assert!(taken(&key).is_empty(), "taken once");
+    }
+
+    #[test]
+    fn a_bank_not_emptied_in_time_hands_its_counts_over() {
+        let r = UsageRecorder::default();
+        let key = facts("a");
+        let t = 1_000 * MINUTE_MS;
+        r.count(&key, true, Outcome::Valid, PermissionSet::read_only(), t);
+        // Two minutes later, the same bank: no flush came in between.
+        r.count(
+            &key,
+            true,
+            Outcome::Revoked,
+            PermissionSet::empty(),
+            t + 2 * MINUTE_MS,
+        );
+        let pending = lock(&r.pending);
+        let p = pending
+            .get(&(KeyId("a".into()), t))
+            .map(|p| (p.counts, p.asked));
+        assert_eq!(p, Some(([1, 0, 0, 0, 0, 0, 0], PermissionSet::read_only())));
+        drop(pending);
         assert_eq!(
-            lock(&r.active).len(),
-            2,
-            "counted within the last two minutes: still active"
+            taken(&key),
+            BTreeMap::from([(t + 2 * MINUTE_MS, [0, 1, 0, 0, 0, 0, 0])])
         );
-        r.harvest(t + 3 * MINUTE_MS);
-        assert!(
-            lock(&r.active).is_empty(),
-            "idle keys leave the active list"
-        );
-        let asked = lock(&r.pending)[&(KeyId("a".into()), t)].asked;
-        assert_eq!(asked, PermissionSet::read_only());
+    }
+
+    #[test]
+    fn uncached_keys_count_in_the_pending_map() {
+        let r = UsageRecorder::default();
+        let t = 7 * MINUTE_MS;
+        for _ in 0..4 {
+            r.count(
+                &facts("a"),
+                false,
+                Outcome::Valid,
+                PermissionSet::empty(),
+                t,
+            );
+        }
+        let pending = lock(&r.pending);
+        assert_eq!(pending.len(), 1);
+        assert_eq!(pending[&(KeyId("a".into()), t)].counts[0], 4);
     }
 
     #[test]
     fn concurrent_counts_are_all_kept() {
-        let r = Arc::new(UsageRecorder::default());
         let key = facts("a");
+        let r = Arc::new(UsageRecorder::default());
         let t = 5_000 * MINUTE_MS;
         let threads: Vec<_> = (0..4)
             .map(|i| {
                 let (r, key) = (Arc::clone(&r), Arc::clone(&key));
                 std::thread::spawn(move || {
                     for n in 0..10_000 {
-                        // Across three minutes, while another thread harvests.
-                        let now = t + (n / 4_000) * MINUTE_MS + i;
-                        r.count(&key, Outcome::Valid, PermissionSet::empty(), now);
+                        // Across five minutes, while the main thread takes counts out.
+                        let now = t + (n / 2_000) * MINUTE_MS + i;
+                        r.count(&key, true, Outcome::Valid, PermissionSet::empty(), now);
                     }
                 })
             })
             .collect();
-        for _ in 0..50 {
-            r.harvest(t);
+        let mut total = 0;
+        for _ in 0..200 {
+            total += key.usage.take().map(|c| c.counts[0]).sum::<u64>();
         }
         for th in threads {
             th.join().unwrap_or_else(|_| panic!("counting thread"));
         }
-        r.harvest(t + 10 * MINUTE_MS);
-        let total: u64 = pending(&r).values().map(|c| c[0]).sum();
+        total += key.usage.take().map(|c| c.counts[0]).sum::<u64>();
+        total += lock(&r.pending).values().map(|p| p.counts[0]).sum::<u64>();
         assert_eq!(total, 40_000);
     }
 
     #[test]
-    fn rows_sum_minutes_into_hours_in_order() {
-        let p = |n: u64| Pending {
+    fn rows_sum_minutes_into_hours_in_order_with_the_last_use() {
+        let c = |minute: i64, n: u64| Counted {
+            minute,
             counts: [n, 0, 0, 0, 0, 0, 1],
             asked: PermissionSet::read_only(),
         };
         let h = 10 * HOUR_MS;
+        let revoked_only = Counted {
+            minute: h + 3 * MINUTE_MS,
+            counts: [0, 9, 0, 0, 0, 0, 0],
+            asked: PermissionSet::empty(),
+        };
         let entries = vec![
-            ((KeyId("b".into()), h + MINUTE_MS), p(2)),
-            ((KeyId("a".into()), h + 2 * MINUTE_MS), p(3)),
-            ((KeyId("a".into()), h), p(4)),
-            ((KeyId("a".into()), h + HOUR_MS), p(5)),
+            (KeyId("b".into()), c(h + MINUTE_MS, 2)),
+            (KeyId("a".into()), c(h + 2 * MINUTE_MS, 3)),
+            (KeyId("a".into()), c(h, 4)),
+            (KeyId("a".into()), c(h + HOUR_MS, 5)),
+            (KeyId("c".into()), revoked_only),
         ];
-        let (minutes, hours) = rows_of(&entries);
-        assert_eq!(minutes.len(), 8);
+        let (minutes, hours, used) = rows_of(&entries);
+        assert_eq!(minutes.len(), 9);
         let keys: Vec<(&str, i64)> = minutes
             .iter()
             .map(|r| (r.key_id.as_str(), r.bucket_start))
             .collect();
         assert_eq!(keys[0], ("a", h));
-        assert_eq!(keys[7], ("b", h + MINUTE_MS));
+        assert_eq!(keys[8], ("c", h + 3 * MINUTE_MS));
         let hourly: Vec<(&str, i64, &str, u64)> = hours
             .iter()
             .map(|r| {
@@ -404,7 +554,14 @@ mod tests {
                 ("a", h + HOUR_MS, "INSUFFICIENT_PERMISSIONS", 1),
                 ("b", h, "VALID", 2),
                 ("b", h, "INSUFFICIENT_PERMISSIONS", 1),
+                ("c", h, "REVOKED", 9),
             ]
+        );
+        let used: Vec<(&str, i64)> = used.iter().map(|(k, m)| (k.as_str(), *m)).collect();
+        assert_eq!(
+            used,
+            [("a", h + HOUR_MS), ("b", h + MINUTE_MS)],
+            "a revoked key is not used"
         );
     }
 }

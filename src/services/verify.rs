@@ -7,19 +7,17 @@
 //! or the end of a rotation's grace period takes effect on time from the cache too.
 
 use super::Services;
-use super::key_cache::{KeyFacts, Lookup};
+use super::key_cache::{KeyFacts, KeyTexts, Lookup};
 use crate::db::models::ApiKeyRecord;
-use crate::db::repo::{keys, projects};
+use crate::db::repo::projects;
 use crate::domain::usage::Outcome;
-use crate::domain::{KeyFormatError, KeyId, KeyStatus, OrgId, ParsedKey, PermissionSet, ProjectId};
+use crate::domain::{KeyFormatError, KeyStatus, OrgId, ParsedKey, PermissionSet, ProjectId};
 use crate::error::CoreResult;
 use crate::keys::KeyDigest;
 use lru::LruCache;
-use std::collections::HashMap;
 use std::net::IpAddr;
 use std::num::NonZeroUsize;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 /// The verdict of a check, in the order they are decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
@@ -114,12 +112,6 @@ impl Verification {
     }
 }
 
-/// Last-used times gathered in memory (key → minute), written in batches.
-#[derive(Debug, Default)]
-pub(crate) struct UsageBuffer {
-    pending: Mutex<HashMap<KeyId, i64>>,
-}
-
 /// Projects never move between organisations: which organisation a project belongs to
 /// can be cached without invalidation. Bounded: when full, the oldest entry goes. Read
 /// with `peek` (no reordering), so a verify takes only the read lock.
@@ -137,29 +129,24 @@ impl Default for ProjectOrgs {
 }
 
 const PROJECT_ORGS_CAPACITY: NonZeroUsize = NonZeroUsize::new(100_000).unwrap();
-/// Last-used writes per transaction, so a large batch never holds SQLite's write lock long.
-const USAGE_CHUNK: usize = 500;
-/// One minute in ms: last-used precision.
-const MINUTE_MS: i64 = 60_000;
-
 impl KeyFacts {
     fn from_record(record: &ApiKeyRecord) -> Self {
-        Self {
-            id: record.id.clone(),
-            name: record.name.clone(),
-            key_type: record.key_type,
-            hint: record.hint.clone(),
-            org_id: record.org_id.clone(),
-            project_id: record.project_id.clone(),
-            permissions: record.permissions,
-            expires_at: record.expires_at,
-            revoked_at: record.revoked_at,
-            disabled_at: record.disabled_at,
-            ip_allowlist: record.ip_allowlist.clone(),
-            last_used_minute: AtomicI64::new(record.last_used_at.unwrap_or(0)),
-            usage: Default::default(),
-            derived: std::sync::OnceLock::new(),
-        }
+        let texts = KeyTexts {
+            id: record.id.as_str(),
+            org_id: record.org_id.as_str(),
+            project_id: record.project_id.as_ref().map(ProjectId::as_str),
+            name: &record.name,
+            hint: &record.hint,
+        };
+        Self::new(
+            texts,
+            record.key_type,
+            record.permissions,
+            record.expires_at,
+            record.revoked_at,
+            record.disabled_at,
+            record.ip_allowlist.clone(),
+        )
     }
 }
 
@@ -187,7 +174,7 @@ impl Services {
             }
         };
         let digest = self.secret.digest(parsed.expose());
-        let Some(facts) = self.find_key(&digest).await? else {
+        let Some((facts, cached)) = self.find_key(&digest).await? else {
             return Ok(Verification::code(VerifyCode::NotFound, None));
         };
         let now = self.now();
@@ -195,7 +182,8 @@ impl Services {
             .judge(&facts, project_id, required, client_ip, now)
             .await?;
         if let Some(outcome) = code.outcome() {
-            self.usage_counts.count(&facts, outcome, required, now);
+            self.usage_counts
+                .count(&facts, cached, outcome, required, now);
         }
         let mut verdict = Verification::code(code, Some(facts));
         verdict.missing = missing;
@@ -224,7 +212,6 @@ impl Services {
         {
             return Ok((VerifyCode::IpNotAllowed, none));
         }
-        self.record_use(facts, now);
         if let Some(project_id) = project_id
             && !self.reaches_project(facts, project_id).await?
         {
@@ -237,10 +224,11 @@ impl Services {
         Ok((VerifyCode::Valid, none))
     }
 
-    /// The key with this digest: from the cache, else from the database (then cached).
-    async fn find_key(&self, digest: &KeyDigest) -> CoreResult<Option<Arc<KeyFacts>>> {
+    /// The key with this digest, and whether the cache holds it: from the cache, else from
+    /// the database (then cached, unless a change raced the read).
+    async fn find_key(&self, digest: &KeyDigest) -> CoreResult<Option<(Arc<KeyFacts>, bool)>> {
         match self.key_cache.lookup(&digest.0) {
-            Lookup::Hit(facts) => return Ok(Some(facts)),
+            Lookup::Hit(facts) => return Ok(Some((facts, true))),
             Lookup::Absent => return Ok(None),
             Lookup::Miss => {}
         }
@@ -257,8 +245,8 @@ impl Services {
         match record {
             Some(record) => {
                 let facts = Arc::new(KeyFacts::from_record(&record));
-                self.key_cache.insert(generation, digest.0, &facts);
-                Ok(Some(facts))
+                let cached = self.key_cache.insert(generation, digest.0, &facts);
+                Ok(Some((facts, cached)))
             }
             None => {
                 self.key_cache.insert_absent(generation, digest.0);
@@ -270,10 +258,13 @@ impl Services {
     /// Whether a key reaches a project: a project key only its own project, an
     /// organisation key every project of its organisation.
     async fn reaches_project(&self, key: &KeyFacts, project_id: &ProjectId) -> CoreResult<bool> {
-        if let Some(own) = &key.project_id {
-            return Ok(own == project_id);
+        if let Some(own) = key.project_id() {
+            return Ok(own == project_id.as_str());
         }
-        Ok(self.project_org(project_id).await?.as_ref() == Some(&key.org_id))
+        Ok(self
+            .project_org(project_id)
+            .await?
+            .is_some_and(|org| org.as_str() == key.org_id_str()))
     }
 
     /// The organisation a project belongs to (cached: it never changes).
@@ -296,56 +287,6 @@ impl Services {
             .unwrap_or_else(|e| e.into_inner())
             .put(project.id, project.org_id.clone());
         Ok(Some(project.org_id))
-    }
-
-    /// Notes a live key's use, once per key and minute.
-    fn record_use(&self, key: &KeyFacts, now: i64) {
-        let minute = now - now.rem_euclid(MINUTE_MS);
-        // A plain load first: the common case (already noted this minute) writes nothing
-        // to memory that other threads share.
-        if key.last_used_minute.load(Ordering::Relaxed) >= minute
-            || key.last_used_minute.fetch_max(minute, Ordering::Relaxed) >= minute
-        {
-            return;
-        }
-        let mut pending = self.usage.pending.lock().unwrap_or_else(|e| e.into_inner());
-        match pending.get_mut(&key.id) {
-            Some(slot) => *slot = (*slot).max(minute),
-            None => {
-                pending.insert(key.id.clone(), minute);
-            }
-        }
-    }
-
-    /// Writes the gathered last-used times (in transactions of a few hundred keys).
-    /// Returns how many keys were written. The server calls this every 30 seconds and
-    /// at shutdown; tests call it directly.
-    pub async fn flush_last_used(&self) -> CoreResult<usize> {
-        let batch: Vec<(KeyId, i64)> = {
-            let mut pending = self.usage.pending.lock().unwrap_or_else(|e| e.into_inner());
-            pending.drain().collect()
-        };
-        for chunk in batch.chunks(USAGE_CHUNK) {
-            let written = async {
-                let mut tx = self.db.begin().await?;
-                for (id, minute) in chunk {
-                    keys::touch_last_used(&mut *tx, id, *minute).await?;
-                }
-                tx.commit().await?;
-                CoreResult::Ok(())
-            }
-            .await;
-            if let Err(e) = written {
-                // Put the unwritten times back for the next round.
-                let mut pending = self.usage.pending.lock().unwrap_or_else(|e| e.into_inner());
-                for (id, minute) in chunk {
-                    let slot = pending.entry(id.clone()).or_insert(*minute);
-                    *slot = (*slot).max(*minute);
-                }
-                return Err(e);
-            }
-        }
-        Ok(batch.len())
     }
 
     /// The key cache (for the server's background sync and for tests).

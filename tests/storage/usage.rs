@@ -23,6 +23,7 @@ on_both_backends!(
     usage_counts_add_up_across_two_instances,
     usage_counts_survive_a_restart,
     usage_counts_nothing_for_unknown_or_malformed_keys,
+    usage_counts_of_keys_that_left_the_cache_or_were_never_cached_are_written,
     prune_usage_keeps_48_hours_of_minutes_and_the_retention_of_hours,
     key_detail_series_follows_the_range,
     key_detail_lists_permissions_not_asked_for_in_30_days,
@@ -221,6 +222,33 @@ async fn usage_counts_nothing_for_unknown_or_malformed_keys(t: &TestDb) {
     assert_eq!(verify_n(&svc, "gtx-dev-nope", 2, &[]).await, "MALFORMED");
     assert_eq!(svc.flush_usage().await.unwrap(), 0);
     assert!(rows(t, Buckets::Minutes, &dev).await.is_empty());
+}
+
+async fn usage_counts_of_keys_that_left_the_cache_or_were_never_cached_are_written(t: &TestDb) {
+    let (svc, clock) = instance(t);
+    let (_org, project) = world(&svc).await;
+    let (dev, text) = dev_key(&svc, &project, "CI").await;
+    verify_n(&svc, &text, 3, &[]).await;
+    // The revoke drops the cached key, with its three counts still in it.
+    svc.revoke_key(&operator(), &dev).await.unwrap();
+    verify_n(&svc, &text, 2, &[]).await;
+    // The cache flushed as a whole (a lost notification channel) drops the key again.
+    svc.key_cache().flush();
+    verify_n(&svc, &text, 1, &[]).await;
+    // And an instance without a cache counts every check too.
+    let uncached = Services::new(
+        t.db.clone(),
+        Arc::new(ServerSecret::from_bytes(SECRET)),
+        Arc::new(clock.clone()),
+    )
+    .with_key_cache(gtx_core::services::key_cache::KeyCache::new(0, std::time::Duration::from_secs(30)));
+    verify_n(&uncached, &text, 4, &[]).await;
+    svc.flush_usage().await.unwrap();
+    uncached.flush_usage().await.unwrap();
+    assert_eq!(
+        rows(t, Buckets::Minutes, &dev).await,
+        [(T0, "REVOKED", 7), (T0, "VALID", 3)]
+    );
 }
 
 async fn prune_usage_keeps_48_hours_of_minutes_and_the_retention_of_hours(t: &TestDb) {

@@ -81,9 +81,8 @@ impl<N: Needs> ApiKeyAuth<N> {
         let header_differs = self.project.as_ref().is_some_and(|p| p != project_id);
         let other_project = self
             .key
-            .project_id
-            .as_ref()
-            .is_some_and(|p| p != project_id);
+            .project_id()
+            .is_some_and(|p| p != project_id.as_str());
         if header_differs || other_project {
             return Err(ApiError::wrong_project());
         }

@@ -12,7 +12,7 @@ use axum::http::StatusCode;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use gtx_core::domain::{KeyFormatError, Permission, PermissionSet, ProjectId};
-use gtx_core::services::{KeyFacts, Services, Verification, VerifyCode};
+use gtx_core::services::{Services, Verification, VerifyCode};
 use std::net::IpAddr;
 use std::sync::{Arc, LazyLock};
 
@@ -59,27 +59,19 @@ pub async fn verify(
     Ok(answer(&verdict))
 }
 
-/// The verdict as the API answers it. Every answer but INSUFFICIENT_PERMISSIONS (which
-/// names what is missing) is one of a few fixed bodies per key: a valid key's is made on
-/// its first check and kept with its cached facts, the others once per process. They are
-/// serialised from [`VerifyResponse`] like any other answer, so they cannot drift from it;
-/// a hot verify only copies a reference.
+/// The verdict as the API answers it. A valid key's answer is written from its cached
+/// facts (borrowed, into one buffer), INSUFFICIENT_PERMISSIONS names what is missing, and
+/// every other answer is one of a few fixed bodies made once per process. All are
+/// serialised from [`VerifyResponse`], so they cannot drift from it.
 fn answer(verdict: &Verification) -> Response {
     let body = match (verdict.code, verdict.key.as_ref()) {
-        (VerifyCode::Valid, Some(key)) => {
-            // Serialised once per version of the key's facts and kept with them; a
-            // clone of `Bytes` shares the bytes (no copy).
-            let make = |facts: &KeyFacts| {
-                Bytes::from(serialise(&VerifyResponse {
-                    valid: true,
-                    code: Code::Valid,
-                    key: Some(KeyInfo::from(facts)),
-                    missing_permissions: None,
-                    reason: None,
-                }))
-            };
-            Body::from(key.derived(make).cloned().unwrap_or_else(|| make(key)))
-        }
+        (VerifyCode::Valid, Some(key)) => Body::from(serialise(&VerifyResponse {
+            valid: true,
+            code: Code::Valid,
+            key: Some(KeyInfo::from(&**key)),
+            missing_permissions: None,
+            reason: None,
+        })),
         (VerifyCode::InsufficientPermissions, _) => Body::from(serialise(&VerifyResponse {
             valid: false,
             code: Code::InsufficientPermissions,
@@ -101,9 +93,13 @@ fn answer(verdict: &Verification) -> Response {
         .into_response()
 }
 
-fn serialise(response: &VerifyResponse) -> String {
+fn serialise(response: &VerifyResponse<'_>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(512);
     // Serialising these types cannot fail (string keys, no maps, no floats).
-    serde_json::to_string(response).unwrap_or_else(|_| r#"{"valid":false}"#.to_owned())
+    if serde_json::to_writer(&mut out, response).is_err() {
+        return br#"{"valid":false}"#.to_vec();
+    }
+    out
 }
 
 /// The answers that never vary: one per code that carries nothing else, one per reason a
@@ -117,14 +113,14 @@ impl FixedAnswers {
     fn get() -> &'static Self {
         static ANSWERS: LazyLock<FixedAnswers> = LazyLock::new(|| {
             let fixed = |code: VerifyCode, reason: Option<KeyFormatError>| -> &'static str {
-                serialise(&VerifyResponse {
+                let bytes = serialise(&VerifyResponse {
                     valid: code == VerifyCode::Valid,
                     code: code.into(),
                     key: None,
                     missing_permissions: None,
                     reason: reason.map(|r| r.to_string()),
-                })
-                .leak()
+                });
+                String::from_utf8(bytes).unwrap_or_default().leak()
             };
             FixedAnswers {
                 by_code: VerifyCode::ALL.map(|code| fixed(code, None)),
@@ -157,8 +153,19 @@ impl FixedAnswers {
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
-pub async fn whoami(auth: ApiKeyAuth) -> Json<KeyInfo> {
-    Json(KeyInfo::from(&*auth.key))
+pub async fn whoami(auth: ApiKeyAuth) -> Response {
+    let mut body = Vec::with_capacity(512);
+    if let Err(e) = serde_json::to_writer(&mut body, &KeyInfo::from(&*auth.key)) {
+        return ApiError::internal(&e).into_response();
+    }
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 /// A project the key reaches: any key of its organisation with access to it.
@@ -188,7 +195,7 @@ pub async fn get_project(
     let project_id = ProjectId(project_id);
     auth.require_project(&project_id)?;
     let project = services
-        .get_project(&auth.actor(), &auth.key.org_id, &project_id)
+        .get_project(&auth.actor(), &auth.key.org_id(), &project_id)
         .await?;
     Ok(Json(project.into()))
 }
@@ -230,7 +237,7 @@ pub async fn update_project(
     let project = services
         .update_project(
             &auth.actor(),
-            &auth.key.org_id,
+            &auth.key.org_id(),
             &project_id,
             gtx_core::services::ProjectChanges {
                 name: changes.name.as_deref(),
@@ -270,7 +277,7 @@ pub async fn create_project(
     let project = services
         .create_project(
             &auth.actor(),
-            &auth.key.org_id,
+            &auth.key.org_id(),
             &new.name,
             new.default_locale.as_deref(),
         )

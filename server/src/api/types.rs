@@ -1,8 +1,8 @@
 //! Request and response bodies of the key API, with their OpenAPI schemas.
 
 use gtx_core::db::models::Project;
-use gtx_core::domain::KeyType;
 use gtx_core::domain::validation;
+use gtx_core::domain::{KeyType, PermissionSet};
 use gtx_core::services::{KeyFacts, VerifyCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -103,14 +103,14 @@ impl From<VerifyCode> for Code {
 
 /// The answer of `POST /api/v1/keys/verify` (always 200 for a well-formed request).
 #[derive(Serialize, ToSchema)]
-pub struct VerifyResponse {
+pub struct VerifyResponse<'a> {
     /// Whether the key passed (`code` is `VALID`).
     pub valid: bool,
     /// The verdict.
     pub code: Code,
     /// The key, when valid.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub key: Option<KeyInfo>,
+    pub key: Option<KeyInfo<'a>>,
     /// The requested permissions the key lacks (`INSUFFICIENT_PERMISSIONS`).
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<PermissionName>>)]
@@ -140,46 +140,56 @@ pub enum Environment {
     Development,
 }
 
-/// A key's metadata (never the key).
+/// A key's metadata (never the key), borrowed from its cached facts: a valid check
+/// writes its answer from these without copying them.
 #[derive(Serialize, ToSchema)]
-pub struct KeyInfo {
+pub struct KeyInfo<'a> {
     /// The key's id.
-    pub id: String,
+    pub id: &'a str,
     /// Its name.
-    pub name: String,
+    pub name: &'a str,
     /// Masked form: prefix, first 4 and last 4 characters.
-    pub hint: String,
+    pub hint: &'a str,
     /// Project or organisation key.
     pub kind: Kind,
     /// Production or development (project keys); null for organisation keys.
     pub environment: Option<Environment>,
     /// The organisation.
-    pub organisation_id: String,
+    pub organisation_id: &'a str,
     /// The project (project keys); null for organisation keys.
-    pub project_id: Option<String>,
+    pub project_id: Option<&'a str>,
     /// Effective permissions (`write` includes `read`).
     #[schema(value_type = Vec<PermissionName>)]
-    pub permissions: Vec<&'static str>,
+    pub permissions: PermissionList,
     /// Expiry in unix milliseconds; null for never.
     pub expires_at: Option<i64>,
 }
 
-impl From<&KeyFacts> for KeyInfo {
-    fn from(key: &KeyFacts) -> Self {
+/// A permission set as the list of its names (serialised without collecting them).
+pub struct PermissionList(pub PermissionSet);
+
+impl Serialize for PermissionList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.iter().map(|p| p.as_str()))
+    }
+}
+
+impl<'a> From<&'a KeyFacts> for KeyInfo<'a> {
+    fn from(key: &'a KeyFacts) -> Self {
         let (kind, environment) = match key.key_type {
             KeyType::Production => (Kind::Project, Some(Environment::Production)),
             KeyType::Development => (Kind::Project, Some(Environment::Development)),
             KeyType::Organisation => (Kind::Organisation, None),
         };
         Self {
-            id: key.id.to_string(),
-            name: key.name.clone(),
-            hint: key.hint.clone(),
+            id: key.id(),
+            name: key.name(),
+            hint: key.hint(),
             kind,
             environment,
-            organisation_id: key.org_id.to_string(),
-            project_id: key.project_id.as_ref().map(ToString::to_string),
-            permissions: key.permissions.iter().map(|p| p.as_str()).collect(),
+            organisation_id: key.org_id_str(),
+            project_id: key.project_id(),
+            permissions: PermissionList(key.permissions),
             expires_at: key.expires_at,
         }
     }

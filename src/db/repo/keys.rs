@@ -239,20 +239,21 @@ pub async fn mark_replaced<'e, E: Executor<'e, Database = Any>>(
     Ok(done.rows_affected() == 1)
 }
 
-/// Records last-used times gathered in memory, keeping the later of stored and new.
+/// Records a last-used time gathered in memory, keeping the later of stored and new.
+/// Returns whether the stored time moved.
 pub async fn touch_last_used<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     id: &KeyId,
     used_at: i64,
-) -> Result<(), DbError> {
-    sqlx::query(
+) -> Result<bool, DbError> {
+    let done = sqlx::query(
         "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at < $2)",
     )
     .bind(id.as_str())
     .bind(used_at)
     .execute(ex)
     .await?;
-    Ok(())
+    Ok(done.rows_affected() == 1)
 }
 
 /// How many keys that are not revoked were digested under a scheme version.

@@ -55,9 +55,13 @@ fn bucket_label(range: UsageRange, start: i64) -> String {
 /// The short label under a bar, for some bars only.
 fn tick_label(range: UsageRange, start: i64, i: usize) -> Option<String> {
     match range {
-        UsageRange::Day => i.is_multiple_of(6).then(|| format_utc(start)[11..].to_owned()),
+        UsageRange::Day => i
+            .is_multiple_of(6)
+            .then(|| format_utc(start)[11..].to_owned()),
         UsageRange::Week => Some(format_date(start)[5..].to_owned()),
-        UsageRange::Month => i.is_multiple_of(5).then(|| format_date(start)[5..].to_owned()),
+        UsageRange::Month => i
+            .is_multiple_of(5)
+            .then(|| format_date(start)[5..].to_owned()),
     }
 }
 
