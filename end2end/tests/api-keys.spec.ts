@@ -172,7 +172,7 @@ test.describe('API key pages', () => {
 
   /**
    * The key list fits the page at every width: a table inside the content column down to
-   * 60rem, one card per key below (no sideways scrolling, no table past the page's edge).
+   * 68rem, one card per key below (no sideways scrolling, no table past the page's edge).
    */
   async function expectListFits(p: Page): Promise<void> {
     const before = p.viewportSize();

@@ -11,6 +11,20 @@ use gtx_core::domain::time::{format_date, format_utc};
 use gtx_core::domain::usage::{OUTCOMES, Outcome, UsageRange, UsageSeries};
 use std::fmt::Write;
 
+/// The class of an outcome's legend swatch (the stylesheet colours it as [`colour`]:
+/// the page's CSP allows no inline styles).
+fn swatch_class(outcome: Outcome) -> &'static str {
+    match outcome {
+        Outcome::Valid => "swatch-valid",
+        Outcome::Revoked => "swatch-revoked",
+        Outcome::Expired => "swatch-expired",
+        Outcome::Disabled => "swatch-disabled",
+        Outcome::IpNotAllowed => "swatch-ip",
+        Outcome::WrongProject => "swatch-project",
+        Outcome::InsufficientPermissions => "swatch-permission",
+    }
+}
+
 /// The colour of an outcome's bars (Okabe–Ito).
 pub fn colour(outcome: Outcome) -> &'static str {
     match outcome {
@@ -189,8 +203,8 @@ pub fn legend(series: &UsageSeries) -> String {
         }
         let _ = write!(
             out,
-            r#"<li><span class="swatch" style="background:{}" aria-hidden="true"></span>{}</li>"#,
-            colour(outcome),
+            r#"<li><span class="swatch {}" aria-hidden="true"></span>{}</li>"#,
+            swatch_class(outcome),
             outcome.label()
         );
     }
