@@ -18,6 +18,7 @@ mod storage {
     mod keys;
     mod migrations;
     mod orgs;
+    mod policy;
     mod projects;
     mod rotation;
     mod secret_checks;

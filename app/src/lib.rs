@@ -20,6 +20,7 @@ use pages::api_keys::{OrgKeyPage, OrgKeysPage, ProjectKeyPage, ProjectKeysPage};
 use pages::audit_log::AuditLogPage;
 use pages::invite::InvitePage;
 use pages::members::MembersPage;
+use pages::org_settings::OrgSettingsPage;
 use pages::project_settings::ProjectSettingsPage;
 use pages::{
     home::HomePage, login::LoginPage, not_found::NotFound, org::OrgPage, setup::SetupPage,
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     />
                     <Route path=path!("/orgs/:org_id/members") view=MembersPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:org_id/audit-log") view=AuditLogPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org_id/settings") view=OrgSettingsPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/orgs/:org_id/projects/:project_id/settings")
                         view=ProjectSettingsPage

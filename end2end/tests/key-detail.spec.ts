@@ -2,8 +2,8 @@
 // own fresh server: open it from the list, see the chart after traffic made with the key,
 // switch the range, disable and enable (on the page and in the list), edit an
 // organisation key's permissions and remove the unused ones, stop an old key after a
-// rotation, set an IP allow-list and a description; axe on the page, screenshots at
-// desktop and phone width.
+// rotation, set an IP allow-list and a description; set the organisation's key policy;
+// axe on the key's page and the settings page, screenshots at desktop and phone width.
 //
 // The server writes usage counts every second here (GTX_USAGE_FLUSH_SECONDS=1, set by
 // global setup), so a page reload shows traffic soon after it happened.
@@ -193,10 +193,8 @@ test.describe('A key’s page', () => {
     await expect(status()).toHaveText('Disabled');
     expect(await verify(deployKey)).toBe('DISABLED');
 
+    // Enabling undoes the pause at once.
     await page.getByRole('button', { name: 'Enable CI deploy', exact: true }).click();
-    const enable = page.getByRole('dialog', { name: 'Enable API key' });
-    await enable.getByRole('button', { name: 'Enable key', exact: true }).click();
-    await expect(enable).toHaveCount(0);
     await expect(status()).toHaveText('Active');
     expect(await verify(deployKey)).toBe('VALID');
 
@@ -279,6 +277,38 @@ test.describe('A key’s page', () => {
     await page.getByRole('textbox', { name: 'Description' }).fill('Syncs the docs every night');
     await page.getByRole('button', { name: 'Save description', exact: true }).click();
     await expect(page.locator('.key-description')).toHaveText('Syncs the docs every night');
+    expect(errors).toEqual([]);
+  });
+
+  test('the organisation settings page sets the key policy; the create dialog then offers only allowed expiries', async ({ hydrated }, testInfo) => {
+    await goto(`/orgs/${orgId}/settings`, hydrated);
+    await expect(page.getByRole('heading', { level: 1, name: 'Organisation settings' })).toBeVisible();
+    const lifetime = page.getByRole('radiogroup', { name: 'Maximum key lifetime' });
+    const unused = page.getByRole('radiogroup', { name: 'Disable unused keys after' });
+    await expect(lifetime.getByRole('radio', { name: 'None', exact: true })).toBeChecked();
+    await expect(unused.getByRole('radio', { name: 'Off', exact: true })).toBeChecked();
+    await lifetime.getByRole('radio', { name: '90 days', exact: true }).check();
+    await unused.getByRole('radio', { name: '60 days', exact: true }).check();
+    await page.getByRole('button', { name: 'Save settings', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
+    await goto(`/orgs/${orgId}/settings`, hydrated);
+    await expect(lifetime.getByRole('radio', { name: '90 days', exact: true })).toBeChecked();
+    await expect(unused.getByRole('radio', { name: '60 days', exact: true })).toBeChecked();
+    await expectAccessible('the organisation settings page', hydrated);
+    await saveScreenshots(page, testInfo, 'org-settings');
+
+    await goto(`${projectKeys()}?create=1`, hydrated);
+    const expires = page.getByRole('dialog', { name: 'Create API key' }).getByLabel('Expires', { exact: true });
+    const options = (await expires.locator('option').allTextContents()).map((t) => t.trim());
+    expect(options).toEqual(['30 days', '60 days', '90 days', 'On a date']);
+    await expect(expires).toHaveValue('90d');
+
+    // Back to no policy, for whatever runs next.
+    await goto(`/orgs/${orgId}/settings`, hydrated);
+    await lifetime.getByRole('radio', { name: 'None', exact: true }).check();
+    await unused.getByRole('radio', { name: 'Off', exact: true }).check();
+    await page.getByRole('button', { name: 'Save settings', exact: true }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'Saved.' })).toBeVisible();
     expect(errors).toEqual([]);
   });
 });

@@ -10,6 +10,7 @@ pub mod key_type;
 pub mod level;
 pub mod lifetime;
 pub mod permission;
+pub mod policy;
 pub mod status;
 pub mod time;
 pub mod usage;

@@ -103,6 +103,12 @@ pub enum Problem {
     NoUnusedPermissions,
     /// "Remove unused permissions" on a key that asked for none.
     KeyAskedNothing,
+    /// A maximum key lifetime that is not offered.
+    PolicyLifetime,
+    /// A "disable unused keys after" that is not offered.
+    PolicyUnused,
+    /// An expiry beyond the organisation's maximum key lifetime (or never, with one).
+    ExpiryOverPolicy,
 }
 
 impl Problem {
@@ -174,6 +180,11 @@ impl Problem {
             Self::IpNetworksTooMany => "Use at most 50 networks.",
             Self::NoUnusedPermissions => {
                 "Every permission of this key was asked for in the last 30 days: none to remove."
+            }
+            Self::PolicyLifetime => "Choose None, 30, 90 or 365 days.",
+            Self::PolicyUnused => "Choose Off, 30, 60 or 90 days.",
+            Self::ExpiryOverPolicy => {
+                "Your organisation's policy limits how long a key may live: choose an earlier expiry."
             }
             Self::KeyAskedNothing => {
                 "This key asked for no permission in the last 30 days: disable or revoke it instead."

@@ -18,6 +18,9 @@ pub enum AuditAction {
     /// The operator created an organisation.
     #[strum(serialize = "organisation.create")]
     OrganisationCreate,
+    /// An admin set the organisation's key policy.
+    #[strum(serialize = "organisation.policy")]
+    OrganisationPolicy,
     /// A sign-in succeeded.
     #[strum(serialize = "auth.sign_in")]
     SignIn,

@@ -56,7 +56,8 @@ impl Services {
                     Role::Member => OrgAccess::Member,
                 })
             }
-            ActorKind::Anonymous => Err(ORG),
+            // The policy task acts on keys directly, never through an organisation's access.
+            ActorKind::Anonymous | ActorKind::Policy => Err(ORG),
             ActorKind::ApiKey(key) => {
                 if key.org_id_str() != org_id.as_str() {
                     return Err(ORG);

@@ -26,6 +26,8 @@ pub const SQLITE_POLL: Duration = Duration::from_millis(250);
 /// How often gathered last-used times and usage counts are written, unless configured
 /// otherwise (`Services::with_usage_flush`): the most they are behind.
 pub const USAGE_FLUSH: Duration = Duration::from_secs(30);
+/// How often the "disable keys unused for N days" policy is applied.
+pub const POLICY_ROUND: Duration = Duration::from_secs(600);
 /// How long `key_changes` rows are kept.
 const CHANGES_KEPT_MS: i64 = 24 * 60 * 60 * 1000;
 /// Wait before reconnecting a lost listener or poller.
@@ -58,7 +60,9 @@ impl Drop for KeySync {
 impl Services {
     /// Starts the tasks that keep this instance's key cache in step with other
     /// processes and write last-used times every [`USAGE_FLUSH`] (or as configured). Needs
-    /// a Tokio runtime. Also writes usage counts and prunes old ones as often. Call
+    /// a Tokio runtime. Also writes usage counts and prunes old ones as often, and
+    /// disables keys unused for longer than their organisation allows every
+    /// [`POLICY_ROUND`]. Call
     /// [`Services::flush_usage`] once more at shutdown.
     pub fn start_key_sync(&self) -> KeySync {
         let watcher = self.clone();
@@ -75,7 +79,23 @@ impl Services {
         let flush = tokio::spawn(async move {
             let mut every = tokio::time::interval(flusher.usage_flush);
             every.tick().await;
+            // The unused-key policy runs every POLICY_ROUND (the first round at once).
+            let rounds = (POLICY_ROUND.as_secs() / flusher.usage_flush.as_secs().max(1)).max(1);
+            let mut round: u64 = 0;
             loop {
+                if round.is_multiple_of(rounds) {
+                    match flusher.disable_unused_keys().await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(
+                            keys = n,
+                            "disabled keys unused for longer than their organisation allows"
+                        ),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not apply the unused-key policy")
+                        }
+                    }
+                }
+                round += 1;
                 every.tick().await;
                 if let Err(e) = flusher.flush_usage().await {
                     tracing::warn!(error = %e, "could not write usage counts; kept for the next round");

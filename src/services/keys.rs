@@ -95,6 +95,8 @@ impl Services {
         let mut tx = self.db.begin().await?;
         let (org_id, project_id, key_type, permissions) =
             self.authorise_key_scope(&mut tx, actor, &new.scope).await?;
+        self.check_policy_expiry(&mut tx, &org_id, new.expires_at, now)
+            .await?;
         let key = generate_key(key_type);
         let row = NewApiKey {
             id: KeyId(new_id()),
@@ -239,7 +241,7 @@ impl Services {
             ActorKind::Operator => keys::get_unscoped(&mut **tx, key_id).await?,
             ActorKind::User { id, .. } => keys::get_for_member(&mut **tx, key_id, id).await?,
             ActorKind::ApiKey(own) => keys::get(&mut **tx, &own.org_id(), key_id).await?,
-            ActorKind::Anonymous => None,
+            ActorKind::Anonymous | ActorKind::Policy => None,
         }
         .ok_or_else(not_found)?;
         let allowed = match &key.project_id {
@@ -284,6 +286,9 @@ impl Services {
         let new_expires_at = old
             .expires_at
             .map(|e| now + (e - old.created_at).clamp(0, MAX_EXPIRY_MS));
+        let new_expires_at = self
+            .policy_capped_expiry(&mut tx, &old.org_id, new_expires_at, now)
+            .await?;
         let old_ends_at = grace.old_key_ends_at(now, old.expires_at);
         let key = generate_key(old.key_type);
         let row = NewApiKey {

@@ -16,6 +16,7 @@ mod key_sync;
 mod keys;
 mod members;
 mod orgs;
+mod policy;
 mod projects;
 mod reveal;
 mod setup;
@@ -70,12 +71,16 @@ enum ActorKind {
     /// A client of the REST API, authenticated by an API key: confined to the key's
     /// organisation (and project) and permissions.
     ApiKey(Arc<KeyFacts>),
+    /// The server itself, applying an organisation's policy (disabling unused keys).
+    Policy,
 }
 
 impl PartialEq for ActorKind {
     fn eq(&self, other: &Self) -> bool {
         match (self, other) {
-            (Self::Operator, Self::Operator) | (Self::Anonymous, Self::Anonymous) => true,
+            (Self::Operator, Self::Operator)
+            | (Self::Anonymous, Self::Anonymous)
+            | (Self::Policy, Self::Policy) => true,
             (Self::User { id: a, .. }, Self::User { id: b, .. }) => a == b,
             (Self::ApiKey(a), Self::ApiKey(b)) => a.id() == b.id(),
             _ => false,
@@ -127,6 +132,7 @@ impl Actor {
     pub fn label(&self) -> String {
         match &self.kind {
             ActorKind::Operator => "operator CLI".to_owned(),
+            ActorKind::Policy => "organisation policy".to_owned(),
             ActorKind::User { email, .. } => email.clone(),
             ActorKind::Anonymous => "anonymous".to_owned(),
             ActorKind::ApiKey(key) => format!("API key {} ({})", key.name(), key.hint()),
@@ -137,7 +143,10 @@ impl Actor {
     pub fn user_id(&self) -> Option<crate::domain::UserId> {
         match &self.kind {
             ActorKind::User { id, .. } => Some(id.clone()),
-            ActorKind::Operator | ActorKind::Anonymous | ActorKind::ApiKey(_) => None,
+            ActorKind::Operator
+            | ActorKind::Anonymous
+            | ActorKind::ApiKey(_)
+            | ActorKind::Policy => None,
         }
     }
 }

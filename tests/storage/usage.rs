@@ -241,7 +241,10 @@ async fn usage_counts_of_keys_that_left_the_cache_or_were_never_cached_are_writt
         Arc::new(ServerSecret::from_bytes(SECRET)),
         Arc::new(clock.clone()),
     )
-    .with_key_cache(gtx_core::services::key_cache::KeyCache::new(0, std::time::Duration::from_secs(30)));
+    .with_key_cache(gtx_core::services::key_cache::KeyCache::new(
+        0,
+        std::time::Duration::from_secs(30),
+    ));
     verify_n(&uncached, &text, 4, &[]).await;
     svc.flush_usage().await.unwrap();
     uncached.flush_usage().await.unwrap();

@@ -5,12 +5,14 @@ mod get_org;
 pub mod keys;
 mod list_orgs;
 pub mod members;
+mod org_settings;
 pub mod projects;
 pub mod session;
 pub mod types;
 
 pub use get_org::{GetOrg, get_org};
 pub use list_orgs::{ListOrgs, list_orgs};
+pub use org_settings::{GetOrgSettings, SaveOrgSettings, get_org_settings, save_org_settings};
 
 /// The URL prefix of every server function. Kept apart from the REST API (`/api/v1`).
 pub const SERVER_FN_PREFIX: &str = "/_sf";

@@ -188,6 +188,15 @@ impl From<gtx_core::db::models::AuditEvent> for AuditRow {
     }
 }
 
+/// The organisation settings page: the organisation and its key policy.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OrgSettingsData {
+    /// The organisation.
+    pub org: OrgSummary,
+    /// Its key policy.
+    pub policy: gtx_core::domain::policy::OrgPolicy,
+}
+
 /// One API key as the key pages show it: masked, never the key itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRow {
@@ -289,6 +298,8 @@ pub struct KeysData {
     /// The server's time (unix ms): status and "3 minutes ago" are computed against it,
     /// so the server-rendered page and the hydrated one agree.
     pub now: i64,
+    /// The organisation's key policy (the create form offers only expiries it allows).
+    pub policy: gtx_core::domain::policy::OrgPolicy,
 }
 
 /// How many keys a list holds, and which page is shown.

@@ -8,6 +8,7 @@ pub mod login;
 pub mod members;
 pub mod not_found;
 pub mod org;
+pub mod org_settings;
 pub mod project_settings;
 pub mod setup;
 

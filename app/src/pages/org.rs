@@ -48,6 +48,7 @@ pub fn OrgSubnav(org_id: String, is_admin: bool, current: &'static str) -> impl 
                     {tab("api-keys", "API keys")}
                     {tab("members", "Members")}
                     {tab("audit-log", "Audit log")}
+                    {tab("settings", "Settings")}
                 </ul>
             </nav>
         }

@@ -115,6 +115,10 @@ enum Action {
     EditOrgKeyPermissions,
     /// `remove_unused_permissions` of an organisation key.
     RemoveUnusedOrgPermissions,
+    /// `get_org_settings`: the organisation's key policy.
+    GetOrgSettings,
+    /// `save_org_settings`.
+    SaveOrgSettings,
 }
 
 impl Action {
@@ -132,6 +136,7 @@ impl Action {
                 | Self::ListOrgKeys
                 | Self::GetProjectKey
                 | Self::GetOrgKey
+                | Self::GetOrgSettings
         )
     }
 }
@@ -249,6 +254,10 @@ const MATRIX: &[(Action, Target, [Expect; 5])] = &[
     (EditOrgKeyPermissions, OrgY,        [NF,        NF,            NF,           OK,           IN]),
     (RemoveUnusedOrgPermissions, OrgX,   [OK,        NF,            NF,           NF,           IN]),
     (RemoveUnusedOrgPermissions, OrgY,   [NF,        NF,            NF,           OK,           IN]),
+    (GetOrgSettings,      OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (GetOrgSettings,      OrgY,          [NF,        NF,            NF,           OK,           IN]),
+    (SaveOrgSettings,     OrgX,          [OK,        NF,            NF,           NF,           IN]),
+    (SaveOrgSettings,     OrgY,          [NF,        NF,            NF,           OK,           IN]),
 ];
 
 /// The organisations, projects and signed-in visitors.
@@ -439,6 +448,13 @@ async fn prepare(
     let pool = s.db().pool();
     match action {
         UpdateProject => Fixture::Fresh(format!("Renamed {n}")),
+        SaveOrgSettings => {
+            // Each attempt starts from no policy, so only its own save can set one.
+            orgs::set_policy(pool, world.home_org(target), Default::default())
+                .await
+                .expect("reset policy");
+            Fixture::Nothing
+        }
         CreateProject => Fixture::Fresh(format!("Project {n}")),
         CreateProjectKey | CreateOrgKey => Fixture::Fresh(format!("Key {n}")),
         InviteMember => Fixture::Fresh(format!("invitee{n}@example.com")),
@@ -539,9 +555,8 @@ async fn attempt(
         return observe_page(app.page(&path, token).await);
     }
     let (name, fields) = match action {
-        GetOrg | GetProject | UpdateProject | CreateProject | ListAudit => {
-            project_call(world, action, target, fixture)
-        }
+        GetOrg | GetProject | UpdateProject | CreateProject | ListAudit | GetOrgSettings
+        | SaveOrgSettings => project_call(world, action, target, fixture),
         ListMembers | InviteMember | SetMemberRole | RemoveMember | AddProjectMember
         | RemoveProjectMember => member_call(world, action, target, fixture),
         CreateProjectKey
@@ -607,6 +622,15 @@ fn project_call(world: &World, action: Action, target: Target, fixture: &Fixture
             vec![o, name, field("default_locale", "en")],
         ),
         ListAudit => ("list_audit", vec![o]),
+        GetOrgSettings => ("get_org_settings", vec![o]),
+        SaveOrgSettings => (
+            "save_org_settings",
+            vec![
+                o,
+                field("max_key_lifetime", "90"),
+                field("disable_unused_after", "none"),
+            ],
+        ),
         _ => unreachable!("{action:?} is not a project call"),
     }
 }
@@ -746,6 +770,13 @@ async fn took_effect(
             .expect("exists")
             .revoked_at
             .is_some(),
+        (SaveOrgSettings, _) => {
+            orgs::policy(pool, org)
+                .await
+                .expect("policy")
+                .max_key_lifetime_days
+                == Some(90)
+        }
         (DisableProjectKey | DisableOrgKey, Fixture::Key(id)) => {
             stored(pool, id).await.disabled_at.is_some()
         }

@@ -217,6 +217,31 @@ pub async fn change<'e, E: Executor<'e, Database = Any>>(
     Ok(query.execute(ex).await?.rows_affected() == 1)
 }
 
+/// Up to `limit` keys of an organisation that still work and are enabled but were last
+/// used (or, never used, created) before `before`.
+pub async fn unused_since<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+    before: i64,
+    now: i64,
+    limit: i64,
+) -> Result<Vec<KeyId>, DbError> {
+    let rows = sqlx::query(
+        "SELECT id FROM api_keys WHERE org_id = $1 AND revoked_at IS NULL AND disabled_at IS NULL \
+         AND (expires_at IS NULL OR expires_at > $3) AND COALESCE(last_used_at, created_at) < $2 \
+         ORDER BY id LIMIT $4",
+    )
+    .bind(org_id.as_str())
+    .bind(before)
+    .bind(now)
+    .bind(limit)
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| Ok(KeyId(row.try_get("id")?)))
+        .collect()
+}
+
 /// Marks a key as replaced by `new_id` and makes it stop working at `expires_at`.
 /// Returns false when the key is not live (revoked or already rotated).
 pub async fn mark_replaced<'e, E: Executor<'e, Database = Any>>(

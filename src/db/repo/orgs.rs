@@ -3,6 +3,7 @@
 use super::parse_col;
 use crate::db::DbError;
 use crate::db::models::{Membership, Organisation};
+use crate::domain::policy::OrgPolicy;
 use crate::domain::status::Role;
 use crate::domain::{OrgId, UserId};
 use sqlx::any::AnyRow;
@@ -188,4 +189,71 @@ pub async fn lock<'e, E: Executor<'e, Database = Any>>(
         .execute(ex)
         .await?;
     Ok(())
+}
+
+/// An organisation's key policy (the default when the organisation does not exist).
+pub async fn policy<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &OrgId,
+) -> Result<OrgPolicy, DbError> {
+    let row = sqlx::query(
+        "SELECT max_key_lifetime_days, disable_unused_after_days FROM organisations WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .fetch_optional(ex)
+    .await?;
+    match row {
+        Some(row) => policy_from_row(&row),
+        None => Ok(OrgPolicy::default()),
+    }
+}
+
+fn policy_from_row(row: &AnyRow) -> Result<OrgPolicy, DbError> {
+    let days = |column: &'static str| -> Result<Option<u32>, DbError> {
+        let value: Option<i64> = row.try_get(column)?;
+        value
+            .map(|d| u32::try_from(d).map_err(|_| DbError::Corrupt { column }))
+            .transpose()
+    };
+    Ok(OrgPolicy {
+        max_key_lifetime_days: days("max_key_lifetime_days")?,
+        disable_unused_after_days: days("disable_unused_after_days")?,
+    })
+}
+
+/// Sets an organisation's key policy.
+pub async fn set_policy<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &OrgId,
+    policy: OrgPolicy,
+) -> Result<(), DbError> {
+    sqlx::query(
+        "UPDATE organisations SET max_key_lifetime_days = $2, disable_unused_after_days = $3 WHERE id = $1",
+    )
+    .bind(id.as_str())
+    .bind(policy.max_key_lifetime_days.map(i64::from))
+    .bind(policy.disable_unused_after_days.map(i64::from))
+    .execute(ex)
+    .await?;
+    Ok(())
+}
+
+/// The organisations that disable unused keys, with after how many days.
+pub async fn disabling_unused<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+) -> Result<Vec<(OrgId, u32)>, DbError> {
+    let rows = sqlx::query(
+        "SELECT id, disable_unused_after_days FROM organisations WHERE disable_unused_after_days IS NOT NULL",
+    )
+    .fetch_all(ex)
+    .await?;
+    rows.iter()
+        .map(|row| {
+            let days: i64 = row.try_get("disable_unused_after_days")?;
+            let days = u32::try_from(days).map_err(|_| DbError::Corrupt {
+                column: "disable_unused_after_days",
+            })?;
+            Ok((OrgId(row.try_get("id")?), days))
+        })
+        .collect()
 }

@@ -37,6 +37,7 @@ pub async fn list_api_keys(
     };
     let (page, requests) = services.list_keys_with_usage(&actor, &scope, &view).await?;
     let org = services.org_overview(&actor, &org_id).await?;
+    let policy = services.org_policy(&actor, &org_id).await?;
     Ok(KeysData {
         org: OrgSummary::from(org),
         project,
@@ -60,5 +61,6 @@ pub async fn list_api_keys(
             per_page: view.per_page,
         },
         now: services.now(),
+        policy,
     })
 }

@@ -8,6 +8,7 @@ use crate::components::field::Submit;
 use crate::components::form_errors::FormErrors;
 use gtx_core::domain::PermissionSet;
 use gtx_core::domain::lifetime::EXPIRY_CHOICES;
+use gtx_core::domain::policy::OrgPolicy;
 use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
@@ -17,6 +18,8 @@ pub fn CreateKeyDialog(
     project: Option<ProjectSummary>,
     close_href: String,
     action: ServerAction<CreateApiKey>,
+    /// The organisation's key policy: only the expiries it allows are offered.
+    policy: OrgPolicy,
 ) -> impl IntoView {
     let query = use_query_map();
     let errors = FormErrors::of(
@@ -54,6 +57,19 @@ pub fn CreateKeyDialog(
     };
     let project_id = project.as_ref().map(|p| p.id.clone());
     let cancel = close_href.clone();
+    // Only the expiries the policy allows; the longest of them first selected ("Never"
+    // when there is no limit).
+    let offered: Vec<(&'static str, &'static str)> = EXPIRY_CHOICES
+        .into_iter()
+        .filter(|(value, _)| policy.offers(value))
+        .collect();
+    let default_expiry = offered
+        .iter()
+        .rev()
+        .map(|(value, _)| *value)
+        .find(|v| *v != "date")
+        .filter(|_| policy.max_key_lifetime_days.is_some())
+        .unwrap_or("never");
     view! {
         <Dialog title="Create API key" close_href>
             <ActionForm action>
@@ -80,11 +96,14 @@ pub fn CreateKeyDialog(
                 {(!is_project).then_some(selector)}
                 <div class="field">
                     <label for="key-expires">"Expires"</label>
-                    <select id="key-expires" name="expires">
-                        {EXPIRY_CHOICES.into_iter().map(|(value, label)| view! {
-                            <option value=value selected=value == "never">{label}</option>
+                    <select id="key-expires" name="expires" aria-describedby="key-expires-policy">
+                        {offered.iter().map(|&(value, label)| view! {
+                            <option value=value selected=value == default_expiry>{label}</option>
                         }).collect_view()}
                     </select>
+                    {policy.max_key_lifetime_days.map(|days| view! {
+                        <p id="key-expires-policy" class="muted small">{format!("Your organisation's policy: keys expire within {days} days.")}</p>
+                    })}
                     <p class="field-error">{field_error("expires")}</p>
                 </div>
                 <div class="field">

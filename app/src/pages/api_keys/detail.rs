@@ -3,7 +3,7 @@
 //! enable, the permissions of an organisation key (edit, remove the unused ones),
 //! stopping an old key after a rotation, the IP allow-list and the description.
 //!
-//! Dialogs open from the URL (`?disable=1`, `?enable=1`, `?edit=permissions`), and every
+//! Dialogs open from the URL (`?disable=1`, `?edit=permissions`), and every
 //! form posts without JavaScript too; a plain post comes back to this page.
 
 use super::chart;
@@ -153,8 +153,18 @@ fn KeyDetail(data: KeyDetailData, actions: DetailActions) -> impl IntoView {
     let live = status.is_usable() || status == KeyStatus::Disabled;
     let controls = live.then(|| {
         let name = key.name.clone();
+        // Enabling undoes a pause at once, without a confirmation; disabling asks first.
         let toggle = if status == KeyStatus::Disabled {
-            view! { <a class="button primary" role="button" href=with_range("enable=1") aria-label=format!("Enable {name}")>"Enable"</a> }.into_any()
+            let id = key.id.clone();
+            let label = format!("Enable {name}");
+            view! {
+                <ActionForm action=actions.enabled>
+                    <input type="hidden" name="key_id" value=id />
+                    <input type="hidden" name="enabled" value="true" />
+                    <input type="hidden" name="back" value="detail" />
+                    <button class="button primary" type="submit" aria-label=label disabled=move || actions.enabled.pending().get()>"Enable"</button>
+                </ActionForm>
+            }.into_any()
         } else {
             view! { <a class="button" role="button" href=with_range("disable=1") aria-label=format!("Disable {name}")>"Disable"</a> }.into_any()
         };
@@ -203,9 +213,6 @@ fn KeyDetail(data: KeyDetailData, actions: DetailActions) -> impl IntoView {
         <Description data=data.clone() actions />
         <Show when=move || dialog("disable") && live>
             <EnableDialog key=key_for_dialogs.get_value() enable=false close_href=close.get_value() action=actions.enabled back="detail" />
-        </Show>
-        <Show when=move || dialog("enable") && live>
-            <EnableDialog key=key_for_dialogs.get_value() enable=true close_href=close.get_value() action=actions.enabled back="detail" />
         </Show>
         <Show when=move || is_org_key && live && query.read().get("edit").as_deref() == Some("permissions")>
             <EditPermissionsDialog key=key_for_dialogs.get_value() close_href=close.get_value() action=actions.permissions />

@@ -259,7 +259,7 @@ fn Keys(data: KeysData, filters: Memo<Filters>, actions: KeyActions) -> impl Int
         <FiltersForm base=base.clone() project=is_project filters />
         <KeyTable rows=data.keys counts=data.counts base=base.clone() filters now project=is_project />
         <Show when=show_create>
-            <CreateKeyDialog org_id=org_id.clone() project=project.clone() close_href=close() action=actions.create />
+            <CreateKeyDialog org_id=org_id.clone() project=project.clone() close_href=close() action=actions.create policy=data.policy />
         </Show>
         {move || find(rotate_id(), rotatable).map(|key| view! { <RotateDialog key now close_href=close() action=actions.rotate /> })}
         {move || find(revoke_id(), revocable).map(|key| view! { <RevokeDialog key close_href=close() action=actions.revoke /> })}
