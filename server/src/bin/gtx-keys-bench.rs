@@ -1,5 +1,8 @@
 //! `gtx-keys-bench`: tools for `bench/` only, kept out of the production binary.
 //!
+//! `gtx-keys-bench usage` writes 30 days of usage counts for one key (`bench/pages`: every
+//! minute of the last 48 hours and every hour before, as a busy key leaves them).
+//!
 //! `gtx-keys-bench seed` writes bulk keys for `bench/run`. Creating 100,000 keys one
 //! `gtx-keys key create` at a time would take the benchmark minutes of transactions,
 //! audit rows and fsyncs. This writes real keys — CSPRNG secrets, CRC32 checksums, HMAC
@@ -81,6 +84,44 @@ async fn seed(
     Ok(())
 }
 
+/// Writes `days` days of usage for `key_id` ending now: every minute of the last 48 hours
+/// in the minute table, every hour of the range in the hour table, each with successes
+/// and a few failures of two kinds.
+async fn usage(services: &Services, key_id: &KeyId, days: i64) -> CoreResult<()> {
+    use gtx_core::db::repo::usage::{self, Buckets, UsageRow};
+    use gtx_core::domain::time::{HOUR_MS, MINUTE_MS};
+    use gtx_core::domain::usage::Outcome;
+    let now = services.now();
+    let row = |at: i64, outcome: Outcome, requests: u64| UsageRow {
+        key_id: key_id.clone(),
+        bucket_start: at,
+        outcome,
+        requests,
+        permissions: PermissionSet::read_only(),
+    };
+    let counts = |at: i64, scale: u64| {
+        let n = (at / MINUTE_MS).rem_euclid(97) as u64;
+        [
+            row(at, Outcome::Valid, scale * (20 + n)),
+            row(at, Outcome::WrongProject, n % 3),
+            row(at, Outcome::InsufficientPermissions, n % 5),
+        ]
+    };
+    let minute_now = now - now.rem_euclid(MINUTE_MS);
+    let hour_now = now - now.rem_euclid(HOUR_MS);
+    let minutes: Vec<UsageRow> = (0..48 * 60)
+        .flat_map(|i| counts(minute_now - i * MINUTE_MS, 1))
+        .collect();
+    let hours: Vec<UsageRow> = (0..days * 24)
+        .flat_map(|i| counts(hour_now - i * HOUR_MS, 60))
+        .collect();
+    let mut tx = services.db().begin().await?;
+    usage::add(&mut tx, Buckets::Minutes, &minutes).await?;
+    usage::add(&mut tx, Buckets::Hours, &hours).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// Benchmark tools (not for production use: they bypass authorisation and audit).
 #[derive(Debug, Parser)]
 #[command(name = "gtx-keys-bench")]
@@ -105,6 +146,15 @@ enum BenchCommand {
         /// Revoked keys to create.
         #[arg(long, default_value_t = 0)]
         revoked: usize,
+    },
+    /// Usage counts for one key: every minute of the last 48 hours, every hour of `days`.
+    Usage {
+        /// The key.
+        #[arg(long = "key")]
+        key_id: String,
+        /// Days of hourly counts.
+        #[arg(long, default_value_t = 30)]
+        days: i64,
     },
 }
 
@@ -135,6 +185,7 @@ async fn main() -> std::process::ExitCode {
             )
             .await
         }
+        BenchCommand::Usage { key_id, days } => usage(&services, &KeyId(key_id), days).await,
     };
     services.db().close().await;
     match result {
