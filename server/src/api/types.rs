@@ -6,7 +6,9 @@ use gtx_core::domain::{KeyType, PermissionSet};
 use gtx_core::services::{KeyFacts, VerifyCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use utoipa::openapi::schema::{Object, ObjectBuilder, SchemaType, Type};
+use utoipa::openapi::schema::{
+    KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, SchemaType, Type,
+};
 
 /// `POST /api/v1/keys/verify`. No `Debug`: it holds a key.
 #[derive(Deserialize, ToSchema)]
@@ -26,7 +28,7 @@ pub struct VerifyRequest {
     /// service asking. Needed for keys with an IP allow-list: without it they answer
     /// `IP_NOT_ALLOWED`.
     #[serde(default)]
-    #[schema(example = "203.0.113.7")]
+    #[schema(schema_with = client_ip, example = "203.0.113.7")]
     pub client_ip: Option<String>,
 }
 
@@ -241,6 +243,31 @@ pub struct ProjectChanges {
     #[serde(default)]
     #[schema(schema_with = new_default_locale)]
     pub default_locale: Option<String>,
+}
+
+/// `client_ip`: an IPv4 or an IPv6 address (a network, a host name or any other text is a
+/// 422), or null.
+fn client_ip() -> Schema {
+    let address = |format: KnownFormat, description: &str| {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::new(Type::String))
+            .format(Some(SchemaFormat::KnownFormat(format)))
+            .description(Some(description))
+            .build()
+    };
+    OneOfBuilder::new()
+        .item(address(KnownFormat::Ipv4, "An IPv4 address"))
+        .item(address(KnownFormat::Ipv6, "An IPv6 address"))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::Null))
+                .build(),
+        )
+        .description(Some(
+            "The address the key was presented from; needed for keys with an IP allow-list.",
+        ))
+        .build()
+        .into()
 }
 
 // The schemas of names and locales, from the rules `validation::name` and
