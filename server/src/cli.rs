@@ -6,22 +6,22 @@ use crate::boot;
 use crate::config::{
     GlobalArgs, KeyCommand, KeyEnv, OrgCommand, ProjectCommand, RoleArg, UserCommand,
 };
-use gtx_core::db::models::ApiKeyRecord;
 use gtx_core::domain::duration::parse_duration_ms;
 use gtx_core::domain::key_list::KeyListQuery;
-use gtx_core::domain::status::is_stale;
-use gtx_core::domain::time::format_utc;
-use gtx_core::domain::usage::{Outcome, OutcomeCounts, UsageRange};
+use gtx_core::domain::usage::UsageRange;
 use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, Role};
 use gtx_core::error::CoreError;
-use gtx_core::services::{Actor, KeyDetail, KeyListScope, KeyScope, NewKey, Services};
+use gtx_core::services::{Actor, KeyListScope, KeyScope, NewKey, Services};
+mod output;
+
+use output::{key_json, print_key_table, print_usage, usage_json};
 use secrecy::SecretString;
 use std::io::Write;
 use std::process::ExitCode;
 
 /// A command's failure, with the exit code it deserves.
 #[derive(Debug)]
-enum Failure {
+pub(super) enum Failure {
     Usage(String),
     Failed(String),
 }
@@ -301,50 +301,6 @@ async fn user_command(
     }
 }
 
-fn key_json(k: &ApiKeyRecord, now: i64) -> serde_json::Value {
-    serde_json::json!({
-        "id": k.id,
-        "name": k.name,
-        "type": k.key_type,
-        "project_id": k.project_id,
-        "org_id": k.org_id,
-        "key": k.hint,
-        "status": k.status(now),
-        "permissions": k.permissions,
-        "created_by": k.created_by_label,
-        "created_at": k.created_at,
-        "expires_at": k.expires_at,
-        "revoked_at": k.revoked_at,
-        "last_used_at": k.last_used_at,
-        "description": k.description,
-        "disabled_at": k.disabled_at,
-        "ip_allowlist": k.ip_allowlist,
-        "unused_90_days": k.revoked_at.is_none() && is_stale(now, k.created_at, k.last_used_at),
-    })
-}
-
-fn print_key_table(keys: &[ApiKeyRecord], now: i64) -> Result<(), Failure> {
-    if keys.is_empty() {
-        eprintln!("No keys.");
-        return Ok(());
-    }
-    let mut lines = vec![format!(
-        "{:<36}  {:<12}  {:<9}  {:<21}  {}",
-        "ID", "TYPE", "STATUS", "KEY", "NAME"
-    )];
-    for k in keys {
-        lines.push(format!(
-            "{:<36}  {:<12}  {:<9}  {:<21}  {}",
-            k.id,
-            k.key_type.as_str(),
-            k.status(now).as_str(),
-            k.hint,
-            k.name
-        ));
-    }
-    out(&lines.join("\n"))
-}
-
 /// Reads a password from stdin: the first line, without its line ending. From a
 /// terminal the input is echoed; pipe it in from a secret store instead.
 fn read_password() -> Result<SecretString, Failure> {
@@ -362,75 +318,7 @@ fn read_password() -> Result<SecretString, Failure> {
 }
 
 /// Writes one value to stdout. A closed pipe is a failure, not a panic.
-/// Counts per outcome code, every code present.
-fn counts_json(counts: &OutcomeCounts) -> serde_json::Value {
-    Outcome::ALL
-        .into_iter()
-        .map(|o| (o.as_str().to_owned(), serde_json::json!(counts[o.index()])))
-        .collect::<serde_json::Map<_, _>>()
-        .into()
-}
-
-fn usage_json(detail: &KeyDetail) -> String {
-    let series = &detail.series;
-    let buckets: Vec<_> = series
-        .buckets
-        .iter()
-        .enumerate()
-        .map(|(i, counts)| serde_json::json!({ "start": series.start_of(i), "counts": counts_json(counts) }))
-        .collect();
-    let body = serde_json::json!({
-        "key_id": detail.key.id,
-        "since": series.range.as_str(),
-        "bucket_seconds": series.range.bucket_ms() / 1000,
-        "totals": counts_json(&series.totals()),
-        "buckets": buckets,
-    });
-    serde_json::to_string_pretty(&body).unwrap_or_default()
-}
-
-/// The usage as a table on stdout: a line per bucket, a column per outcome seen.
-fn print_usage(detail: &KeyDetail) -> Result<(), Failure> {
-    let series = &detail.series;
-    let totals = series.totals();
-    let shown: Vec<Outcome> = Outcome::ALL
-        .into_iter()
-        .filter(|o| *o == Outcome::Valid || totals[o.index()] > 0)
-        .collect();
-    let mut lines = vec![format!(
-        "{:<17}  {:>9}{}",
-        "start (UTC)",
-        "requests",
-        shown
-            .iter()
-            .map(|o| format!("  {:>9}", o.as_str()))
-            .collect::<String>()
-    )];
-    let row = |label: String, counts: &OutcomeCounts| {
-        format!(
-            "{:<17}  {:>9}{}",
-            label,
-            counts.iter().sum::<u64>(),
-            shown
-                .iter()
-                .map(|o| format!("  {:>9}", counts[o.index()]))
-                .collect::<String>()
-        )
-    };
-    for (i, counts) in series.buckets.iter().enumerate() {
-        lines.push(row(format_utc(series.start_of(i)), counts));
-    }
-    lines.push(row("total".to_owned(), &totals));
-    eprintln!(
-        "Requests of key “{}” ({}) over the last {}:",
-        detail.key.name,
-        detail.key.hint,
-        series.range.label()
-    );
-    out(&lines.join("\n"))
-}
-
-fn out(text: &str) -> Result<(), Failure> {
+pub(super) fn out(text: &str) -> Result<(), Failure> {
     let mut stdout = std::io::stdout().lock();
     writeln!(stdout, "{text}")
         .and_then(|()| stdout.flush())

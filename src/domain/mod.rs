@@ -11,6 +11,7 @@ pub mod level;
 pub mod lifetime;
 pub mod permission;
 pub mod policy;
+pub mod problem;
 pub mod status;
 pub mod time;
 pub mod usage;

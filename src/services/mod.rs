@@ -11,6 +11,7 @@ mod hashing;
 mod invites;
 pub mod key_cache;
 mod key_controls;
+mod key_facts;
 mod key_insights;
 mod key_sync;
 mod keys;
