@@ -50,17 +50,30 @@ pub(crate) enum Lookup {
 /// Maps keyed by digest use FxHash instead of SipHash: SipHash is there to stop
 /// crafted keys from piling into one bucket, and nobody can craft a digest, which is an
 /// HMAC under the server secret. FxHash is several times cheaper on the hot path.
-type DigestMap<V> = HashMap<[u8; 32], V, rustc_hash::FxBuildHasher>;
+type DigestMap<V> = HashMap<Tag, V, rustc_hash::FxBuildHasher>;
+
+/// A cached key's place in the maps: the first 128 bits of its digest, half the size of
+/// the whole. The digest is an HMAC under the server secret, so two keys sharing a tag is
+/// as unlikely as guessing a 128-bit MAC; the database lookup on a miss still compares
+/// the whole digest.
+type Tag = u128;
+
+fn tag(digest: &[u8; 32]) -> Tag {
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&digest[..16]);
+    u128::from_le_bytes(first)
+}
 
 /// How many invalidations the cache remembers, to tell whether an insert raced one.
 pub const RECENT_INVALIDATIONS: usize = 1024;
 
 struct State {
-    positive: DigestMap<(Arc<KeyFacts>, Instant)>,
+    /// The cached keys (each holds when it was cached: `KeyFacts::cached_at`).
+    positive: DigestMap<Arc<KeyFacts>>,
     /// The digest of each cached key, by a hash of its id (see [`id_hash`]): no copy of
     /// the id per entry. Two ids with one hash cannot both be cached: inserting the
     /// second drops the first, so an invalidation by id always finds its key's entry.
-    by_id: HashMap<u64, [u8; 32], rustc_hash::FxBuildHasher>,
+    by_id: HashMap<u64, Tag, rustc_hash::FxBuildHasher>,
     /// Digests known to match no key. Anyone can mint checksum-valid keys, so it is
     /// bounded: when full, the oldest entry goes. Read with `peek` (no reordering), so
     /// a lookup needs only the read lock.
@@ -95,6 +108,8 @@ pub struct KeyCache {
     generation: AtomicU64,
     capacity: usize,
     ttl: Duration,
+    /// When the cache was made: entries record their age in seconds from it.
+    epoch: Instant,
     /// Facts that left the cache with usage still counted in them (or still in use by a
     /// request, which may count): the next usage flush takes their counts.
     retired: Mutex<Vec<Arc<KeyFacts>>>,
@@ -134,6 +149,7 @@ impl KeyCache {
             generation: AtomicU64::new(0),
             capacity,
             ttl,
+            epoch: Instant::now(),
             retired: Mutex::new(Vec::new()),
         }
     }
@@ -152,8 +168,11 @@ impl KeyCache {
             return Lookup::Miss;
         }
         let state = self.read();
-        if let Some((facts, at)) = state.positive.get(digest) {
-            if at.elapsed() < self.ttl {
+        if let Some(facts) = state.positive.get(&tag(digest)) {
+            let age = self
+                .seconds()
+                .saturating_sub(facts.cached_at.load(Ordering::Relaxed));
+            if u64::from(age) < self.ttl.as_secs() {
                 return Lookup::Hit(Arc::clone(facts));
             }
         } else if let Some(at) = state.negative.peek(digest)
@@ -180,23 +199,22 @@ impl KeyCache {
         if state.stale(generation, Some(facts.id())) {
             return false;
         }
+        let at = tag(&digest);
         if state.positive.len() >= self.capacity
-            && !state.positive.contains_key(&digest)
+            && !state.positive.contains_key(&at)
             && let Some(gone) = evict_one(&mut state)
         {
             self.retire(gone);
         }
         state.negative.pop(&digest);
-        if let Some(other) = state.by_id.insert(id_hash(facts.id()), digest)
-            && other != digest
-            && let Some((gone, _)) = state.positive.remove(&other)
+        if let Some(other) = state.by_id.insert(id_hash(facts.id()), at)
+            && other != at
+            && let Some(gone) = state.positive.remove(&other)
         {
             self.retire(gone);
         }
-        if let Some((old, _)) = state
-            .positive
-            .insert(digest, (Arc::clone(facts), Instant::now()))
-        {
+        facts.cached_at.store(self.seconds(), Ordering::Relaxed);
+        if let Some(old) = state.positive.insert(at, Arc::clone(facts)) {
             self.retire(old);
         }
         true
@@ -219,8 +237,8 @@ impl KeyCache {
     pub fn invalidate(&self, key_id: &KeyId) {
         let mut state = self.write();
         let generation = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
-        if let Some(digest) = state.by_id.remove(&id_hash(key_id.as_str()))
-            && let Some((gone, _)) = state.positive.remove(&digest)
+        if let Some(at) = state.by_id.remove(&id_hash(key_id.as_str()))
+            && let Some(gone) = state.positive.remove(&at)
         {
             self.retire(gone);
         }
@@ -237,12 +255,17 @@ impl KeyCache {
     pub fn flush(&self) {
         let mut state = self.write();
         state.horizon = self.generation.fetch_add(1, Ordering::AcqRel) + 1;
-        for (_, (gone, _)) in state.positive.drain() {
+        for (_, gone) in state.positive.drain() {
             self.retire(gone);
         }
         state.by_id.clear();
         state.negative.clear();
         state.recent.clear();
+    }
+
+    /// Seconds since the cache was made.
+    fn seconds(&self) -> u32 {
+        u32::try_from(self.epoch.elapsed().as_secs()).unwrap_or(u32::MAX)
     }
 
     /// Keeps `facts`, which left the cache, for the next usage flush if they hold counts
@@ -266,8 +289,8 @@ impl KeyCache {
         self.read()
             .positive
             .values()
-            .filter(|(facts, _)| !facts.usage.is_empty())
-            .map(|(facts, _)| Arc::clone(facts))
+            .filter(|facts| !facts.usage.is_empty())
+            .map(Arc::clone)
             .collect()
     }
 
@@ -285,8 +308,8 @@ impl KeyCache {
 /// Makes room for one entry: an expired one would be best, but any will do; the TTL
 /// bounds how long anything stays anyway.
 fn evict_one(state: &mut State) -> Option<Arc<KeyFacts>> {
-    let digest = state.positive.keys().next().copied()?;
-    let (facts, _) = state.positive.remove(&digest)?;
+    let at = state.positive.keys().next().copied()?;
+    let facts = state.positive.remove(&at)?;
     state.by_id.remove(&id_hash(facts.id()));
     Some(facts)
 }

@@ -1,6 +1,7 @@
 //! What the key cache holds of a key: the facts a check needs, kept small.
 
 use crate::domain::{IpAllowList, KeyId, KeyType, OrgId, PermissionSet};
+use std::sync::atomic::AtomicU32;
 
 /// What a check needs to know about a key. No secret: not the key, not its digest.
 ///
@@ -17,6 +18,9 @@ pub struct KeyFacts {
     pub key_type: KeyType,
     /// Effective permissions (normalised: write carries read).
     pub permissions: PermissionSet,
+    /// When the key cache took these facts, in seconds from the cache's start (its TTL
+    /// counts from here). Beside the two fields above it takes no room of its own.
+    pub(crate) cached_at: AtomicU32,
     /// Expiry (unix ms), if any; rotation shortens it to the grace period's end.
     pub expires_at: Option<i64>,
     /// Revocation time, if revoked.
@@ -77,6 +81,7 @@ impl KeyFacts {
             ends,
             key_type,
             permissions,
+            cached_at: AtomicU32::new(0),
             expires_at,
             revoked_at,
             disabled_at,
@@ -131,5 +136,21 @@ impl KeyFacts {
     /// Its masked form.
     pub fn hint(&self) -> &str {
         self.part(4)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::KeyFacts;
+
+    #[test]
+    fn facts_stay_small() {
+        // Texts (16) + ends (8) + type, permissions and cache time (8) + three times
+        // (48) + allow-list (16) + two banks of usage counters (80).
+        assert!(
+            std::mem::size_of::<KeyFacts>() <= 176,
+            "{}",
+            std::mem::size_of::<KeyFacts>()
+        );
     }
 }
