@@ -6,7 +6,6 @@
 // Independent of accounts.spec.ts: the organisation, its projects and users come from the
 // operator CLI, run against the server's own data directory while it runs. The tests
 // share one signed-in admin context, so they run in order and stop at the first failure.
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
@@ -16,6 +15,7 @@ import {
   collectConsoleErrors,
   escapeRegExp,
   expect,
+  gtxCli,
   newProjectContext,
   pathIs,
   saveScreenshots,
@@ -23,7 +23,6 @@ import {
   waitForHydration,
 } from './fixtures';
 
-const BIN = path.resolve(process.env.GTX_BIN ?? path.join(__dirname, '../../target/debug/gtx-keys'));
 
 const ORG_NAME = 'Keys Test Org';
 const PROJECT_A = 'Mobile app';
@@ -40,20 +39,6 @@ type Kind = keyof typeof PREFIX;
 const keyFormat = (kind: Kind) => new RegExp(`^${escapeRegExp(PREFIX[kind])}[0-9A-Za-z]{49}$`);
 /** What the list shows instead of the key: prefix + first 4 + … + last 4. */
 const hintOf = (key: string) => `${key.slice(0, 12)}…${key.slice(-4)}`;
-
-/** Runs an operator command against the server's data dir; returns its stdout, trimmed. */
-function gtxCli(gtx: ServerState, args: string[], input?: string): string {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const key of Object.keys(env)) {
-    if (key === 'DATABASE_URL' || key.startsWith('GTX_')) delete env[key];
-  }
-  return execFileSync(BIN, ['--data-dir', gtx.dataDir, ...args], {
-    env,
-    input: input ?? '',
-    encoding: 'utf8',
-    stdio: ['pipe', 'pipe', 'pipe'],
-  }).trim();
-}
 
 test.describe.configure({ mode: 'serial' });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
@@ -121,4 +122,24 @@ export async function saveScreenshots(page: Page, testInfo: TestInfo, name: stri
     await page.screenshot({ path: path.join(dir, `${name}-${label}.png`), fullPage: true, animations: 'disabled' });
   }
   if (before) await page.setViewportSize(before);
+}
+
+/** The server binary the operator commands run (the one global setup started). */
+const GTX_BIN = path.resolve(process.env.GTX_BIN ?? path.join(__dirname, '../../target/debug/gtx-keys'));
+
+/**
+ * Runs an operator command against the server's data directory (with no DATABASE_URL or
+ * GTX_* settings from the caller); returns its stdout, trimmed.
+ */
+export function gtxCli(gtx: ServerState, args: string[], input?: string): string {
+  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
+  for (const key of Object.keys(env)) {
+    if (key === 'DATABASE_URL' || key.startsWith('GTX_')) delete env[key];
+  }
+  return execFileSync(GTX_BIN, ['--data-dir', gtx.dataDir, ...args], {
+    env,
+    input: input ?? '',
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  }).trim();
 }

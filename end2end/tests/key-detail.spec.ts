@@ -7,14 +7,13 @@
 //
 // The server writes usage counts every second here (GTX_USAGE_FLUSH_SECONDS=1, set by
 // global setup), so a page reload shows traffic soon after it happened.
-import { execFileSync } from 'node:child_process';
-import * as path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { ServerState } from '../e2e-state';
 import {
   collectConsoleErrors,
   expect,
+  gtxCli,
   newProjectContext,
   pathIs,
   saveScreenshots,
@@ -22,23 +21,8 @@ import {
   waitForHydration,
 } from './fixtures';
 
-const BIN = path.resolve(process.env.GTX_BIN ?? path.join(__dirname, '../../target/debug/gtx-keys'));
 const ADMIN_EMAIL = 'detail-admin@example.com';
 const ADMIN_PASSWORD = 'detail admin password 2026';
-
-/** Runs an operator command against the server's data dir; returns its stdout, trimmed. */
-function gtxCli(gtx: ServerState, args: string[], input?: string): string {
-  const env: NodeJS.ProcessEnv = { ...process.env, NO_COLOR: '1' };
-  for (const key of Object.keys(env)) {
-    if (key === 'DATABASE_URL' || key.startsWith('GTX_')) delete env[key];
-  }
-  return execFileSync(BIN, ['--data-dir', gtx.dataDir, ...args], {
-    env,
-    input: input ?? '',
-    encoding: 'utf8',
-    stdio: ['pipe', 'pipe', 'pipe'],
-  }).trim();
-}
 
 test.describe.configure({ mode: 'serial' });
 

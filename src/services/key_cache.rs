@@ -329,22 +329,7 @@ mod tests {
     }
 
     fn facts(id: &str) -> Arc<KeyFacts> {
-        let texts = KeyTexts {
-            id,
-            org_id: "o",
-            project_id: None,
-            name: "k",
-            hint: "gtx-org-aaaa…bbbb",
-        };
-        Arc::new(KeyFacts::new(
-            texts,
-            KeyType::Organisation,
-            PermissionSet::read_only(),
-            None,
-            None,
-            None,
-            IpAllowList::default(),
-        ))
+        super::super::key_facts::test_facts(id)
     }
 
     #[test]

@@ -139,6 +139,27 @@ impl KeyFacts {
     }
 }
 
+/// An organisation key's facts named `id`, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_facts(id: &str) -> std::sync::Arc<KeyFacts> {
+    let texts = KeyTexts {
+        id,
+        org_id: "o",
+        project_id: None,
+        name: "k",
+        hint: "gtx-org-aaaa…bbbb",
+    };
+    std::sync::Arc::new(KeyFacts::new(
+        texts,
+        KeyType::Organisation,
+        PermissionSet::read_only(),
+        None,
+        None,
+        None,
+        IpAllowList::default(),
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::KeyFacts;

@@ -372,27 +372,10 @@ impl Services {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{IpAllowList, KeyType};
-    use crate::services::key_cache::KeyTexts;
     use std::sync::Arc;
 
     fn facts(id: &str) -> Arc<KeyFacts> {
-        let texts = KeyTexts {
-            id,
-            org_id: "o",
-            project_id: None,
-            name: "k",
-            hint: "h",
-        };
-        Arc::new(KeyFacts::new(
-            texts,
-            KeyType::Organisation,
-            PermissionSet::read_only(),
-            None,
-            None,
-            None,
-            IpAllowList::default(),
-        ))
+        crate::services::key_facts::test_facts(id)
     }
 
     fn taken(key: &KeyFacts) -> BTreeMap<i64, OutcomeCounts> {
