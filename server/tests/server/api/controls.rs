@@ -1,7 +1,7 @@
 //! Keys paused and fenced: DISABLED and IP_NOT_ALLOWED on verify and on the platform
 //! API, in their place among the codes, and the changes reaching other instances.
 
-use super::{Key, World, assert_error, call, code_of, verify};
+use super::{Key, World, assert_error, call, code_of, time_until, verify};
 use crate::common::{TEST_SECRET_HEX, TestApp};
 use axum::body::Body;
 use axum::http::{Method, Request, header};
@@ -9,7 +9,7 @@ use gtx_core::domain::{IpAllowList, KeyId, Permission, PermissionSet};
 use gtx_core::services::Actor;
 use serde_json::json;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const HOUR_MS: i64 = 60 * 60 * 1000;
 
@@ -200,21 +200,6 @@ on_both_backends!(
     platform_call_checks_the_client_address_and_the_pause,
 );
 
-/// Polls `key` on `app` until it answers `want`; how long that took (at most 5 s).
-async fn time_until(app: &TestApp, key: &str, permissions: &[&str], want: &str) -> Duration {
-    let start = Instant::now();
-    loop {
-        if code_of(app, key, None, permissions).await == want {
-            return start.elapsed();
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "not {want} after 5 s"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 #[tokio::test]
 async fn disable_enable_and_permission_edits_reach_another_instance_within_two_seconds() {
     let Some((a, b)) = TestApp::postgres_pair("controls_across_instances").await else {
@@ -228,20 +213,27 @@ async fn disable_enable_and_permission_edits_reach_another_instance_within_two_s
         .disable_key(&operator, &w.org_files.id)
         .await
         .expect("disable");
-    let took = time_until(&b, key, &[], "DISABLED").await;
+    let took = time_until(&b, key, &[], "VALID", "DISABLED").await;
     assert!(took < Duration::from_secs(2), "disable took {took:?}");
     a.services
         .enable_key(&operator, &w.org_files.id)
         .await
         .expect("enable");
-    let took = time_until(&b, key, &[], "VALID").await;
+    let took = time_until(&b, key, &[], "DISABLED", "VALID").await;
     assert!(took < Duration::from_secs(2), "enable took {took:?}");
     let read_only: PermissionSet = [Permission::FilesRead].into_iter().collect();
     a.services
         .set_key_permissions(&operator, &w.org_files.id, read_only)
         .await
         .expect("edit permissions");
-    let took = time_until(&b, key, &["files:write"], "INSUFFICIENT_PERMISSIONS").await;
+    let took = time_until(
+        &b,
+        key,
+        &["files:write"],
+        "VALID",
+        "INSUFFICIENT_PERMISSIONS",
+    )
+    .await;
     assert!(
         took < Duration::from_secs(2),
         "permission edit took {took:?}"
@@ -256,7 +248,10 @@ async fn cli_disable_and_enable_reach_a_running_sqlite_server_within_two_seconds
     let app = TestApp::sqlite_shared_with_cli().await;
     let w = World::build(&app).await;
     assert_eq!(code_of(&app, &w.dev.text, None, &[]).await, "VALID");
-    for (command, want) in [("disable", "DISABLED"), ("enable", "VALID")] {
+    for (command, before, want) in [
+        ("disable", "VALID", "DISABLED"),
+        ("enable", "DISABLED", "VALID"),
+    ] {
         let mut cli = std::process::Command::new(env!("CARGO_BIN_EXE_gtx-keys"));
         cli.arg("--data-dir")
             .arg(app.data_dir())
@@ -274,7 +269,7 @@ async fn cli_disable_and_enable_reach_a_running_sqlite_server_within_two_seconds
             String::from_utf8_lossy(&output.stderr)
         );
         assert!(output.stdout.is_empty(), "messages go to stderr");
-        let took = time_until(&app, &w.dev.text, &[], want).await;
+        let took = time_until(&app, &w.dev.text, &[], before, want).await;
         assert!(took < Duration::from_secs(2), "{command} took {took:?}");
     }
     app.close().await;

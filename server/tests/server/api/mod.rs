@@ -167,6 +167,31 @@ pub async fn code_of(
     json["code"].as_str().expect("code").to_owned()
 }
 
+/// Polls `key` on `app` (asking for `permissions`) until it answers `want`; how long
+/// that took. Meanwhile it may only answer `before` (the state the change leaves), and
+/// it must answer `want` within 5 seconds.
+pub async fn time_until(
+    app: &TestApp,
+    key: &str,
+    permissions: &[&str],
+    before: &str,
+    want: &str,
+) -> std::time::Duration {
+    let start = std::time::Instant::now();
+    loop {
+        let code = code_of(app, key, None, permissions).await;
+        if code == want {
+            return start.elapsed();
+        }
+        assert_eq!(code, before, "neither the old answer nor the new");
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(5),
+            "not {want} after 5 s"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// A platform API call with a bearer key (and optionally `gt-project-id` and a JSON body).
 pub async fn call(
     app: &TestApp,
