@@ -178,11 +178,14 @@ impl Db {
         let options = AnyConnectOptions::from_str(&url)?;
         let pool = pool_options(8)
             .min_connections(1)
+            // Each connection's page cache is 512 KiB, not SQLite's 2 MiB (see
+            // ARCHITECTURE.md, "SQLite's page caches are bounded").
             .after_connect(|conn, _meta| {
                 Box::pin(async move {
                     conn.execute(
                         "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON;",
+                         PRAGMA busy_timeout = 5000; PRAGMA foreign_keys = ON; \
+                         PRAGMA cache_size = -512;",
                     )
                     .await?;
                     Ok(())

@@ -23,6 +23,13 @@ use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
 use std::time::Duration;
 
+/// The page cache of each of these connections, in KiB (as `PRAGMA cache_size` takes
+/// it, negative). SQLite's default is 2 MiB per connection; the key lookups touch a few
+/// pages of the digest index and one of the table, and the operating system caches the
+/// file behind them, so 1 MiB keeps the index's upper levels and a thousand keys' rows
+/// while bounding memory (see ARCHITECTURE.md, "SQLite's page caches are bounded").
+const READER_CACHE_KIB: i64 = -1024;
+
 /// Connections a thread keeps (one per database file; tests open many files).
 const PER_THREAD: usize = 4;
 
@@ -62,6 +69,7 @@ pub(crate) fn with_connection<T, E: From<rusqlite::Error>>(
                     OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
                 )?;
                 conn.busy_timeout(Duration::ZERO)?;
+                conn.pragma_update(None, "cache_size", READER_CACHE_KIB)?;
                 if connections.len() >= PER_THREAD {
                     connections.remove(0);
                 }

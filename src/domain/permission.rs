@@ -187,6 +187,11 @@ impl PermissionSet {
         self.0 as i64
     }
 
+    /// The same bits, at their own width (for packing into atomics).
+    pub const fn bits_u16(&self) -> u16 {
+        self.0
+    }
+
     /// Reads the storage form, normalising it; unknown bits are an error.
     pub fn from_bits(bits: i64) -> Option<Self> {
         let bits = u16::try_from(bits).ok()?;

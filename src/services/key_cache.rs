@@ -55,13 +55,17 @@ type DigestMap<V> = HashMap<Tag, V, rustc_hash::FxBuildHasher>;
 /// A cached key's place in the maps: the first 128 bits of its digest, half the size of
 /// the whole. The digest is an HMAC under the server secret, so two keys sharing a tag is
 /// as unlikely as guessing a 128-bit MAC; the database lookup on a miss still compares
-/// the whole digest.
-type Tag = u128;
+/// the whole digest. Two `u64`s rather than a `u128`: a `u128` is 16-byte aligned, which
+/// pads each map entry (tag and pointer) from 24 bytes to 32.
+type Tag = [u64; 2];
 
 fn tag(digest: &[u8; 32]) -> Tag {
-    let mut first = [0u8; 16];
-    first.copy_from_slice(&digest[..16]);
-    u128::from_le_bytes(first)
+    let half = |i: usize| {
+        let mut bytes = [0u8; 8];
+        bytes.copy_from_slice(&digest[i * 8..i * 8 + 8]);
+        u64::from_le_bytes(bytes)
+    };
+    [half(0), half(1)]
 }
 
 /// How many invalidations the cache remembers, to tell whether an insert raced one.

@@ -23,7 +23,7 @@ use crate::domain::usage::{OUTCOMES, Outcome, OutcomeCounts};
 use crate::domain::{KeyId, PermissionSet};
 use crate::error::CoreResult;
 use std::collections::{BTreeMap, HashMap};
-use std::sync::atomic::{AtomicI64, AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 /// Per-minute counts are kept this long.
@@ -44,16 +44,15 @@ const USED: [Outcome; 3] = [
 /// One minute's counts.
 #[derive(Debug, Default)]
 struct Bank {
-    /// The minute counted (unix ms, floored); 0 before the first count.
-    minute: AtomicI64,
+    /// The minute counted, in minutes since 1970 (a `u32` reaches past the year 10,000);
+    /// 0 before the first count.
+    minute: AtomicU32,
     counts: [AtomicU32; OUTCOMES],
-    /// The permissions asked for (`PermissionSet` bits).
-    asked: AtomicU32,
 }
 
 impl Bank {
     /// Takes the counts out (each counter swapped to zero), with the minute they are of.
-    fn take(&self) -> Option<Counted> {
+    fn take(&self) -> Option<([u64; OUTCOMES], i64)> {
         let mut counts = [0u64; OUTCOMES];
         let mut any = false;
         for (out, counter) in counts.iter_mut().zip(&self.counts) {
@@ -63,13 +62,7 @@ impl Bank {
                 any |= *out != 0;
             }
         }
-        let asked = PermissionSet::from_bits(i64::from(self.asked.swap(0, Ordering::AcqRel)))
-            .unwrap_or_else(PermissionSet::empty);
-        any.then(|| Counted {
-            minute: self.minute.load(Ordering::Acquire),
-            counts,
-            asked,
-        })
+        any.then(|| (counts, minute_ms(self.minute.load(Ordering::Acquire))))
     }
 
     fn is_empty(&self) -> bool {
@@ -77,37 +70,69 @@ impl Bank {
     }
 }
 
-/// One key's counts in memory: a bank for even minutes and one for odd minutes.
+/// A minute number (minutes since 1970) as unix ms.
+fn minute_ms(minute: u32) -> i64 {
+    i64::from(minute) * MINUTE_MS
+}
+
+/// One key's counts in memory: a bank for even minutes and one for odd minutes, and the
+/// permissions asked for in each (`PermissionSet` bits, 16 wide: the even minute's in the
+/// low half, the odd minute's in the high half, so the slot stays 68 bytes).
 #[derive(Debug, Default)]
 pub(crate) struct UsageSlot {
     banks: [Bank; 2],
+    asked: AtomicU32,
 }
 
 impl UsageSlot {
-    /// Counts one request with `outcome` in `minute`, which asked for `asked`. Returns
-    /// the counts of an older minute that were still in the bank, to be kept elsewhere.
+    /// The bits of bank `i`'s permissions in `asked`.
+    const fn asked_shift(i: usize) -> u32 {
+        if i == 0 { 0 } else { 16 }
+    }
+
+    /// Counts one request with `outcome` in `minute` (unix ms, floored to the minute),
+    /// which asked for `asked`. Returns the counts of an older minute that were still in
+    /// the bank, to be kept elsewhere.
     fn count(&self, outcome: Outcome, asked: PermissionSet, minute: i64) -> Option<Counted> {
-        let bank = &self.banks[usize::from((minute / MINUTE_MS) % 2 == 1)];
+        // Minutes since 1970 fit a u32 until the year 10,000.
+        let number = u32::try_from(minute.div_euclid(MINUTE_MS)).unwrap_or(u32::MAX);
+        let i = usize::from(number % 2 == 1);
+        let bank = &self.banks[i];
         let current = bank.minute.load(Ordering::Acquire);
         let mut left = None;
-        if current < minute
+        if current < number
             && bank
                 .minute
-                .compare_exchange(current, minute, Ordering::AcqRel, Ordering::Acquire)
+                .compare_exchange(current, number, Ordering::AcqRel, Ordering::Acquire)
                 .is_ok()
         {
             // This request turned the bank over: whatever it still holds is older.
-            left = bank.take().map(|c| Counted {
-                minute: current,
+            left = self.take_bank(i).map(|c| Counted {
+                minute: minute_ms(current),
                 ..c
             });
         }
         bank.counts[outcome.index()].fetch_add(1, Ordering::AcqRel);
         if !asked.is_empty() {
-            // Bits fit: a permission set is 16 bits wide.
-            bank.asked.fetch_or(asked.bits() as u32, Ordering::AcqRel);
+            self.asked.fetch_or(
+                u32::from(asked.bits_u16()) << Self::asked_shift(i),
+                Ordering::AcqRel,
+            );
         }
         left
+    }
+
+    /// Takes bank `i`'s counts and permissions out.
+    fn take_bank(&self, i: usize) -> Option<Counted> {
+        let (counts, minute) = self.banks[i].take()?;
+        let mask = 0xffff_u32 << Self::asked_shift(i);
+        let bits = (self.asked.fetch_and(!mask, Ordering::AcqRel) & mask) >> Self::asked_shift(i);
+        let asked = PermissionSet::from_bits(i64::from(bits)).unwrap_or_else(PermissionSet::empty);
+        Some(Counted {
+            minute,
+            counts,
+            asked,
+        })
     }
 
     /// Whether nothing is counted.
@@ -117,7 +142,7 @@ impl UsageSlot {
 
     /// Takes every count out.
     fn take(&self) -> impl Iterator<Item = Counted> + '_ {
-        self.banks.iter().filter_map(Bank::take)
+        (0..self.banks.len()).filter_map(|i| self.take_bank(i))
     }
 }
 

@@ -200,7 +200,12 @@ impl Services {
         now: i64,
     ) -> CoreResult<(VerifyCode, PermissionSet)> {
         let none = PermissionSet::empty();
-        match KeyStatus::at(now, facts.expires_at, facts.revoked_at, facts.disabled_at) {
+        match KeyStatus::at(
+            now,
+            facts.expires_at(),
+            facts.revoked_at(),
+            facts.disabled_at(),
+        ) {
             KeyStatus::Revoked => return Ok((VerifyCode::Revoked, none)),
             KeyStatus::Expired => return Ok((VerifyCode::Expired, none)),
             KeyStatus::Disabled => return Ok((VerifyCode::Disabled, none)),

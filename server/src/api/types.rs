@@ -192,7 +192,7 @@ impl<'a> From<&'a KeyFacts> for KeyInfo<'a> {
             organisation_id: key.org_id_str(),
             project_id: key.project_id(),
             permissions: PermissionList(key.permissions),
-            expires_at: key.expires_at,
+            expires_at: key.expires_at(),
         }
     }
 }
