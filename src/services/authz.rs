@@ -59,7 +59,7 @@ impl Services {
             // The policy task acts on keys directly, never through an organisation's access.
             ActorKind::Anonymous | ActorKind::Policy => Err(ORG),
             ActorKind::ApiKey(key) => {
-                if key.org_id_str() != org_id.as_str() {
+                if key.org_id_text() != org_id.as_str() {
                     return Err(ORG);
                 }
                 orgs::get(&mut **tx, org_id).await?.ok_or(ORG)?;

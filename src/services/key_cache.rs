@@ -22,7 +22,7 @@
 //! elsewhere change. Negative entries are only dropped by a flush: a change to a key never
 //! makes an unknown digest known.
 
-pub use super::key_facts::{KeyFacts, KeyTexts};
+pub use super::key_facts::{IdText, KeyFacts, KeyTexts};
 use crate::domain::KeyId;
 use lru::LruCache;
 use std::collections::{HashMap, VecDeque};
@@ -200,7 +200,7 @@ impl KeyCache {
             return false;
         }
         let mut state = self.write();
-        if state.stale(generation, Some(facts.id())) {
+        if state.stale(generation, Some(&facts.id())) {
             return false;
         }
         let at = tag(&digest);
@@ -211,7 +211,7 @@ impl KeyCache {
             self.retire(gone);
         }
         state.negative.pop(&digest);
-        if let Some(other) = state.by_id.insert(id_hash(facts.id()), at)
+        if let Some(other) = state.by_id.insert(id_hash(&facts.id()), at)
             && other != at
             && let Some(gone) = state.positive.remove(&other)
         {
@@ -314,7 +314,7 @@ impl KeyCache {
 fn evict_one(state: &mut State) -> Option<Arc<KeyFacts>> {
     let at = state.positive.keys().next().copied()?;
     let facts = state.positive.remove(&at)?;
-    state.by_id.remove(&id_hash(facts.id()));
+    state.by_id.remove(&id_hash(&facts.id()));
     Some(facts)
 }
 
@@ -326,63 +326,22 @@ fn id_hash(id: &str) -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::{IpAllowList, KeyType, PermissionSet};
-
-    fn facts_with(id: &str) -> Arc<KeyFacts> {
-        facts(id)
-    }
+    use crate::services::key_facts::test_id;
 
     fn facts(id: &str) -> Arc<KeyFacts> {
         super::super::key_facts::test_facts(id)
     }
 
     #[test]
-    fn texts_share_one_allocation_and_read_back() {
-        let texts = KeyTexts {
-            id: "id-1",
-            org_id: "org-1",
-            project_id: Some("p-1"),
-            name: "CI «deploy»",
-            hint: "gtx-api-AbCd…wXyZ",
-        };
-        let facts = KeyFacts::new(
-            texts,
-            KeyType::Production,
-            PermissionSet::project_key(),
-            None,
-            None,
-            None,
-            IpAllowList::default(),
-        );
-        assert_eq!(
-            (
-                facts.id(),
-                facts.org_id_str(),
-                facts.project_id(),
-                facts.name(),
-                facts.hint()
-            ),
-            (
-                "id-1",
-                "org-1",
-                Some("p-1"),
-                "CI «deploy»",
-                "gtx-api-AbCd…wXyZ"
-            )
-        );
-        assert_eq!(facts_with("x").project_id(), None, "an organisation key");
-    }
-
-    #[test]
     fn invalidate_between_read_and_insert_drops_the_insert() {
         let cache = KeyCache::default();
         let generation = cache.generation();
-        cache.invalidate(&KeyId("a".to_owned()));
+        cache.invalidate(&KeyId(test_id("a")));
         cache.insert(generation, [1; 32], &facts("a"));
         assert!(matches!(cache.lookup(&[1; 32]), Lookup::Miss));
         cache.insert(cache.generation(), [1; 32], &facts("a"));
         assert!(matches!(cache.lookup(&[1; 32]), Lookup::Hit(_)));
-        cache.invalidate(&KeyId("a".to_owned()));
+        cache.invalidate(&KeyId(test_id("a")));
         assert!(matches!(cache.lookup(&[1; 32]), Lookup::Miss));
     }
 
@@ -390,7 +349,7 @@ mod tests {
     fn invalidate_of_another_key_keeps_a_concurrent_insert() {
         let cache = KeyCache::default();
         let generation = cache.generation();
-        cache.invalidate(&KeyId("other".to_owned()));
+        cache.invalidate(&KeyId(test_id("other")));
         cache.insert(generation, [1; 32], &facts("a"));
         cache.insert_absent(generation, [2; 32]);
         assert!(matches!(cache.lookup(&[1; 32]), Lookup::Hit(_)));
@@ -413,7 +372,7 @@ mod tests {
         let cache = KeyCache::default();
         let generation = cache.generation();
         for i in 0..=RECENT_INVALIDATIONS {
-            cache.invalidate(&KeyId(format!("other{i}")));
+            cache.invalidate(&KeyId(test_id(&format!("other{i}"))));
         }
         // "a" may have been among the forgotten ones: the insert cannot be trusted.
         cache.insert(generation, [1; 32], &facts("a"));

@@ -1,24 +1,26 @@
 //! What the key cache holds of a key: the facts a check needs, kept small.
 
+use crate::db::DbError;
 use crate::domain::{IpAllowList, KeyId, KeyType, OrgId, PermissionSet};
 use std::num::NonZeroI64;
 use std::sync::atomic::AtomicU32;
+use uuid::Uuid;
 
 /// What a check needs to know about a key. No secret: not the key, not its digest.
 ///
-/// Kept small, since a busy deployment caches hundreds of thousands of these: the texts
-/// (id, organisation, project, name, hint) share one allocation, times take 8 bytes
-/// each, and the answer to a valid check is written from these facts on each check
-/// rather than kept. 136 bytes, so an entry with its reference counts is one 160-byte
-/// allocation (`facts_stay_small`).
+/// Kept small, since a busy deployment caches hundreds of thousands of these: the ids as
+/// 16-byte UUIDs (not 36-byte texts), the name and the hint in one allocation, times in
+/// 8 bytes each, and no pre-made answer: the answer to a valid check is written from these
+/// facts on each check (`facts_stay_small` has the sizes).
 #[derive(Debug)]
 pub struct KeyFacts {
-    /// Id, organisation, project (empty for organisation keys), name and hint, in one.
+    /// The name and then the hint, in one allocation.
     text: Box<str>,
-    /// The lengths of the id, the organisation and the project in `text` (ids are
-    /// 36-byte UUIDs).
-    id_lens: [u8; 3],
-    /// Where the name ends in `text` (the hint runs from there to the end).
+    id: Uuid,
+    org_id: Uuid,
+    /// The project, for project keys.
+    project_id: Option<Uuid>,
+    /// Where the name ends in `text`.
     name_end: u16,
     /// Production, development or organisation.
     pub key_type: KeyType,
@@ -52,6 +54,71 @@ pub struct KeyTexts<'a> {
     pub hint: &'a str,
 }
 
+/// An id of a key's facts as text, written on the stack when asked for (a UUID in its
+/// lowercase hyphenated form, as the database holds it).
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct IdText([u8; 36]);
+
+impl IdText {
+    fn new(id: Uuid) -> Self {
+        let mut text = [0u8; 36];
+        id.hyphenated().encode_lower(&mut text);
+        Self(text)
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Always ASCII: written by `encode_lower`.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::ops::Deref for IdText {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<str> for IdText {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for IdText {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Debug for IdText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for IdText {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for IdText {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+/// A stored id as a UUID: only its canonical text (lowercase, hyphenated) is accepted,
+/// so the id read back is the id stored.
+fn uuid(text: &str, column: &'static str) -> Result<Uuid, DbError> {
+    Uuid::try_parse(text)
+        .ok()
+        .filter(|id| IdText::new(*id) == text)
+        .ok_or(DbError::Corrupt { column })
+}
+
 /// A time as stored in the facts: a time of 0 (the first millisecond of 1970, never a
 /// real key's) reads back as 1.
 fn time(at: Option<i64>) -> Option<NonZeroI64> {
@@ -60,7 +127,8 @@ fn time(at: Option<i64>) -> Option<NonZeroI64> {
 }
 
 impl KeyFacts {
-    /// Facts from a key's texts and the rest.
+    /// Facts from a key's texts and the rest. Ids that are not UUIDs in their canonical
+    /// form are an error (every id this server makes is one).
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn new(
         texts: KeyTexts<'_>,
@@ -70,32 +138,21 @@ impl KeyFacts {
         revoked_at: Option<i64>,
         disabled_at: Option<i64>,
         ip_allowlist: IpAllowList,
-    ) -> Self {
-        // Ids are generated UUIDs (36 bytes); a longer one is cut to 255 bytes here,
-        // on a character boundary, rather than misplacing the texts after it.
-        let short = |id| cut(id, usize::from(u8::MAX));
-        let ids = [
-            short(texts.id),
-            short(texts.org_id),
-            short(texts.project_id.unwrap_or("")),
-        ];
-        // Names are at most 100 characters; the cut keeps any text within a u16 offset.
-        let name = cut(texts.name, usize::from(u16::MAX) - 3 * usize::from(u8::MAX));
-        let mut text = String::with_capacity(
-            ids.iter().map(|p| p.len()).sum::<usize>() + name.len() + texts.hint.len(),
-        );
-        let mut id_lens = [0u8; 3];
-        for (len, id) in id_lens.iter_mut().zip(ids) {
-            text.push_str(id);
-            *len = u8::try_from(id.len()).unwrap_or(u8::MAX);
-        }
+    ) -> Result<Self, DbError> {
+        // Names are at most 100 characters: the cut only keeps the offset in a u16.
+        let name = cut(texts.name, usize::from(u16::MAX));
+        let mut text = String::with_capacity(name.len() + texts.hint.len());
         text.push_str(name);
-        let name_end = u16::try_from(text.len()).unwrap_or(u16::MAX);
         text.push_str(texts.hint);
-        Self {
+        Ok(Self {
             text: text.into_boxed_str(),
-            id_lens,
-            name_end,
+            id: uuid(texts.id, "id")?,
+            org_id: uuid(texts.org_id, "org_id")?,
+            project_id: texts
+                .project_id
+                .map(|p| uuid(p, "project_id"))
+                .transpose()?,
+            name_end: u16::try_from(name.len()).unwrap_or(u16::MAX),
             key_type,
             permissions,
             cached_at: AtomicU32::new(0),
@@ -104,16 +161,7 @@ impl KeyFacts {
             disabled_at: time(disabled_at),
             ip_allowlist,
             usage: Default::default(),
-        }
-    }
-
-    /// The text from byte `start` to `end` (`text` ends at a character boundary at each).
-    fn slice(&self, start: usize, end: usize) -> &str {
-        self.text.get(start..end).unwrap_or("")
-    }
-
-    fn id_end(&self, i: usize) -> usize {
-        self.id_lens[..=i].iter().map(|&l| usize::from(l)).sum()
+        })
     }
 
     /// Expiry (unix ms), if any; rotation shortens it to the grace period's end.
@@ -132,38 +180,38 @@ impl KeyFacts {
     }
 
     /// The key's id.
-    pub fn id(&self) -> &str {
-        self.slice(0, self.id_end(0))
+    pub fn id(&self) -> IdText {
+        IdText::new(self.id)
     }
 
     /// The key's id, typed.
     pub fn key_id(&self) -> KeyId {
-        KeyId(self.id().to_owned())
+        KeyId(self.id().as_str().to_owned())
     }
 
     /// Its organisation.
     pub fn org_id(&self) -> OrgId {
-        OrgId(self.org_id_str().to_owned())
+        OrgId(self.org_id_text().as_str().to_owned())
     }
 
     /// Its organisation's id, as text.
-    pub fn org_id_str(&self) -> &str {
-        self.slice(self.id_end(0), self.id_end(1))
+    pub fn org_id_text(&self) -> IdText {
+        IdText::new(self.org_id)
     }
 
     /// Its project, for a project key.
-    pub fn project_id(&self) -> Option<&str> {
-        Some(self.slice(self.id_end(1), self.id_end(2))).filter(|p| !p.is_empty())
+    pub fn project_id(&self) -> Option<IdText> {
+        self.project_id.map(IdText::new)
     }
 
     /// Its name.
     pub fn name(&self) -> &str {
-        self.slice(self.id_end(2), usize::from(self.name_end))
+        self.text.get(..usize::from(self.name_end)).unwrap_or("")
     }
 
     /// Its masked form.
     pub fn hint(&self) -> &str {
-        self.slice(usize::from(self.name_end), self.text.len())
+        self.text.get(usize::from(self.name_end)..).unwrap_or("")
     }
 }
 
@@ -176,17 +224,26 @@ fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
-/// An organisation key's facts named `id`, for unit tests.
+/// A UUID standing for `name` in the unit tests' facts: the same name, the same id.
 #[cfg(test)]
-pub(crate) fn test_facts(id: &str) -> std::sync::Arc<KeyFacts> {
+pub(crate) fn test_id(name: &str) -> String {
+    use std::hash::BuildHasher;
+    let n = rustc_hash::FxBuildHasher.hash_one(name);
+    IdText::new(Uuid::from_u64_pair(0, n)).as_str().to_owned()
+}
+
+/// An organisation key's facts with the id `test_id(name)`, for unit tests.
+#[cfg(test)]
+pub(crate) fn test_facts(name: &str) -> std::sync::Arc<KeyFacts> {
+    let (id, org) = (test_id(name), test_id("o"));
     let texts = KeyTexts {
-        id,
-        org_id: "o",
+        id: &id,
+        org_id: &org,
         project_id: None,
         name: "k",
         hint: "gtx-org-aaaa…bbbb",
     };
-    std::sync::Arc::new(KeyFacts::new(
+    let facts = KeyFacts::new(
         texts,
         KeyType::Organisation,
         PermissionSet::read_only(),
@@ -194,12 +251,13 @@ pub(crate) fn test_facts(id: &str) -> std::sync::Arc<KeyFacts> {
         None,
         None,
         IpAllowList::default(),
-    ))
+    );
+    std::sync::Arc::new(facts.expect("test ids are UUIDs"))
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{KeyFacts, KeyTexts};
+    use super::{KeyFacts, KeyTexts, test_id};
     use crate::domain::{IpAllowList, KeyType, PermissionSet};
 
     #[test]
@@ -207,7 +265,7 @@ mod tests {
         let texts = KeyTexts {
             id: "6f1c0b5e-2d4a-4c8e-9a53-1f2e3d4c5b6a",
             org_id: "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9",
-            project_id: Some("p"),
+            project_id: Some("5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e"),
             name: "Übersetzung · CI",
             hint: "gtx-prod-AbCd…WxYz",
         };
@@ -219,10 +277,14 @@ mod tests {
             None,
             Some(5),
             IpAllowList::default(),
-        );
+        )
+        .expect("UUIDs");
         assert_eq!(facts.id(), texts.id);
-        assert_eq!(facts.org_id_str(), texts.org_id);
-        assert_eq!(facts.project_id(), Some("p"));
+        assert_eq!(facts.org_id_text(), texts.org_id);
+        assert_eq!(
+            facts.project_id().as_deref(),
+            Some("5d6e7f80-91a2-4b3c-8d4e-5f6a7b8c9d0e")
+        );
         assert_eq!(facts.name(), texts.name);
         assert_eq!(facts.hint(), texts.hint);
         assert_eq!(facts.expires_at(), Some(1), "0 reads back as 1");
@@ -230,19 +292,46 @@ mod tests {
         assert_eq!(facts.disabled_at(), Some(5));
         let org_key = super::test_facts("k1");
         assert_eq!(org_key.project_id(), None);
-        assert_eq!(
-            (org_key.id(), org_key.org_id_str(), org_key.name()),
-            ("k1", "o", "k")
-        );
+        assert_eq!(org_key.id(), test_id("k1").as_str());
+        assert_eq!(org_key.org_id_text(), test_id("o").as_str());
+        assert_eq!(org_key.name(), "k");
+    }
+
+    #[test]
+    fn ids_not_in_canonical_uuid_form_are_refused() {
+        let good = "6f1c0b5e-2d4a-4c8e-9a53-1f2e3d4c5b6a";
+        for bad in [
+            "k1",
+            "6F1C0B5E-2D4A-4C8E-9A53-1F2E3D4C5B6A",
+            "6f1c0b5e2d4a4c8e9a531f2e3d4c5b6a",
+        ] {
+            let texts = KeyTexts {
+                id: bad,
+                org_id: good,
+                project_id: None,
+                name: "n",
+                hint: "h",
+            };
+            let facts = KeyFacts::new(
+                texts,
+                KeyType::Organisation,
+                PermissionSet::empty(),
+                None,
+                None,
+                None,
+                IpAllowList::default(),
+            );
+            assert!(facts.is_err(), "{bad}");
+        }
     }
 
     #[test]
     fn facts_stay_small() {
-        // Texts (16) + lengths, type, permissions and cache time (12) + three times
-        // (24) + allow-list (16) + two banks of usage counters (68): 136, and 152 with
-        // the `Arc`'s two counts, which the allocator serves from 160-byte chunks.
+        // Name and hint (16) + ids (16 + 16 + 17) + name end, type, permissions and
+        // cache time (9) + three times (24) + allow-list (16) + two banks of usage
+        // counters (68): 182, padded to 184, and 200 with the `Arc`'s two counts.
         assert!(
-            std::mem::size_of::<KeyFacts>() <= 136,
+            std::mem::size_of::<KeyFacts>() <= 184,
             "{}",
             std::mem::size_of::<KeyFacts>()
         );

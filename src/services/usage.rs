@@ -457,7 +457,7 @@ mod tests {
         );
         let pending = lock(&r.pending);
         let p = pending
-            .get(&(KeyId("a".into()), t))
+            .get(&(KeyId(crate::services::key_facts::test_id("a")), t))
             .map(|p| (p.counts, p.asked));
         assert_eq!(p, Some(([1, 0, 0, 0, 0, 0, 0], PermissionSet::read_only())));
         drop(pending);
@@ -482,7 +482,10 @@ mod tests {
         }
         let pending = lock(&r.pending);
         assert_eq!(pending.len(), 1);
-        assert_eq!(pending[&(KeyId("a".into()), t)].counts[0], 4);
+        assert_eq!(
+            pending[&(KeyId(crate::services::key_facts::test_id("a")), t)].counts[0],
+            4
+        );
     }
 
     #[test]

@@ -130,7 +130,7 @@ impl Default for ProjectOrgs {
 
 const PROJECT_ORGS_CAPACITY: NonZeroUsize = NonZeroUsize::new(100_000).unwrap();
 impl KeyFacts {
-    fn from_record(record: &ApiKeyRecord) -> Self {
+    fn from_record(record: &ApiKeyRecord) -> Result<Self, crate::db::DbError> {
         let texts = KeyTexts {
             id: record.id.as_str(),
             org_id: record.org_id.as_str(),
@@ -249,7 +249,7 @@ impl Services {
         });
         match record {
             Some(record) => {
-                let facts = Arc::new(KeyFacts::from_record(&record));
+                let facts = Arc::new(KeyFacts::from_record(&record)?);
                 let cached = self.key_cache.insert(generation, digest.0, &facts);
                 Ok(Some((facts, cached)))
             }
@@ -269,7 +269,7 @@ impl Services {
         Ok(self
             .project_org(project_id)
             .await?
-            .is_some_and(|org| org.as_str() == key.org_id_str()))
+            .is_some_and(|org| key.org_id_text() == org.as_str()))
     }
 
     /// The organisation a project belongs to (cached: it never changes).

@@ -3,7 +3,7 @@
 use gtx_core::db::models::Project;
 use gtx_core::domain::validation;
 use gtx_core::domain::{KeyType, PermissionSet};
-use gtx_core::services::{KeyFacts, VerifyCode};
+use gtx_core::services::{IdText, KeyFacts, VerifyCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa::openapi::schema::{
@@ -147,7 +147,8 @@ pub enum Environment {
 #[derive(Serialize, ToSchema)]
 pub struct KeyInfo<'a> {
     /// The key's id.
-    pub id: &'a str,
+    #[schema(value_type = String)]
+    pub id: IdText,
     /// Its name.
     pub name: &'a str,
     /// Masked form: prefix, first 4 and last 4 characters.
@@ -157,9 +158,11 @@ pub struct KeyInfo<'a> {
     /// Production or development (project keys); null for organisation keys.
     pub environment: Option<Environment>,
     /// The organisation.
-    pub organisation_id: &'a str,
+    #[schema(value_type = String)]
+    pub organisation_id: IdText,
     /// The project (project keys); null for organisation keys.
-    pub project_id: Option<&'a str>,
+    #[schema(value_type = Option<String>)]
+    pub project_id: Option<IdText>,
     /// Effective permissions (`write` includes `read`).
     #[schema(value_type = Vec<PermissionName>)]
     pub permissions: PermissionList,
@@ -189,7 +192,7 @@ impl<'a> From<&'a KeyFacts> for KeyInfo<'a> {
             hint: key.hint(),
             kind,
             environment,
-            organisation_id: key.org_id_str(),
+            organisation_id: key.org_id_text(),
             project_id: key.project_id(),
             permissions: PermissionList(key.permissions),
             expires_at: key.expires_at(),
