@@ -38,9 +38,9 @@ pub enum CoreError {
     /// The actor may not do this.
     #[error("you do not have permission to do that")]
     Forbidden,
-    /// An API key lacks a permission the action needs.
-    #[error("the API key lacks the permission {}", .0.as_str())]
-    MissingPermission(crate::domain::Permission),
+    /// An API key lacks permissions the action needs (never empty).
+    #[error("the API key lacks the permission {}", .0.to_strings().join(", "))]
+    MissingPermissions(crate::domain::PermissionSet),
     /// The database holds keys digested under a secret this server does not have.
     #[error(
         "the database holds {live_keys} key(s) made under a different server secret; start with the \

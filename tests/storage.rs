@@ -15,6 +15,7 @@ mod storage {
     mod audit;
     mod key_changes;
     mod key_controls;
+    mod key_management;
     mod keys;
     mod migrations;
     mod orgs;

@@ -155,7 +155,7 @@ impl From<gtx_core::error::CoreError> for AppError {
             CoreError::Invalid(f) => Self::from(f),
             CoreError::NotFound { .. } => Self::NotFound,
             CoreError::Conflict(message) => Self::Conflict(message),
-            CoreError::Forbidden | CoreError::MissingPermission(_) => Self::Forbidden,
+            CoreError::Forbidden | CoreError::MissingPermissions(_) => Self::Forbidden,
             CoreError::BadCredentials => Self::BadCredentials,
             CoreError::TooManyAttempts { retry_after_secs } => {
                 Self::TooManyAttempts(retry_after_secs)

@@ -716,11 +716,19 @@ test.describe('API key pages', () => {
 
     // No permission at all: refused.
     let dialog = await openCreate(page, base);
-    const groups = ['Files', 'Context', 'Runtime translation', 'Translation queue', 'Project settings', 'Project creation'];
+    const groups = [
+      'Files',
+      'Context',
+      'Runtime translation',
+      'Translation queue',
+      'Project settings',
+      'Project creation',
+      'API keys',
+    ];
     for (const group of groups) {
       const radios = dialog.getByRole('radiogroup', { name: group, exact: true });
       await expect(radios.getByRole('radio', { name: 'No access', exact: true })).toBeChecked();
-      const levels = ['Files', 'Context'].includes(group) ? ['Read', 'Write'] : ['Enabled'];
+      const levels = ['Files', 'Context', 'API keys'].includes(group) ? ['Read', 'Write'] : ['Enabled'];
       for (const level of levels) await expect(radios.getByRole('radio', { name: level, exact: true })).toBeVisible();
     }
     await expectAccessible(page, 'the organisation create dialog', hydrated);
@@ -778,6 +786,10 @@ test.describe('API key pages', () => {
         .getByRole('radiogroup', { name: 'Project creation', exact: true })
         .getByRole('radio', { name: 'Enabled', exact: true }),
     ).toBeChecked();
+    // No preset grants key management: it is always chosen on its own.
+    const apiKeys = dialog.getByRole('radiogroup', { name: 'API keys', exact: true });
+    await expect(apiKeys.getByRole('radio', { name: 'No access', exact: true })).toBeChecked();
+    await apiKeys.getByRole('radio', { name: 'Write', exact: true }).check();
     await dialog.getByRole('textbox', { name: 'Name' }).fill('Everything bot');
     const full = await submitAndReveal(page, dialog.getByRole('button', { name: 'Create key', exact: true }), {
       endpoint: 'create_api_key',
@@ -788,7 +800,7 @@ test.describe('API key pages', () => {
     await checkRevealDialog(page, full, null, hydrated);
     await closeRevealAndReload(page, full, base, hydrated);
     await expect(rowsNamed(page, 'Everything bot').locator('td[data-label="Permissions"]')).toHaveText(
-      'Files: Write (includes Read) · Context: Write (includes Read) · Runtime translation · Translation queue · Project settings · Project creation',
+      'Files: Write (includes Read) · Context: Write (includes Read) · Runtime translation · Translation queue · Project settings · Project creation · API keys: Write (includes Read)',
     );
     await expectAccessible(page, 'the organisation page', hydrated);
     await saveScreenshots(page, testInfo, 'keys-org');

@@ -267,7 +267,8 @@ pub enum KeyCommand {
         name: String,
         /// A permission of the organisation key (repeat for more): files:read, files:write,
         /// context:read, context:write, runtime_translation, translation_queue,
-        /// project_settings, project_creation.
+        /// project_settings, project_creation, api_keys:read, api_keys:write; or General
+        /// Translation's scope names (project:files:read, org:projects:create, …).
         #[arg(
             long = "permission",
             value_name = "PERMISSION",

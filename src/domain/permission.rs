@@ -11,37 +11,58 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use strum::{Display, EnumString, IntoStaticStr};
 
-/// One permission string of the spec.
+/// One permission string of the spec. Each also parses from General Translation's own
+/// scope name (e.g. `project:files:read`), so GT's tooling works unchanged; it displays
+/// as ours ([`Permission::as_str`]) and as GT's through [`Permission::gt_scope`].
 #[derive(
     Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Display, EnumString, IntoStaticStr,
 )]
-#[strum(serialize_all = "snake_case", parse_err_ty = UnknownText, parse_err_fn = unknown_permission)]
+#[strum(parse_err_ty = UnknownText, parse_err_fn = unknown_permission)]
 pub enum Permission {
     /// `files:read`
-    #[strum(serialize = "files:read")]
+    #[strum(to_string = "files:read", serialize = "project:files:read")]
     FilesRead,
     /// `files:write` (includes `files:read`)
-    #[strum(serialize = "files:write")]
+    #[strum(to_string = "files:write", serialize = "project:files:write")]
     FilesWrite,
     /// `context:read`
-    #[strum(serialize = "context:read")]
+    #[strum(to_string = "context:read", serialize = "project:context:read")]
     ContextRead,
     /// `context:write` (includes `context:read`)
-    #[strum(serialize = "context:write")]
+    #[strum(to_string = "context:write", serialize = "project:context:write")]
     ContextWrite,
     /// `runtime_translation`
+    #[strum(
+        to_string = "runtime_translation",
+        serialize = "project:translations:generate"
+    )]
     RuntimeTranslation,
     /// `translation_queue`
+    #[strum(
+        to_string = "translation_queue",
+        serialize = "project:translations:enqueue"
+    )]
     TranslationQueue,
     /// `project_settings`
+    #[strum(to_string = "project_settings", serialize = "project:write")]
     ProjectSettings,
     /// `project_creation` (organisation-wide)
+    #[strum(to_string = "project_creation", serialize = "org:projects:create")]
     ProjectCreation,
+    /// `api_keys:read`: list and read keys through the key management REST API.
+    /// Organisation keys only.
+    #[strum(to_string = "api_keys:read", serialize = "project:api_keys:read")]
+    ApiKeysRead,
+    /// `api_keys:write` (includes `api_keys:read`): create, change, rotate and revoke
+    /// keys through the REST API. Organisation keys only.
+    #[strum(to_string = "api_keys:write", serialize = "project:api_keys:write")]
+    ApiKeysWrite,
 }
 
 impl Permission {
-    /// Every permission, in display order.
-    pub const ALL: [Permission; 8] = [
+    /// Every permission, in display order. Its position is the permission's bit in the
+    /// storage form: append, never reorder.
+    pub const ALL: [Permission; 10] = [
         Self::FilesRead,
         Self::FilesWrite,
         Self::ContextRead,
@@ -50,11 +71,29 @@ impl Permission {
         Self::TranslationQueue,
         Self::ProjectSettings,
         Self::ProjectCreation,
+        Self::ApiKeysRead,
+        Self::ApiKeysWrite,
     ];
 
     /// The permission string, e.g. `files:write`.
     pub fn as_str(self) -> &'static str {
         self.into()
+    }
+
+    /// General Translation's name for it, e.g. `project:files:write`.
+    pub const fn gt_scope(self) -> &'static str {
+        match self {
+            Self::FilesRead => "project:files:read",
+            Self::FilesWrite => "project:files:write",
+            Self::ContextRead => "project:context:read",
+            Self::ContextWrite => "project:context:write",
+            Self::RuntimeTranslation => "project:translations:generate",
+            Self::TranslationQueue => "project:translations:enqueue",
+            Self::ProjectSettings => "project:write",
+            Self::ProjectCreation => "org:projects:create",
+            Self::ApiKeysRead => "project:api_keys:read",
+            Self::ApiKeysWrite => "project:api_keys:write",
+        }
     }
 
     const fn bit(self) -> u16 {
@@ -66,6 +105,7 @@ impl Permission {
         match self {
             Self::FilesWrite => Some(Self::FilesRead),
             Self::ContextWrite => Some(Self::ContextRead),
+            Self::ApiKeysWrite => Some(Self::ApiKeysRead),
             _ => None,
         }
     }
@@ -73,7 +113,9 @@ impl Permission {
 
 fn unknown_permission(text: &str) -> UnknownText {
     const EXPECTED: &str = "one of files:read, files:write, context:read, context:write, \
-        runtime_translation, translation_queue, project_settings, project_creation";
+        runtime_translation, translation_queue, project_settings, project_creation, \
+        api_keys:read, api_keys:write (or General Translation's scope names, e.g. \
+        project:files:read)";
     UnknownText::of("permission", text, EXPECTED)
 }
 
@@ -102,13 +144,23 @@ impl PermissionSet {
         Self(0)
     }
 
-    /// Every permission ("Full access" on an organisation key).
+    /// The "Full access" preset of an organisation key: every permission but key
+    /// management (`api_keys:*`), which no preset grants: it is always chosen on its own.
     pub const fn full() -> Self {
-        Self(Self::ALL_BITS)
+        Self(Self::ALL_BITS & !Self::KEY_MANAGEMENT)
+    }
+
+    /// The key management permissions, `api_keys:read` and `api_keys:write`.
+    const KEY_MANAGEMENT: u16 = Permission::ApiKeysRead.bit() | Permission::ApiKeysWrite.bit();
+
+    /// Whether the set grants any key management permission (`api_keys:*`).
+    pub const fn has_key_management(&self) -> bool {
+        self.0 & Self::KEY_MANAGEMENT != 0
     }
 
     /// What a project key holds inside its own project: everything but
-    /// `project_creation`, which is organisation-wide.
+    /// `project_creation`, which is organisation-wide, and `api_keys:*` (a leaked project
+    /// key must not be able to mint more keys).
     pub fn project_key() -> Self {
         let mut set = Self::full();
         set.0 &= !Permission::ProjectCreation.bit();
@@ -179,6 +231,11 @@ impl PermissionSet {
     /// The permission strings granted, in display order.
     pub fn to_strings(&self) -> Vec<String> {
         self.iter().map(|p| p.as_str().to_owned()).collect()
+    }
+
+    /// The same as General Translation's scope names, in the same order.
+    pub fn gt_scopes(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.iter().map(Permission::gt_scope)
     }
 
     /// The storage form: a bit mask. Stable across versions (bit = position in
@@ -299,17 +356,20 @@ pub enum Resource {
     ProjectSettings,
     /// Project creation: No access / Enabled.
     ProjectCreation,
+    /// API keys: No access / Read / Write (organisation keys only).
+    ApiKeys,
 }
 
 impl Resource {
     /// Every resource, in the selector's order.
-    pub const ALL: [Resource; 6] = [
+    pub const ALL: [Resource; 7] = [
         Self::Files,
         Self::Context,
         Self::RuntimeTranslation,
         Self::TranslationQueue,
         Self::ProjectSettings,
         Self::ProjectCreation,
+        Self::ApiKeys,
     ];
 
     /// The name of the resource's radio group in the permission selector's form (its
@@ -322,6 +382,7 @@ impl Resource {
             Self::TranslationQueue => "translation_queue",
             Self::ProjectSettings => "project_settings",
             Self::ProjectCreation => "project_creation",
+            Self::ApiKeys => "api_keys",
         }
     }
 
@@ -334,13 +395,16 @@ impl Resource {
             Self::TranslationQueue => "Translation queue",
             Self::ProjectSettings => "Project settings",
             Self::ProjectCreation => "Project creation",
+            Self::ApiKeys => "API keys",
         }
     }
 
     /// The levels offered for this resource.
     pub const fn levels(self) -> &'static [Level] {
         match self {
-            Self::Files | Self::Context => &[Level::NoAccess, Level::Read, Level::Write],
+            Self::Files | Self::Context | Self::ApiKeys => {
+                &[Level::NoAccess, Level::Read, Level::Write]
+            }
             _ => &[Level::NoAccess, Level::Enabled],
         }
     }
@@ -354,6 +418,7 @@ impl Resource {
             Self::TranslationQueue => (Permission::TranslationQueue, None),
             Self::ProjectSettings => (Permission::ProjectSettings, None),
             Self::ProjectCreation => (Permission::ProjectCreation, None),
+            Self::ApiKeys => (Permission::ApiKeysRead, Some(Permission::ApiKeysWrite)),
         }
     }
 }
@@ -386,11 +451,60 @@ mod tests {
     }
 
     #[test]
-    fn project_key_set_excludes_only_project_creation() {
+    fn project_key_set_excludes_project_creation_and_key_management() {
         let set = PermissionSet::project_key();
         for p in Permission::ALL {
-            assert_eq!(set.contains(p), p != Permission::ProjectCreation, "{p}");
+            let organisation_only = matches!(
+                p,
+                Permission::ProjectCreation | Permission::ApiKeysRead | Permission::ApiKeysWrite
+            );
+            assert_eq!(set.contains(p), !organisation_only, "{p}");
         }
+        assert!(!set.has_key_management());
+    }
+
+    #[test]
+    fn full_access_preset_excludes_key_management() {
+        let full = PermissionSet::full();
+        assert!(full.contains(Permission::ProjectCreation));
+        assert!(!full.has_key_management());
+        assert_eq!(full.level(Resource::ApiKeys), Level::NoAccess);
+    }
+
+    #[test]
+    fn gt_scope_names_parse_to_the_same_permissions() {
+        for p in Permission::ALL {
+            assert_eq!(
+                p.gt_scope().parse::<Permission>(),
+                Ok(p),
+                "{}",
+                p.gt_scope()
+            );
+            assert_eq!(p.as_str().parse::<Permission>(), Ok(p));
+            // Ours is what it displays as, whichever name it was parsed from.
+            assert_eq!(p.to_string(), p.as_str());
+        }
+        let set = PermissionSet::parse_all(["project:files:write", "project:api_keys:write"])
+            .expect("GT names");
+        assert_eq!(
+            set.to_strings(),
+            [
+                "files:read",
+                "files:write",
+                "api_keys:read",
+                "api_keys:write"
+            ]
+        );
+        assert_eq!(
+            set.gt_scopes().collect::<Vec<_>>(),
+            [
+                "project:files:read",
+                "project:files:write",
+                "project:api_keys:read",
+                "project:api_keys:write"
+            ]
+        );
+        assert!("project:files".parse::<Permission>().is_err());
     }
 
     #[test]
@@ -416,6 +530,7 @@ mod tests {
     #[test]
     fn from_bits_rejects_unknown_bits() {
         assert!(PermissionSet::from_bits(1 << 12).is_none());
+        assert!(PermissionSet::from_bits(1 << 10).is_none());
         assert!(PermissionSet::from_bits(-1).is_none());
     }
 

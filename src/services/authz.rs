@@ -6,7 +6,7 @@ use super::{Actor, ActorKind, Services};
 use crate::db::Tx;
 use crate::db::models::Project;
 use crate::db::repo::{orgs, projects};
-use crate::domain::{OrgId, Permission, ProjectId, Role};
+use crate::domain::{OrgId, Permission, PermissionSet, ProjectId, Role};
 use crate::error::{CoreError, CoreResult};
 
 /// What the actor is in an organisation.
@@ -83,6 +83,25 @@ impl Services {
         }
     }
 
+    /// Requires the right to manage the organisation's organisation keys: an admin (or
+    /// the operator), or an API key of the organisation holding `permission`
+    /// (`api_keys:read` to read them, `api_keys:write` to change them). `NotFound`
+    /// otherwise; a key of the organisation without the permission gets
+    /// `MissingPermissions`.
+    pub(crate) async fn require_key_admin(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        org_id: &OrgId,
+        permission: Permission,
+    ) -> CoreResult<OrgAccess> {
+        require_key_permission(actor, permission)?;
+        match self.org_access(tx, actor, org_id).await? {
+            access @ (OrgAccess::Operator | OrgAccess::Admin | OrgAccess::Key) => Ok(access),
+            OrgAccess::Member => Err(ORG),
+        }
+    }
+
     /// Takes the organisation's row lock, then requires admin rights in it. For changes
     /// to membership and invites: a role read before the lock could be one that a
     /// concurrent demotion is about to take away (the demotion holds the same lock).
@@ -134,13 +153,25 @@ impl Services {
     }
 }
 
-/// Requires `permission` of an API-key actor ([`CoreError::MissingPermission`] without
+/// Requires `permission` of an API-key actor ([`CoreError::MissingPermissions`] without
 /// it): the one place that rule is checked, for the REST API as for everything else.
 /// Other actors are authorised by their role, elsewhere; for them this passes.
 pub(crate) fn require_key_permission(actor: &Actor, permission: Permission) -> CoreResult<()> {
+    require_key_permissions(actor, std::iter::once(permission).collect())
+}
+
+/// Requires every permission of `needed` of an API-key actor, naming all it lacks. The
+/// rule against escalation is this with `needed` the permissions of the key being
+/// created, rotated, enabled or widened: a key hands out only what it holds itself.
+pub(crate) fn require_key_permissions(actor: &Actor, needed: PermissionSet) -> CoreResult<()> {
     match &actor.kind {
-        ActorKind::ApiKey(key) if !key.permissions.contains(permission) => {
-            Err(CoreError::MissingPermission(permission))
+        ActorKind::ApiKey(key) => {
+            let missing = key.permissions.missing(&needed);
+            if missing.is_empty() {
+                Ok(())
+            } else {
+                Err(CoreError::MissingPermissions(missing))
+            }
         }
         _ => Ok(()),
     }

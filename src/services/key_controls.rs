@@ -6,12 +6,13 @@
 //! every instance's cache drops the key as promptly as it would for a revoke.
 
 use super::audit::AuditAction;
+use super::authz::require_key_permissions;
 use super::{Actor, Services};
 use crate::db::Tx;
 use crate::db::models::ApiKeyRecord;
 use crate::db::repo::keys::{self, KeyChange};
 use crate::domain::validation::{self, FieldError, Problem};
-use crate::domain::{IpAllowList, KeyId, KeyStatus, PermissionSet};
+use crate::domain::{IpAllowList, KeyId, KeyStatus, Permission, PermissionSet};
 use crate::error::{CoreError, CoreResult};
 use serde_json::{Value, json};
 
@@ -38,6 +39,8 @@ impl Services {
     pub async fn enable_key(&self, actor: &Actor, key_id: &KeyId) -> CoreResult<ApiKeyRecord> {
         let now = self.now();
         let (tx, key) = self.key_to_change(actor, key_id, now).await?;
+        // Enabling gives access back: only a key holding all of it may (no escalation).
+        require_key_permissions(actor, key.permissions)?;
         let details = json!({ "key_type": key.key_type.as_str(), "hint": key.hint, "disabled_at": key.disabled_at });
         self.change_key(
             tx,
@@ -84,6 +87,9 @@ impl Services {
     ) -> CoreResult<ApiKeyRecord> {
         let now = self.now();
         let (tx, key) = self.key_to_change(actor, key_id, now).await?;
+        // A list may open the key to more addresses: only a key holding all the key's
+        // permissions may change it (no escalation).
+        require_key_permissions(actor, key.permissions)?;
         let details = json!({ "before": key.ip_allowlist, "after": list });
         let stored = list.to_stored();
         self.change_key(
@@ -113,6 +119,12 @@ impl Services {
         let (tx, key) = self.key_to_change(actor, key_id, now).await?;
         if key.project_id.is_some() {
             return Err(CoreError::Conflict(Problem::KeyPermissionsFixed));
+        }
+        // Narrowing takes access away and needs only `api_keys:write`; widening needs
+        // every permission the key will then hold (a key never widens itself, nor a key
+        // with a permission it lacks).
+        if !key.permissions.is_superset(&permissions) {
+            require_key_permissions(actor, key.permissions.union(permissions))?;
         }
         let details = json!({
             "before": key.permissions.to_strings(),
@@ -169,7 +181,9 @@ impl Services {
         now: i64,
     ) -> CoreResult<(Tx, ApiKeyRecord)> {
         let mut tx = self.db.begin().await?;
-        let key = self.manageable_key(&mut tx, actor, key_id).await?;
+        let key = self
+            .manageable_key(&mut tx, actor, key_id, Permission::ApiKeysWrite)
+            .await?;
         match key.status(now) {
             KeyStatus::Revoked => Err(CoreError::Conflict(Problem::KeyRevoked)),
             KeyStatus::Expired => Err(CoreError::Conflict(Problem::KeyExpired)),

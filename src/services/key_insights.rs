@@ -13,7 +13,7 @@ use crate::domain::key_list::{KeyListQuery, Page};
 use crate::domain::time::{DAY_MS, HOUR_MS, MINUTE_MS};
 use crate::domain::usage::{UsageRange, UsageSeries};
 use crate::domain::validation::Problem;
-use crate::domain::{KeyId, KeyStatus, PermissionSet};
+use crate::domain::{KeyId, KeyStatus, Permission, PermissionSet};
 use crate::error::{CoreError, CoreResult};
 use serde_json::json;
 use std::collections::HashMap;
@@ -52,7 +52,9 @@ impl Services {
     ) -> CoreResult<KeyDetail> {
         let now = self.now();
         let mut tx = self.db.begin_read().await?;
-        let key = self.manageable_key(&mut tx, actor, key_id).await?;
+        let key = self
+            .manageable_key(&mut tx, actor, key_id, Permission::ApiKeysRead)
+            .await?;
         let mut series = UsageSeries::empty(range, now);
         for (at, outcome, requests) in
             usage::series(&mut *tx, Buckets::Hours, &key.id, series.first).await?

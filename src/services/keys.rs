@@ -1,6 +1,7 @@
 //! API keys: create, list, rotate, revoke.
 
 use super::audit::AuditAction;
+use super::authz::{require_key_permission, require_key_permissions};
 use super::{Actor, ActorKind, Services};
 use crate::db::models::{ApiKeyRecord, NewApiKey};
 use crate::db::repo::{key_changes, keys, new_id, projects};
@@ -8,7 +9,7 @@ use crate::domain::duration::MAX_EXPIRY_MS;
 use crate::domain::key_list::{KeyListQuery, Page};
 use crate::domain::lifetime::GracePeriod;
 use crate::domain::validation::{self, FieldError, Problem};
-use crate::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId};
+use crate::domain::{KeyId, KeyType, OrgId, Permission, PermissionSet, ProjectId};
 use crate::error::{CoreError, CoreResult};
 use crate::keys::{HASH_VERSION, PlainKey, generate_key};
 use serde_json::json;
@@ -168,12 +169,15 @@ impl Services {
                 if !key_type.is_project_key() {
                     return Err(FieldError::new("key_type", Problem::KeyType).into());
                 }
+                require_key_permission(actor, Permission::ApiKeysWrite)?;
                 let project = projects::get_unscoped(&mut **tx, project_id)
                     .await?
                     .ok_or(CoreError::NotFound { what: "project" })?;
                 let (project, _) = self
                     .require_project(tx, actor, &project.org_id, &project.id)
                     .await?;
+                // No escalation: a key makes only keys that hold nothing it lacks.
+                require_key_permissions(actor, PermissionSet::project_key())?;
                 Ok((
                     project.org_id,
                     Some(project.id),
@@ -185,10 +189,12 @@ impl Services {
                 org_id,
                 permissions,
             } => {
-                self.require_admin(tx, actor, org_id).await?;
+                self.require_key_admin(tx, actor, org_id, Permission::ApiKeysWrite)
+                    .await?;
                 if permissions.is_empty() {
                     return Err(FieldError::new("permissions", Problem::NoPermission).into());
                 }
+                require_key_permissions(actor, *permissions)?;
                 Ok((org_id.clone(), None, KeyType::Organisation, *permissions))
             }
         }
@@ -204,6 +210,7 @@ impl Services {
         let mut tx = self.db.begin_read().await?;
         let (org_id, project_id) = match scope {
             KeyListScope::Project(project_id) => {
+                require_key_permission(actor, Permission::ApiKeysRead)?;
                 let project = projects::get_unscoped(&mut *tx, project_id)
                     .await?
                     .ok_or(CoreError::NotFound { what: "project" })?;
@@ -213,7 +220,8 @@ impl Services {
                 (project.org_id, Some(project.id))
             }
             KeyListScope::Organisation(org_id) => {
-                self.require_admin(&mut tx, actor, org_id).await?;
+                self.require_key_admin(&mut tx, actor, org_id, Permission::ApiKeysRead)
+                    .await?;
                 (org_id.clone(), None)
             }
         };
@@ -227,15 +235,20 @@ impl Services {
     }
 
     /// The key `key_id` if the actor may manage it (project keys: the project's members
-    /// and admins; organisation keys: admins). Anything else is "key not found". The
-    /// first query is already scoped to the actor's organisations (a user's memberships,
-    /// an API key's own organisation); only the operator reads any key.
+    /// and admins; organisation keys: admins; both: an organisation key of the
+    /// organisation holding `need`, `api_keys:read` or `api_keys:write`). Anything else
+    /// is "key not found", except an API key lacking `need`, which is told so whatever
+    /// the id (so it learns nothing of ids). The first query is already scoped to the
+    /// actor's organisations (a user's memberships, an API key's own organisation); only
+    /// the operator reads any key.
     pub(super) async fn manageable_key(
         &self,
         tx: &mut crate::db::Tx,
         actor: &Actor,
         key_id: &KeyId,
+        need: Permission,
     ) -> CoreResult<ApiKeyRecord> {
+        require_key_permission(actor, need)?;
         let not_found = || CoreError::NotFound { what: "key" };
         let key = match &actor.kind {
             ActorKind::Operator => keys::get_unscoped(&mut **tx, key_id).await?,
@@ -249,7 +262,10 @@ impl Services {
                 .require_project(tx, actor, &key.org_id, project_id)
                 .await
                 .map(|_| ()),
-            None => self.require_admin(tx, actor, &key.org_id).await.map(|_| ()),
+            None => self
+                .require_key_admin(tx, actor, &key.org_id, need)
+                .await
+                .map(|_| ()),
         };
         match allowed {
             Ok(()) => Ok(key),
@@ -270,7 +286,11 @@ impl Services {
     ) -> CoreResult<RotatedKey> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let old = self.manageable_key(&mut tx, actor, key_id).await?;
+        let old = self
+            .manageable_key(&mut tx, actor, key_id, Permission::ApiKeysWrite)
+            .await?;
+        // Rotation reveals a key with the old one's permissions: no escalation.
+        require_key_permissions(actor, old.permissions)?;
         if old.revoked_at.is_some() {
             return Err(CoreError::Conflict(Problem::KeyRevoked));
         }
@@ -355,7 +375,9 @@ impl Services {
     pub async fn revoke_key(&self, actor: &Actor, key_id: &KeyId) -> CoreResult<ApiKeyRecord> {
         let now = self.now();
         let mut tx = self.db.begin().await?;
-        let key = self.manageable_key(&mut tx, actor, key_id).await?;
+        let key = self
+            .manageable_key(&mut tx, actor, key_id, Permission::ApiKeysWrite)
+            .await?;
         if !keys::revoke(&mut *tx, &key.org_id, &key.id, now, &actor.label()).await? {
             return Err(CoreError::Conflict(Problem::KeyAlreadyRevoked));
         }

@@ -1,5 +1,6 @@
-//! Bearer-key authentication for the platform API: `Authorization: Bearer <key>` and,
-//! for project-scoped calls, `gt-project-id` (the shape of General Translation's API).
+//! Key authentication for the platform API: `Authorization: Bearer <key>` (or GT's
+//! older `x-gt-api-key: <key>`) and, for project-scoped calls, `gt-project-id` (the
+//! shape of General Translation's API).
 
 use super::error::ApiError;
 use crate::client_addr::ClientIp;
@@ -15,6 +16,8 @@ use std::sync::Arc;
 
 /// The project header of the platform API.
 pub const PROJECT_HEADER: &str = "gt-project-id";
+/// General Translation's older key header, accepted as well as `Authorization: Bearer`.
+pub const GT_KEY_HEADER: &str = "x-gt-api-key";
 /// Longest accepted `gt-project-id` (ids are 36-character UUIDs).
 const MAX_PROJECT_ID: usize = 128;
 /// What a `gt-project-id` may look like, as the OpenAPI document states it.
@@ -106,12 +109,12 @@ impl<N: Needs> FromRequestParts<Arc<Services>> for ApiKeyAuth<N> {
         parts: &mut Parts,
         services: &Arc<Services>,
     ) -> Result<Self, ApiError> {
-        let auth = bearer(&parts.headers)?;
+        let presented = presented_key(&parts.headers)?;
         let project = project_header(&parts.headers)?;
         let client_ip = parts.extensions.get::<ClientIp>().map(|ClientIp(ip)| *ip);
         let verdict = services
             .verify_key(
-                auth.token().trim(),
+                presented.token(),
                 project.as_ref(),
                 N::permissions(),
                 client_ip,
@@ -168,18 +171,59 @@ impl<N: Needs> FromRequestParts<Arc<Services>> for ApiKeyAuth<N> {
     }
 }
 
-/// `Authorization: Bearer <key>`, with a key in it. (The typed header tells a missing
-/// header from one of another scheme, so each gets its own message.)
-fn bearer(headers: &HeaderMap) -> Result<Authorization<Bearer>, ApiError> {
-    match headers.typed_try_get::<Authorization<Bearer>>() {
-        Ok(Some(auth)) if !auth.token().trim().is_empty() => Ok(auth),
-        Ok(None) => Err(ApiError::unauthorized(
+/// The key a request presents. No `Debug`: it holds a key.
+enum Presented<'a> {
+    /// `Authorization: Bearer <key>`.
+    Bearer(Authorization<Bearer>),
+    /// `x-gt-api-key: <key>`.
+    GtHeader(&'a str),
+}
+
+impl Presented<'_> {
+    fn token(&self) -> &str {
+        match self {
+            Self::Bearer(auth) => auth.token().trim(),
+            Self::GtHeader(key) => key.trim(),
+        }
+    }
+}
+
+/// The presented key: `Authorization: Bearer <key>`, or `x-gt-api-key: <key>`. Both at
+/// once must name the same key. (The typed header tells a missing header from one of
+/// another scheme, so each gets its own message.)
+fn presented_key(headers: &HeaderMap) -> Result<Presented<'_>, ApiError> {
+    let gt_header = match headers.get(GT_KEY_HEADER).map(|v| v.to_str()) {
+        None => None,
+        Some(Ok(v)) if !v.trim().is_empty() => Some(v),
+        Some(_) => {
+            return Err(ApiError::unauthorized(
+                "invalid_authorization",
+                "The x-gt-api-key header must hold a GT API key.",
+            ));
+        }
+    };
+    let bearer = match headers.typed_try_get::<Authorization<Bearer>>() {
+        Ok(Some(auth)) if !auth.token().trim().is_empty() => Some(auth),
+        Ok(None) => None,
+        _ => {
+            return Err(ApiError::unauthorized(
+                "invalid_authorization",
+                "The Authorization header must be `Bearer <key>`.",
+            ));
+        }
+    };
+    match (bearer, gt_header) {
+        (Some(auth), Some(other)) if auth.token().trim() != other.trim() => {
+            Err(ApiError::unauthorized(
+                "conflicting_credentials",
+                "Authorization and x-gt-api-key name different keys: send one.",
+            ))
+        }
+        (Some(auth), _) => Ok(Presented::Bearer(auth)),
+        (None, Some(key)) => Ok(Presented::GtHeader(key)),
+        (None, None) => Err(ApiError::unauthorized(
             "missing_credentials",
-            "Send the API key as `Authorization: Bearer <key>`.",
-        )),
-        _ => Err(ApiError::unauthorized(
-            "invalid_authorization",
-            "The Authorization header must be `Bearer <key>`.",
+            "Send the API key as `Authorization: Bearer <key>` (or `x-gt-api-key: <key>`).",
         )),
     }
 }

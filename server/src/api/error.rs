@@ -36,6 +36,9 @@ pub struct ErrorDetail {
     /// The permissions the key lacks (`missing_permission`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_permissions: Option<Vec<&'static str>>,
+    /// The same in General Translation's scope names (`missing_permission`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_scopes: Option<Vec<&'static str>>,
     /// The request field at fault (`invalid_field`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
@@ -50,6 +53,7 @@ impl ApiError {
                 code,
                 message: message.into(),
                 missing_permissions: None,
+                missing_scopes: None,
                 field: None,
             },
         }
@@ -69,6 +73,7 @@ impl ApiError {
             format!("The API key lacks the permission {}.", names.join(", ")),
         );
         error.body.missing_permissions = Some(names);
+        error.body.missing_scopes = Some(missing.gt_scopes().collect());
         error
     }
 
@@ -123,9 +128,7 @@ impl From<CoreError> for ApiError {
                 "forbidden",
                 "The API key may not do that.",
             ),
-            CoreError::MissingPermission(permission) => {
-                Self::missing_permissions(std::iter::once(permission).collect())
-            }
+            CoreError::MissingPermissions(missing) => Self::missing_permissions(missing),
             CoreError::Conflict(problem) => {
                 Self::new(StatusCode::CONFLICT, "conflict", problem.message())
             }

@@ -70,6 +70,7 @@ fn answer(verdict: &Verification) -> Response {
             code: Code::Valid,
             key: Some(KeyInfo::from(&**key)),
             missing_permissions: None,
+            missing_scopes: None,
             reason: None,
         })),
         (VerifyCode::InsufficientPermissions, _) => Body::from(serialise(&VerifyResponse {
@@ -77,6 +78,7 @@ fn answer(verdict: &Verification) -> Response {
             code: Code::InsufficientPermissions,
             key: None,
             missing_permissions: Some(verdict.missing.iter().map(Permission::as_str).collect()),
+            missing_scopes: Some(verdict.missing.gt_scopes().collect()),
             reason: None,
         })),
         (code, _) => Body::from(Bytes::from_static(
@@ -118,6 +120,7 @@ impl FixedAnswers {
                     code: code.into(),
                     key: None,
                     missing_permissions: None,
+                    missing_scopes: None,
                     reason: reason.map(|r| r.to_string()),
                 });
                 String::from_utf8(bytes).unwrap_or_default().leak()
@@ -143,7 +146,7 @@ impl FixedAnswers {
     get,
     path = "/api/v1/whoami",
     tag = "platform",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("gt_api_key" = [])),
     params(("gt-project-id" = Option<String>, Header, description = "Project the call is for; must be one the key reaches", pattern = "^[0-9A-Za-z-]{1,128}$")),
     responses(
         (status = 200, description = "The key", body = KeyInfo),
@@ -173,7 +176,7 @@ pub async fn whoami(auth: ApiKeyAuth) -> Response {
     get,
     path = "/api/v1/projects/{project_id}",
     tag = "platform",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("gt_api_key" = [])),
     params(
         ("project_id" = String, Path, description = "The project's id"),
         ("gt-project-id" = Option<String>, Header, description = "Must equal project_id when sent", pattern = "^[0-9A-Za-z-]{1,128}$"),
@@ -206,7 +209,7 @@ pub async fn get_project(
     patch,
     path = "/api/v1/projects/{project_id}",
     tag = "platform",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("gt_api_key" = [])),
     params(
         ("project_id" = String, Path, description = "The project's id"),
         ("gt-project-id" = Option<String>, Header, description = "Must equal project_id when sent", pattern = "^[0-9A-Za-z-]{1,128}$"),
@@ -254,7 +257,7 @@ pub async fn update_project(
     post,
     path = "/api/v1/projects",
     tag = "platform",
-    security(("bearer" = [])),
+    security(("bearer" = []), ("gt_api_key" = [])),
     request_body = NewProject,
     responses(
         (status = 201, description = "The new project", body = ProjectInfo),

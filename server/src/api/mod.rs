@@ -1,5 +1,6 @@
 //! The key API under `/api/v1`: key verification for platform services, and the
-//! platform endpoints that authenticate with `Authorization: Bearer <key>`. Described by
+//! platform endpoints that authenticate with `Authorization: Bearer <key>` (or
+//! `x-gt-api-key`). Described by
 //! the OpenAPI document at `/api/v1/openapi.json`, generated from the handlers.
 //!
 //! Every answer is JSON (errors included: bad JSON, a wrong content type, an oversized
@@ -23,7 +24,7 @@ use gtx_core::services::Services;
 use std::sync::Arc;
 use tower_http::set_header::SetResponseHeaderLayer;
 use utoipa::OpenApi;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 
 /// The OpenAPI document.
 #[derive(OpenApi)]
@@ -55,6 +56,13 @@ impl utoipa::Modify for BearerScheme {
                     .description(Some("A GT API key: gtx-api-…, gtx-dev-… or gtx-org-…"))
                     .build(),
             ),
+        );
+        components.add_security_scheme(
+            "gt_api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::with_description(
+                auth::GT_KEY_HEADER,
+                "The same key in General Translation's older header.",
+            ))),
         );
     }
 }

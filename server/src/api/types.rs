@@ -2,10 +2,11 @@
 
 use gtx_core::db::models::Project;
 use gtx_core::domain::validation;
-use gtx_core::domain::{KeyType, PermissionSet};
+use gtx_core::domain::{KeyType, Permission, PermissionSet};
 use gtx_core::services::{IdText, KeyFacts, VerifyCode};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use utoipa::openapi::RefOr;
 use utoipa::openapi::schema::{
     KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, SchemaType, Type,
 };
@@ -20,9 +21,10 @@ pub struct VerifyRequest {
     /// The project the key is being used for (optional).
     #[serde(default)]
     pub project_id: Option<String>,
-    /// Permissions the action needs (optional), e.g. `["files:write"]`.
+    /// Permissions the action needs (optional), e.g. `["files:write"]`, in our names
+    /// or General Translation's (`["project:files:write"]`).
     #[serde(default)]
-    #[schema(value_type = Option<Vec<PermissionName>>)]
+    #[schema(value_type = Option<Vec<PermissionOrScope>>)]
     pub permissions: Option<Vec<String>>,
     /// The address the key was presented from (IPv4 or IPv6), e.g. the caller of the
     /// service asking. Needed for keys with an IP allow-list: without it they answer
@@ -32,35 +34,63 @@ pub struct VerifyRequest {
     pub client_ip: Option<String>,
 }
 
-/// A permission string.
-#[derive(ToSchema)]
-#[schema(as = PermissionName)]
-#[allow(dead_code)] // only its schema is used
-pub enum PermissionName {
-    /// `files:read`
-    #[schema(rename = "files:read")]
-    FilesRead,
-    /// `files:write` (includes `files:read`)
-    #[schema(rename = "files:write")]
-    FilesWrite,
-    /// `context:read`
-    #[schema(rename = "context:read")]
-    ContextRead,
-    /// `context:write` (includes `context:read`)
-    #[schema(rename = "context:write")]
-    ContextWrite,
-    /// `runtime_translation`
-    #[schema(rename = "runtime_translation")]
-    RuntimeTranslation,
-    /// `translation_queue`
-    #[schema(rename = "translation_queue")]
-    TranslationQueue,
-    /// `project_settings`
-    #[schema(rename = "project_settings")]
-    ProjectSettings,
-    /// `project_creation`
-    #[schema(rename = "project_creation")]
-    ProjectCreation,
+/// A permission string, in our names. Its schema lists every permission (from
+/// [`Permission::ALL`], so it cannot drift from the domain).
+pub struct PermissionName;
+
+impl utoipa::PartialSchema for PermissionName {
+    fn schema() -> RefOr<Schema> {
+        names_schema(
+            Permission::ALL.map(Permission::as_str),
+            "A permission (`write` includes `read`).",
+        )
+    }
+}
+impl ToSchema for PermissionName {}
+
+/// A permission in General Translation's scope names (`project:files:read`, …).
+pub struct ScopeName;
+
+impl utoipa::PartialSchema for ScopeName {
+    fn schema() -> RefOr<Schema> {
+        names_schema(
+            Permission::ALL.map(Permission::gt_scope),
+            "A permission in General Translation's scope names.",
+        )
+    }
+}
+impl ToSchema for ScopeName {}
+
+/// A permission as a request may name it: ours, or General Translation's scope name.
+pub struct PermissionOrScope;
+
+impl utoipa::PartialSchema for PermissionOrScope {
+    fn schema() -> RefOr<Schema> {
+        let mut names: Vec<&str> = Permission::ALL.map(Permission::as_str).to_vec();
+        names.extend(Permission::ALL.map(Permission::gt_scope));
+        names_schema(
+            names,
+            "A permission, in our names or in General Translation's scope names.",
+        )
+    }
+}
+impl ToSchema for PermissionOrScope {}
+
+fn names_schema<'a>(names: impl IntoIterator<Item = &'a str>, description: &str) -> RefOr<Schema> {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .enum_values(Some(names))
+        .description(Some(description))
+        .into()
+}
+
+/// A permission set as the list of General Translation's scope names.
+pub struct ScopeList(pub PermissionSet);
+
+impl Serialize for ScopeList {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.0.gt_scopes())
+    }
 }
 
 /// The verdict of a check.
@@ -117,6 +147,10 @@ pub struct VerifyResponse<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(value_type = Option<Vec<PermissionName>>)]
     pub missing_permissions: Option<Vec<&'static str>>,
+    /// The same in General Translation's scope names.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<ScopeName>>)]
+    pub missing_scopes: Option<Vec<&'static str>>,
     /// Why the key is malformed (`MALFORMED`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
@@ -166,6 +200,9 @@ pub struct KeyInfo<'a> {
     /// Effective permissions (`write` includes `read`).
     #[schema(value_type = Vec<PermissionName>)]
     pub permissions: PermissionList,
+    /// The same in General Translation's scope names.
+    #[schema(value_type = Vec<ScopeName>)]
+    pub scopes: ScopeList,
     /// Expiry in unix milliseconds; null for never.
     pub expires_at: Option<i64>,
 }
@@ -195,6 +232,7 @@ impl<'a> From<&'a KeyFacts> for KeyInfo<'a> {
             organisation_id: key.org_id_text(),
             project_id: key.project_id(),
             permissions: PermissionList(key.permissions),
+            scopes: ScopeList(key.permissions),
             expires_at: key.expires_at(),
         }
     }

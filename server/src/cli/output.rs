@@ -18,6 +18,7 @@ pub(super) fn key_json(k: &ApiKeyRecord, now: i64) -> serde_json::Value {
         "key": k.hint,
         "status": k.status(now),
         "permissions": k.permissions,
+        "scopes": k.permissions.gt_scopes().collect::<Vec<_>>(),
         "created_by": k.created_by_label,
         "created_at": k.created_at,
         "expires_at": k.expires_at,

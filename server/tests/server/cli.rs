@@ -163,6 +163,20 @@ fn cli_flow(env: &CliEnv) {
         &["--name", "Org CI", "--permission", "files:write"],
     ));
     assert!(org_key.starts_with("gtx-org-"));
+    // General Translation's scope names work as --permission too.
+    let gt_named = env.ok(&key_create_args(
+        "--org",
+        &org,
+        &[
+            "--name",
+            "GT names",
+            "--permission",
+            "project:context:write",
+            "--permission",
+            "project:api_keys:read",
+        ],
+    ));
+    assert!(gt_named.starts_with("gtx-org-"));
 
     let list = env.ok(&["key", "list", "--project", &project]);
     assert!(list.contains(&parsed.hint()), "masked form listed: {list}");
@@ -171,9 +185,28 @@ fn cli_flow(env: &CliEnv) {
 
     let json: serde_json::Value =
         serde_json::from_str(&env.ok(&["key", "list", "--org", &org, "--json"])).expect("json");
+    let by_name = |name: &str| {
+        json.as_array()
+            .and_then(|keys| keys.iter().find(|k| k["name"] == name))
+            .cloned()
+            .unwrap_or_else(|| panic!("{name} listed: {json}"))
+    };
     assert_eq!(
-        json[0]["permissions"],
+        by_name("Org CI")["permissions"],
         serde_json::json!(["files:read", "files:write"])
+    );
+    let gt = by_name("GT names");
+    assert_eq!(
+        gt["permissions"],
+        serde_json::json!(["context:read", "context:write", "api_keys:read"])
+    );
+    assert_eq!(
+        gt["scopes"],
+        serde_json::json!([
+            "project:context:read",
+            "project:context:write",
+            "project:api_keys:read"
+        ])
     );
 
     let listed: serde_json::Value =

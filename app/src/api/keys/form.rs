@@ -40,6 +40,8 @@ pub struct PermissionLevels {
     pub project_settings: Option<String>,
     /// `project_creation`
     pub project_creation: Option<String>,
+    /// `api_keys`
+    pub api_keys: Option<String>,
 }
 
 impl PermissionLevels {
@@ -53,6 +55,7 @@ impl PermissionLevels {
             Resource::TranslationQueue => self.translation_queue.as_deref(),
             Resource::ProjectSettings => self.project_settings.as_deref(),
             Resource::ProjectCreation => self.project_creation.as_deref(),
+            Resource::ApiKeys => self.api_keys.as_deref(),
         }
     }
 }

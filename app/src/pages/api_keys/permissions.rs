@@ -15,7 +15,12 @@ pub fn permission_groups(set: PermissionSet) -> impl IntoView {
             let labelled_by = legend_id.clone();
             let current = set.level(resource);
             let write_note = resource.levels().contains(&Level::Write).then(|| {
-                view! { <span class="muted small">"Write includes Read"</span> }
+                let note = if resource == Resource::ApiKeys {
+                    "Manage keys through the REST API; Write includes Read"
+                } else {
+                    "Write includes Read"
+                };
+                view! { <span class="muted small">{note}</span> }
             });
             view! {
                 <div class="radio-group permission" role="radiogroup" aria-labelledby=labelled_by>

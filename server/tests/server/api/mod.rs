@@ -4,6 +4,7 @@
 mod bodies;
 mod cache;
 mod controls;
+mod gt_compat;
 mod platform;
 mod usage;
 mod verify;

@@ -261,6 +261,7 @@ async fn verify_valid_answer_is_the_documented_object_every_time(app: &TestApp) 
             "organisation_id": w.org.as_str(),
             "project_id": w.project.as_str(),
             "permissions": PermissionSet::project_key().to_strings(),
+            "scopes": PermissionSet::project_key().gt_scopes().collect::<Vec<_>>(),
             "expires_at": null,
         }
     });
