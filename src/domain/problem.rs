@@ -103,6 +103,8 @@ pub enum Problem {
     PolicyUnused,
     /// An expiry beyond the organisation's maximum key lifetime (or never, with one).
     ExpiryOverPolicy,
+    /// A key's new expiry not earlier than its current one (expiry is only shortened).
+    ExpiryNotEarlier,
 }
 
 impl Problem {
@@ -179,6 +181,9 @@ impl Problem {
             Self::PolicyUnused => "Choose Off, 30, 60 or 90 days.",
             Self::ExpiryOverPolicy => {
                 "Your organisation's policy limits how long a key may live: choose an earlier expiry."
+            }
+            Self::ExpiryNotEarlier => {
+                "A key's expiry can only be brought forward: choose a time before its current expiry."
             }
             Self::KeyAskedNothing => {
                 "This key asked for no permission in the last 30 days: disable or revoke it instead."

@@ -113,12 +113,10 @@ pub fn is_invisible_format(c: char) -> bool {
         .any(|&(first, last)| (first..=last).contains(&c))
 }
 
-/// The name rule of [`name`] as an ECMA-262 regular expression, for the OpenAPI schema:
-/// no control character, no invisible formatting character of the Basic Multilingual
-/// Plane (a schema pattern cannot name the others portably; [`name`] refuses them all),
-/// no surrounding whitespace. The length is [`MAX_NAME_CHARS`], apart.
-pub fn name_pattern() -> String {
-    let mut class = String::from(r"\x00-\x1f\x7f-\x9f");
+/// The invisible formatting characters of the Basic Multilingual Plane as the inside of
+/// a regular-expression character class.
+fn invisible_class() -> String {
+    let mut class = String::new();
     for (first, last) in INVISIBLE_FORMAT {
         if u32::from(last) > 0xFFFF {
             continue;
@@ -128,6 +126,26 @@ pub fn name_pattern() -> String {
             class.push_str(&format!(r"-\u{:04x}", u32::from(last)));
         }
     }
+    class
+}
+
+/// The description rule of [`description`] as an ECMA-262 regular expression, for the
+/// OpenAPI schema: no control character but line breaks and tabs (a carriage return is
+/// refused here, though the server reads `\r\n` as a line break), no invisible formatting
+/// character of the Basic Multilingual Plane. The length is [`MAX_DESCRIPTION_CHARS`].
+pub fn description_pattern() -> String {
+    format!(
+        r"^(?![\s\S]*[\x00-\x08\x0b-\x1f\x7f-\x9f{}])[\s\S]*$",
+        invisible_class()
+    )
+}
+
+/// The name rule of [`name`] as an ECMA-262 regular expression, for the OpenAPI schema:
+/// no control character, no invisible formatting character of the Basic Multilingual
+/// Plane (a schema pattern cannot name the others portably; [`name`] refuses them all),
+/// no surrounding whitespace. The length is [`MAX_NAME_CHARS`], apart.
+pub fn name_pattern() -> String {
+    let class = format!(r"\x00-\x1f\x7f-\x9f{}", invisible_class());
     format!(r"^(?![\s\S]*[{class}])\S(?:[\s\S]*\S)?$")
 }
 

@@ -87,6 +87,12 @@ pub enum AuditAction {
     /// A rotated key's grace period was ended early ("Stop old key now").
     #[strum(serialize = "key.end_grace")]
     KeyEndGrace,
+    /// A key was renamed.
+    #[strum(serialize = "key.rename")]
+    KeyRename,
+    /// A key's expiry was brought forward.
+    #[strum(serialize = "key.expiry")]
+    KeyExpiry,
 }
 
 impl AuditAction {

@@ -223,8 +223,23 @@ impl Services {
         details: Value,
         now: i64,
     ) -> CoreResult<ApiKeyRecord> {
+        self.audit_key(&mut tx, actor, key, action, details, now)
+            .await?;
+        self.commit_key_change(tx, key, action.as_str(), now).await
+    }
+
+    /// The audit row of one change to `key`.
+    async fn audit_key(
+        &self,
+        tx: &mut Tx,
+        actor: &Actor,
+        key: &ApiKeyRecord,
+        action: AuditAction,
+        details: Value,
+        now: i64,
+    ) -> CoreResult<()> {
         self.audit(
-            &mut tx,
+            tx,
             actor,
             Some(&key.org_id),
             action,
@@ -232,16 +247,180 @@ impl Services {
             Some(details),
             now,
         )
-        .await?;
+        .await
+    }
+
+    /// The re-read key, the change record for other instances, the commit, and this
+    /// instance's cache entry dropped.
+    async fn commit_key_change(
+        &self,
+        mut tx: Tx,
+        key: &ApiKeyRecord,
+        what: &str,
+        now: i64,
+    ) -> CoreResult<ApiKeyRecord> {
         let record = keys::get(&mut *tx, &key.org_id, &key.id)
             .await?
             .ok_or(CoreError::NotFound { what: "key" })?;
         self.record_key_change(&mut tx, &record.id, now).await?;
         tx.commit().await?;
         self.key_cache.invalidate(&record.id);
-        tracing::info!(org_id = %record.org_id, key_id = %record.id, action = action.as_str(), "key changed");
+        tracing::info!(org_id = %record.org_id, key_id = %record.id, action = what, "key changed");
         Ok(record)
     }
+
+    /// Changes several settings of a key at once, as the REST API's `PATCH` does: each
+    /// field given that differs from the key's, all in one transaction (one audit row
+    /// per setting changed), or none if any is refused. Permissions, `enabled` and the
+    /// allow-list are checked against escalation as their own calls are; the expiry may
+    /// only move earlier.
+    pub async fn update_key(
+        &self,
+        actor: &Actor,
+        key_id: &KeyId,
+        update: KeyUpdate,
+    ) -> CoreResult<ApiKeyRecord> {
+        let name = update
+            .name
+            .as_deref()
+            .map(|n| validation::name("name", n))
+            .transpose()?;
+        let description = update
+            .description
+            .as_deref()
+            .map(|d| validation::description("description", d))
+            .transpose()?;
+        if update.permissions.is_some_and(|p| p.is_empty()) {
+            return Err(FieldError::new("permissions", Problem::NoPermission).into());
+        }
+        let now = self.now();
+        if update.expires_at.is_some_and(|at| at <= now) {
+            return Err(FieldError::new("expires_at", Problem::ExpiryPast).into());
+        }
+        let (mut tx, key) = self.key_to_change(actor, key_id, now).await?;
+        let permissions = update.permissions.filter(|p| *p != key.permissions);
+        if permissions.is_some() && key.project_id.is_some() {
+            return Err(CoreError::Conflict(Problem::KeyPermissionsFixed));
+        }
+        let enable = update.enabled == Some(true) && key.disabled_at.is_some();
+        let disable = update.enabled == Some(false) && key.disabled_at.is_none();
+        let allowlist = update
+            .ip_allowlist
+            .filter(|list| list.to_stored() != key.ip_allowlist.to_stored());
+        let widens = permissions.is_some_and(|p| !key.permissions.is_superset(&p));
+        if widens || enable || allowlist.is_some() {
+            require_key_permissions(
+                actor,
+                key.permissions.union(permissions.unwrap_or_default()),
+            )?;
+        }
+        if let Some(at) = update.expires_at
+            && key.expires_at.is_some_and(|current| at >= current)
+        {
+            return Err(CoreError::Conflict(Problem::ExpiryNotEarlier));
+        }
+        let mut changes: Vec<(KeyChange<'_>, AuditAction, Value)> = Vec::new();
+        if let Some(name) = name.as_deref().filter(|n| *n != key.name) {
+            changes.push((
+                KeyChange::Name(name),
+                AuditAction::KeyRename,
+                json!({ "before": key.name, "after": name }),
+            ));
+        }
+        if let Some(text) = description.as_deref().filter(|d| *d != key.description) {
+            changes.push((
+                KeyChange::Description(text),
+                AuditAction::KeyDescribe,
+                json!({ "before": key.description, "after": text }),
+            ));
+        }
+        if let Some(set) = permissions {
+            changes.push((
+                KeyChange::Permissions(set),
+                AuditAction::KeyPermissions,
+                json!({ "before": key.permissions.to_strings(), "after": set.to_strings() }),
+            ));
+        }
+        let stored = allowlist.as_ref().map(IpAllowList::to_stored);
+        if let (Some(list), Some(stored)) = (&allowlist, &stored) {
+            changes.push((
+                KeyChange::IpAllowList(stored.as_deref()),
+                AuditAction::KeyIpAllowList,
+                json!({ "before": key.ip_allowlist, "after": list }),
+            ));
+        }
+        if let Some(at) = update.expires_at {
+            changes.push((
+                KeyChange::Expiry(at),
+                AuditAction::KeyExpiry,
+                json!({ "before": key.expires_at, "after": at }),
+            ));
+        }
+        let status = json!({ "key_type": key.key_type.as_str(), "hint": key.hint });
+        if disable {
+            changes.push((
+                KeyChange::Disable(now),
+                AuditAction::KeyDisable,
+                status.clone(),
+            ));
+        }
+        if enable {
+            changes.push((KeyChange::Enable, AuditAction::KeyEnable, status));
+        }
+        if changes.is_empty() {
+            tx.commit().await?;
+            return Ok(key);
+        }
+        for (change, action, details) in changes {
+            match keys::change(&mut *tx, &key.org_id, &key.id, change).await {
+                Ok(true) => {}
+                Ok(false) => return Err(CoreError::Conflict(Problem::KeyChanged)),
+                Err(e) => {
+                    let e = CoreError::from(e);
+                    if e.is_unique_violation(super::keys::ACTIVE_NAME_INDEX) {
+                        let problem = if key.project_id.is_some() {
+                            Problem::KeyNameTakenInProject
+                        } else {
+                            Problem::KeyNameTakenInOrg
+                        };
+                        return Err(FieldError::new("name", problem).into());
+                    }
+                    return Err(e);
+                }
+            }
+            self.audit_key(&mut tx, actor, &key, action, details, now)
+                .await?;
+        }
+        self.commit_key_change(tx, &key, "key.update", now).await
+    }
+
+    /// A key, if the actor may read it (an API key needs `api_keys:read`).
+    pub async fn api_key(&self, actor: &Actor, key_id: &KeyId) -> CoreResult<ApiKeyRecord> {
+        let mut tx = self.db.begin_read().await?;
+        let key = self
+            .manageable_key(&mut tx, actor, key_id, Permission::ApiKeysRead)
+            .await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+}
+
+/// Changes to a key in one request: each field given is set (see
+/// [`Services::update_key`]).
+#[derive(Clone, Debug, Default)]
+pub struct KeyUpdate {
+    /// A new name, unique among the scope's live keys.
+    pub name: Option<String>,
+    /// A new description ('' for none).
+    pub description: Option<String>,
+    /// New permissions (organisation keys).
+    pub permissions: Option<PermissionSet>,
+    /// Enabled (true) or disabled (false).
+    pub enabled: Option<bool>,
+    /// An earlier expiry (unix ms).
+    pub expires_at: Option<i64>,
+    /// A new IP allow-list (empty: any address).
+    pub ip_allowlist: Option<IpAllowList>,
 }
 
 /// A `KeyChanged` conflict from [`Services::change_key`] means, for a change that only

@@ -9,7 +9,7 @@ use crate::domain::duration::MAX_EXPIRY_MS;
 use crate::domain::key_list::{KeyListQuery, Page};
 use crate::domain::lifetime::GracePeriod;
 use crate::domain::validation::{self, FieldError, Problem};
-use crate::domain::{KeyId, KeyType, OrgId, Permission, PermissionSet, ProjectId};
+use crate::domain::{IpAllowList, KeyId, KeyType, OrgId, Permission, PermissionSet, ProjectId};
 use crate::error::{CoreError, CoreResult};
 use crate::keys::{HASH_VERSION, PlainKey, generate_key};
 use serde_json::json;
@@ -73,7 +73,7 @@ pub struct RotatedKey {
     pub old: ApiKeyRecord,
 }
 
-const ACTIVE_NAME_INDEX: &str = "api_keys_active_name";
+pub(super) const ACTIVE_NAME_INDEX: &str = "api_keys_active_name";
 
 /// A new key's expiry, if any, must be in the future and at most [`MAX_EXPIRY_MS`] away.
 fn check_expiry(expires_at: Option<i64>, now: i64) -> CoreResult<()> {
@@ -89,6 +89,18 @@ fn check_expiry(expires_at: Option<i64>, now: i64) -> CoreResult<()> {
 impl Services {
     /// Creates a key and returns it once.
     pub async fn create_key(&self, actor: &Actor, new: NewKey) -> CoreResult<CreatedKey> {
+        self.create_key_limited(actor, new, IpAllowList::default())
+            .await
+    }
+
+    /// Creates a key usable only from `ip_allowlist` (empty: any address), in the same
+    /// transaction, and returns it once.
+    pub async fn create_key_limited(
+        &self,
+        actor: &Actor,
+        new: NewKey,
+        ip_allowlist: IpAllowList,
+    ) -> CoreResult<CreatedKey> {
         let name = validation::name("name", &new.name)?;
         let description = validation::description("description", &new.description)?;
         let now = self.now();
@@ -115,7 +127,7 @@ impl Services {
             expires_at: new.expires_at,
             rotated_from: None,
             description,
-            ip_allowlist: crate::domain::IpAllowList::default(),
+            ip_allowlist,
         };
         if let Err(e) = keys::insert(&mut *tx, &row).await {
             let e = CoreError::from(e);

@@ -31,6 +31,7 @@ pub use auth::{ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, SessionUser, SignedIn};
 pub use device::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECS};
 pub use invites::{CreatedInvite, INVITE_LIFETIME_MS};
 pub use key_cache::{IdText, KeyFacts};
+pub use key_controls::KeyUpdate;
 pub use key_insights::{KeyDetail, LIST_WINDOW_MS, UNUSED_WINDOW_MS};
 pub use key_sync::KeySync;
 pub use keys::{CreatedKey, KeyListScope, KeyScope, NewKey, RotatedKey};

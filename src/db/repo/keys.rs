@@ -182,6 +182,10 @@ pub enum KeyChange<'a> {
     /// End its rotation's grace period at this time; only a replaced key whose grace
     /// period has not ended.
     EndGrace(i64),
+    /// Rename it (the live-name index refuses a name taken in its scope).
+    Name(&'a str),
+    /// Move its expiry to this time; only earlier than it was (or than never).
+    Expiry(i64),
 }
 
 /// Applies `change` to a key of the organisation that is not revoked. Returns false when
@@ -202,13 +206,16 @@ pub async fn change<'e, E: Executor<'e, Database = Any>>(
             "expires_at = $3",
             "replaced_by IS NOT NULL AND expires_at > $3",
         ),
+        KeyChange::Name(_) => ("name = $3", "TRUE"),
+        KeyChange::Expiry(_) => ("expires_at = $3", "(expires_at IS NULL OR expires_at > $3)"),
     };
     let sql = sqlx::AssertSqlSafe(format!(
         "UPDATE api_keys SET {set} WHERE id = $1 AND org_id = $2 AND revoked_at IS NULL AND {only_if}"
     ));
     let query = sqlx::query(sql).bind(id.as_str()).bind(org_id.as_str());
     let query = match change {
-        KeyChange::Disable(at) | KeyChange::EndGrace(at) => query.bind(at),
+        KeyChange::Disable(at) | KeyChange::EndGrace(at) | KeyChange::Expiry(at) => query.bind(at),
+        KeyChange::Name(name) => query.bind(name),
         KeyChange::Enable => query,
         KeyChange::Description(text) => query.bind(text),
         KeyChange::IpAllowList(stored) => query.bind(stored),
