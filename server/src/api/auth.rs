@@ -43,6 +43,22 @@ pub struct AnyKey;
 pub struct ProjectSettings;
 /// An endpoint that creates projects.
 pub struct ProjectCreation;
+/// A key management endpoint that reads keys.
+pub struct KeysRead;
+/// A key management endpoint that changes keys.
+pub struct KeysWrite;
+
+impl Needs for KeysRead {
+    fn permissions() -> PermissionSet {
+        [Permission::ApiKeysRead].into_iter().collect()
+    }
+}
+
+impl Needs for KeysWrite {
+    fn permissions() -> PermissionSet {
+        [Permission::ApiKeysWrite].into_iter().collect()
+    }
+}
 
 impl Needs for AnyKey {
     fn permissions() -> PermissionSet {

@@ -6,6 +6,7 @@ use axum::Json;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use gtx_core::domain::validation::Problem;
 use gtx_core::domain::{Permission, PermissionSet};
 use gtx_core::error::CoreError;
 use serde::Serialize;
@@ -121,6 +122,18 @@ impl ApiError {
 impl From<CoreError> for ApiError {
     fn from(error: CoreError) -> Self {
         match error {
+            // A name taken by another live key is a conflict with that key, not bad input.
+            CoreError::Invalid(field)
+                if matches!(
+                    field.problem,
+                    Problem::KeyNameTakenInProject | Problem::KeyNameTakenInOrg
+                ) =>
+            {
+                let mut error =
+                    Self::new(StatusCode::CONFLICT, "name_taken", field.problem.message());
+                error.body.field = Some(field.field.clone());
+                error
+            }
             CoreError::Invalid(field) => Self::invalid_field(&field.field, field.message()),
             CoreError::NotFound { what } => Self::not_found(what),
             CoreError::Forbidden => Self::new(
@@ -160,6 +173,32 @@ impl IntoResponse for ApiError {
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
         response
+    }
+}
+
+/// `Query` for the API: a query string that does not fit is a JSON 422, not axum's
+/// plain-text 400.
+pub struct ApiQuery<T>(pub T);
+
+impl<S, T> axum::extract::FromRequestParts<S> for ApiQuery<T>
+where
+    S: Send + Sync,
+    T: serde::de::DeserializeOwned,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        state: &S,
+    ) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Self(value)),
+            Err(rejection) => Err(ApiError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_query",
+                rejection.body_text(),
+            )),
+        }
     }
 }
 

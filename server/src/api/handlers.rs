@@ -340,7 +340,7 @@ pub async fn ping_post(
 /// The API takes names and locales exactly as the OpenAPI document describes them: the
 /// services trim what the dashboard's forms send, but here surrounding whitespace is an
 /// error rather than something silently changed.
-fn untrimmed(field: &str, value: Option<&str>) -> Result<(), ApiError> {
+pub(super) fn untrimmed(field: &str, value: Option<&str>) -> Result<(), ApiError> {
     match value {
         Some(v) if v.trim() != v => Err(ApiError::invalid_field(
             field,

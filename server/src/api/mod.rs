@@ -10,6 +10,8 @@
 pub mod auth;
 pub mod error;
 mod handlers;
+mod key_management;
+pub mod key_types;
 pub mod types;
 
 use crate::router::MAX_BODY_BYTES;
@@ -29,13 +31,25 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
 /// The OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "GT Keys API", description = "Verify API keys and manage projects with them."),
+    info(
+        title = "GT Keys API",
+        description = "Verify API keys, manage projects with them, and manage keys with them."
+    ),
     paths(
         handlers::verify,
         handlers::whoami,
         handlers::get_project,
         handlers::update_project,
         handlers::create_project,
+        key_management::list_project_keys,
+        key_management::create_project_key,
+        key_management::list_org_keys,
+        key_management::create_org_key,
+        key_management::get_key,
+        key_management::update_key,
+        key_management::rotate_key,
+        key_management::revoke_key,
+        key_management::key_usage,
         handlers::ping,
         handlers::ping_post,
     ),
@@ -79,6 +93,27 @@ pub fn router(services: Services) -> Router<AppState> {
             "/projects/{project_id}",
             get(handlers::get_project).patch(handlers::update_project),
         )
+        .route(
+            "/projects/{project_id}/api-keys",
+            get(key_management::list_project_keys).post(key_management::create_project_key),
+        )
+        .route(
+            "/api-keys",
+            get(key_management::list_org_keys).post(key_management::create_org_key),
+        )
+        .route(
+            "/api-keys/{key_id}",
+            get(key_management::get_key).patch(key_management::update_key),
+        )
+        .route("/api-keys/{key_id}/usage", get(key_management::key_usage))
+        .route(
+            "/api-keys/{key_id}/rotate",
+            post(key_management::rotate_key),
+        )
+        .route(
+            "/api-keys/{key_id}/revoke",
+            post(key_management::revoke_key),
+        )
         .route("/openapi.json", get(openapi_json))
         .route("/ping", get(handlers::ping).post(handlers::ping_post))
         .fallback(not_found)
@@ -91,8 +126,45 @@ pub fn router(services: Services) -> Router<AppState> {
         .with_state(Arc::new(services))
 }
 
-async fn openapi_json() -> Json<utoipa::openapi::OpenApi> {
-    Json(ApiDoc::openapi())
+/// The document, with links added from the answers that make a key (create, rotate) to
+/// the operations on it, so clients (and schemathesis's stateful tests) can follow a key
+/// from its creation through reading, changing, rotating and revoking it. Added here, to
+/// the JSON: utoipa 5 writes a link's `operationId` as `operation_id`.
+async fn openapi_json() -> Json<serde_json::Value> {
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    let links: serde_json::Map<String, serde_json::Value> = [
+        ("GetKey", "get_key"),
+        ("KeyUsage", "key_usage"),
+        ("UpdateKey", "update_key"),
+        ("RotateKey", "rotate_key"),
+        ("RevokeKey", "revoke_key"),
+    ]
+    .into_iter()
+    .map(|(name, operation)| {
+        let link = serde_json::json!({
+            "operationId": operation,
+            "parameters": { "key_id": "$response.body#/api_key/id" },
+            "description": "The key just made.",
+        });
+        (name.to_owned(), link)
+    })
+    .collect();
+    for path in [
+        "/api/v1/projects/{project_id}/api-keys",
+        "/api/v1/api-keys",
+        "/api/v1/api-keys/{key_id}/rotate",
+    ] {
+        if let Some(created) = doc
+            .pointer_mut(&format!(
+                "/paths/{}/post/responses/201",
+                path.replace('/', "~1")
+            ))
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            created.insert("links".to_owned(), links.clone().into());
+        }
+    }
+    Json(doc)
 }
 
 async fn not_found() -> ApiError {

@@ -167,7 +167,7 @@ pub enum Kind {
 }
 
 /// Environment of a project key.
-#[derive(Clone, Copy, Serialize, ToSchema)]
+#[derive(Clone, Copy, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Environment {
     /// `gtx-api-`

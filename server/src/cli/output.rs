@@ -54,31 +54,9 @@ pub(super) fn print_key_table(keys: &[ApiKeyRecord], now: i64) -> Result<(), Fai
     out(&lines.join("\n"))
 }
 
-/// Counts per outcome code, every code present.
-fn counts_json(counts: &OutcomeCounts) -> serde_json::Value {
-    Outcome::ALL
-        .into_iter()
-        .map(|o| (o.as_str().to_owned(), serde_json::json!(counts[o.index()])))
-        .collect::<serde_json::Map<_, _>>()
-        .into()
-}
-
 pub(super) fn usage_json(detail: &KeyDetail) -> String {
-    let series = &detail.series;
-    let buckets: Vec<_> = series
-        .buckets
-        .iter()
-        .enumerate()
-        .map(|(i, counts)| serde_json::json!({ "start": series.start_of(i), "counts": counts_json(counts) }))
-        .collect();
-    let body = serde_json::json!({
-        "key_id": detail.key.id,
-        "since": series.range.as_str(),
-        "bucket_seconds": series.range.bucket_ms() / 1000,
-        "totals": counts_json(&series.totals()),
-        "buckets": buckets,
-    });
-    serde_json::to_string_pretty(&body).unwrap_or_default()
+    // The REST API's body: one shape for both.
+    serde_json::to_string_pretty(&crate::api::key_types::KeyUsage::new(detail)).unwrap_or_default()
 }
 
 /// The usage as a table on stdout: a line per bucket, a column per outcome seen.

@@ -5,6 +5,7 @@ mod bodies;
 mod cache;
 mod controls;
 mod gt_compat;
+mod key_management;
 mod platform;
 mod usage;
 mod verify;

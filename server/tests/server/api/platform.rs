@@ -299,9 +299,36 @@ async fn openapi_document_describes_every_endpoint() {
         ("/api/v1/projects", "post"),
         ("/api/v1/projects/{project_id}", "get"),
         ("/api/v1/projects/{project_id}", "patch"),
+        ("/api/v1/projects/{project_id}/api-keys", "get"),
+        ("/api/v1/projects/{project_id}/api-keys", "post"),
+        ("/api/v1/api-keys", "get"),
+        ("/api/v1/api-keys", "post"),
+        ("/api/v1/api-keys/{key_id}", "get"),
+        ("/api/v1/api-keys/{key_id}", "patch"),
+        ("/api/v1/api-keys/{key_id}/usage", "get"),
+        ("/api/v1/api-keys/{key_id}/rotate", "post"),
+        ("/api/v1/api-keys/{key_id}/revoke", "post"),
     ] {
         assert!(doc["paths"][path][method].is_object(), "{path} {method}");
     }
+    // A key made is linked to what can be done with it (schemathesis follows these).
+    for path in [
+        "/api/v1/api-keys",
+        "/api/v1/projects/{project_id}/api-keys",
+        "/api/v1/api-keys/{key_id}/rotate",
+    ] {
+        let links = &doc["paths"][path]["post"]["responses"]["201"]["links"];
+        for link in ["GetKey", "KeyUsage", "UpdateKey", "RotateKey", "RevokeKey"] {
+            assert_eq!(
+                links[link]["parameters"]["key_id"], "$response.body#/api_key/id",
+                "{path} {link}"
+            );
+        }
+    }
+    assert_eq!(
+        doc["components"]["securitySchemes"]["gt_api_key"]["name"],
+        "x-gt-api-key"
+    );
     assert_eq!(
         doc["components"]["securitySchemes"]["bearer"]["scheme"],
         "bearer"
