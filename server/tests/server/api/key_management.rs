@@ -545,7 +545,88 @@ async fn key_api_updates_rotates_and_revokes(app: &TestApp) {
     );
 }
 
+async fn key_api_refuses_every_endpoint_without_credentials_or_permission(app: &TestApp) {
+    let w = World::build(app).await;
+    let key = w.prod.id.as_str();
+    let project = w.project.as_str();
+    let endpoints = [
+        (
+            Method::GET,
+            format!("/api/v1/projects/{project}/api-keys"),
+            None,
+            "api_keys:read",
+        ),
+        (
+            Method::GET,
+            "/api/v1/api-keys".to_owned(),
+            None,
+            "api_keys:read",
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/api-keys/{key}"),
+            None,
+            "api_keys:read",
+        ),
+        (
+            Method::GET,
+            format!("/api/v1/api-keys/{key}/usage"),
+            None,
+            "api_keys:read",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/projects/{project}/api-keys"),
+            Some(json!({ "name": "n", "environment": "development" })),
+            "api_keys:write",
+        ),
+        (
+            Method::POST,
+            "/api/v1/api-keys".to_owned(),
+            Some(json!({ "name": "n", "permissions": ["files:read"] })),
+            "api_keys:write",
+        ),
+        (
+            Method::PATCH,
+            format!("/api/v1/api-keys/{key}"),
+            Some(json!({ "name": "n" })),
+            "api_keys:write",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/api-keys/{key}/rotate"),
+            Some(json!({ "grace": "now" })),
+            "api_keys:write",
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/api-keys/{key}/revoke"),
+            None,
+            "api_keys:write",
+        ),
+    ];
+    for (method, path, body, permission) in endpoints {
+        let reply = call(app, method.clone(), &path, None, None, body.clone()).await;
+        assert_error(&reply, 401, "missing_credentials");
+        // "Full access" holds no key management; nor does a project key.
+        for key in [&w.org_full, &w.dev] {
+            let reply = send(app, method.clone(), &path, key, body.clone()).await;
+            assert_error(&reply, 403, "missing_permission");
+            let missing = reply.json()["error"]["missing_permissions"].clone();
+            assert!(
+                missing
+                    .as_array()
+                    .is_some_and(|m| m.contains(&json!(permission))),
+                "{method} {path}: {missing}"
+            );
+        }
+    }
+    // Nothing changed on the way.
+    assert_eq!(code_of(app, &w.prod.text, None, &[]).await, "VALID");
+}
+
 on_both_backends!(
+    key_api_refuses_every_endpoint_without_credentials_or_permission,
     key_api_lists_and_reads_keys_with_api_keys_read,
     key_api_creates_keys_shown_once,
     key_api_updates_rotates_and_revokes,
