@@ -461,6 +461,51 @@ async fn key_api_updates_rotates_and_revokes(app: &TestApp) {
         404,
         "not_found",
     );
+    for path in [
+        format!("/api/v1/api-keys/{}/usage", w.foreign_prod.id.as_str()),
+        format!("/api/v1/api-keys/{}", w.foreign_prod.id.as_str()),
+    ] {
+        assert_error(
+            &send(app, Method::GET, &path, &m, None).await,
+            404,
+            "not_found",
+        );
+    }
+    let their_rotate = format!("/api/v1/api-keys/{}/rotate", w.foreign_prod.id.as_str());
+    let reply = send(
+        app,
+        Method::POST,
+        &their_rotate,
+        &m,
+        Some(json!({ "grace": "1h" })),
+    )
+    .await;
+    assert_error(&reply, 404, "not_found");
+    // Bad input: a 422 naming the field, and nothing changed.
+    for (body, field) in [
+        (json!({ "name": "" }), "name"),
+        (json!({ "name": "tab\there" }), "name"),
+        (json!({ "permissions": [] }), "permissions"),
+        (json!({ "permissions": ["files:admin"] }), "permissions"),
+        (json!({ "allowed_ips": ["10.0.0.0/33"] }), "allowed_ips"),
+        (json!({ "description": "x".repeat(501) }), "description"),
+        (json!({ "expires_at": 1 }), "expires_at"),
+    ] {
+        let reply = send(app, Method::PATCH, &files_path, &m, Some(body.clone())).await;
+        assert_error(&reply, 422, "invalid_field");
+        assert_eq!(reply.json()["error"]["field"], field, "{body}");
+    }
+    let reply = send(
+        app,
+        Method::PATCH,
+        &files_path,
+        &m,
+        Some(json!({ "enabled": "yes" })),
+    )
+    .await;
+    assert_eq!(reply.status, 422, "{}", reply.body);
+    let unchanged = send(app, Method::GET, &files_path, &m, None).await.json();
+    assert_eq!(unchanged["name"], "Files bot", "{unchanged}");
     // Rotate: the replacement once, the old key working through its grace period.
     let rotate = format!("/api/v1/api-keys/{}/rotate", w.prod.id.as_str());
     let reply = send(
