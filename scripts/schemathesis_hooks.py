@@ -1,10 +1,11 @@
 """schemathesis hooks for ./scripts/test: a fresh API key whenever the one in use stops working.
 
-The key management endpoints let the fuzzer revoke, rotate or disable any key of the
-organisation, its own included (it learns ids from the lists). When that happens the
-server answers 401, and this provider mints a new key with the operator CLI (the same
-SQLite data directory as the running server) and the request is retried with it, so the
-rest of the run still reaches every endpoint.
+The key management endpoints let the fuzzer revoke, rotate, disable, narrow or fence in
+(an IP allow-list) any key of the organisation, its own included (it learns ids from the
+lists). The server then answers 401 or 403, and this provider mints a new key with the
+operator CLI (the same SQLite data directory as the running server) and the request is
+retried with it once, so the rest of the run still reaches every endpoint. A 403 that is
+the answer to the request itself comes back again and is checked as usual.
 """
 
 import os
@@ -24,7 +25,7 @@ PERMISSIONS = [
 ]
 
 
-@schemathesis.auth(retry_on=[401])
+@schemathesis.auth(retry_on=[401, 403])
 class FreshKey:
     def get(self, case, ctx):
         args = [

@@ -131,11 +131,12 @@ fn invisible_class() -> String {
 
 /// The description rule of [`description`] as an ECMA-262 regular expression, for the
 /// OpenAPI schema: no control character but line breaks and tabs (a carriage return is
-/// refused here, though the server reads `\r\n` as a line break), no invisible formatting
-/// character of the Basic Multilingual Plane. The length is [`MAX_DESCRIPTION_CHARS`].
+/// refused here, though the dashboard reads `\r\n` as a line break), no invisible
+/// formatting character of the Basic Multilingual Plane, no surrounding whitespace (the
+/// dashboard trims it); empty for none. The length is [`MAX_DESCRIPTION_CHARS`].
 pub fn description_pattern() -> String {
     format!(
-        r"^(?![\s\S]*[\x00-\x08\x0b-\x1f\x7f-\x9f{}])[\s\S]*$",
+        r"^(?![\s\S]*[\x00-\x08\x0b-\x1f\x7f-\x9f{}])(?:\S(?:[\s\S]*\S)?)?$",
         invisible_class()
     )
 }

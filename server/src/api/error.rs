@@ -134,6 +134,23 @@ impl From<CoreError> for ApiError {
                 error.body.field = Some(field.field.clone());
                 error
             }
+            // An expiry that is well formed but, now, in the past, too far off or beyond
+            // the organisation's policy conflicts with the time and the policy, not with
+            // the request's form: 409, so a document can state the form exactly.
+            CoreError::Invalid(field)
+                if matches!(
+                    field.problem,
+                    Problem::ExpiryPast | Problem::ExpiryTooFar | Problem::ExpiryOverPolicy
+                ) =>
+            {
+                let mut error = Self::new(
+                    StatusCode::CONFLICT,
+                    "expiry_out_of_range",
+                    field.problem.message(),
+                );
+                error.body.field = Some("expires_at".to_owned());
+                error
+            }
             CoreError::Invalid(field) => Self::invalid_field(&field.field, field.message()),
             CoreError::NotFound { what } => Self::not_found(what),
             CoreError::Forbidden => Self::new(

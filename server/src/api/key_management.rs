@@ -41,13 +41,37 @@ fn permissions(field: &str, names: &[String]) -> Result<PermissionSet, ApiError>
     PermissionSet::parse_all(names).map_err(|e| ApiError::invalid_field(field, e.to_string()))
 }
 
-/// An allow-list from the request's networks (each an address or a CIDR).
+/// An allow-list from the request's networks: each item one address or one CIDR, as the
+/// document states (the dashboard's field also takes lists in one text; an item here
+/// holding a space or a comma is refused).
 fn allowlist(networks: Option<&[String]>) -> Result<IpAllowList, ApiError> {
-    match networks {
-        None => Ok(IpAllowList::default()),
-        Some(list) => IpAllowList::parse("allowed_ips", &list.join("\n"))
-            .map_err(|e| ApiError::from(CoreError::Invalid(e))),
+    let Some(list) = networks else {
+        return Ok(IpAllowList::default());
+    };
+    if list
+        .iter()
+        .any(|n| n.is_empty() || n.contains(|c: char| c == ',' || c.is_whitespace()))
+    {
+        return Err(ApiError::invalid_field(
+            "allowed_ips",
+            "Give one address or network (CIDR) per item.",
+        ));
     }
+    IpAllowList::parse("allowed_ips", &list.join("\n"))
+        .map_err(|e| ApiError::from(CoreError::Invalid(e)))
+}
+
+/// A description as the document states it: no surrounding whitespace and no carriage
+/// return (the dashboard's form trims, and reads `\r\n` as a line break).
+fn description(value: Option<&str>) -> Result<(), ApiError> {
+    untrimmed("description", value)?;
+    if value.is_some_and(|d| d.contains('\r')) {
+        return Err(ApiError::invalid_field(
+            "description",
+            "Use \\n for line breaks, without \\r.",
+        ));
+    }
+    Ok(())
 }
 
 async fn list(
@@ -194,7 +218,7 @@ pub async fn key_usage(
         (status = 401, description = "Missing or bad credentials", body = ErrorBody),
         (status = 403, description = "Missing api_keys:write or a permission the new key would hold", body = ErrorBody),
         (status = 404, description = "No such project in the key's organisation", body = ErrorBody),
-        (status = 409, description = "A live key of the project has this name", body = ErrorBody),
+        (status = 409, description = "A live key of the project has this name, or the expiry is past, over 5 years away or beyond the organisation's policy", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
@@ -210,6 +234,7 @@ pub async fn create_project_key(
     let project_id = ProjectId(project_id);
     auth.require_project(&project_id)?;
     untrimmed("name", Some(&new.name))?;
+    description(new.description.as_deref())?;
     let ip_allowlist = allowlist(new.allowed_ips.as_deref())?;
     let key_type = match new.environment {
         super::types::Environment::Production => KeyType::Production,
@@ -244,7 +269,7 @@ pub async fn create_project_key(
         (status = 400, description = "Malformed JSON or gt-project-id header", body = ErrorBody),
         (status = 401, description = "Missing or bad credentials", body = ErrorBody),
         (status = 403, description = "Missing api_keys:write or a permission the new key would hold", body = ErrorBody),
-        (status = 409, description = "A live organisation key has this name", body = ErrorBody),
+        (status = 409, description = "A live organisation key has this name, or the expiry is past, over 5 years away or beyond the organisation's policy", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
@@ -257,6 +282,7 @@ pub async fn create_org_key(
     ApiJson(new): ApiJson<NewOrgKey>,
 ) -> Result<Response, ApiError> {
     untrimmed("name", Some(&new.name))?;
+    description(new.description.as_deref())?;
     let permissions = permissions("permissions", &new.permissions)?;
     let ip_allowlist = allowlist(new.allowed_ips.as_deref())?;
     let new_key = NewKey {
@@ -289,7 +315,7 @@ pub async fn create_org_key(
         (status = 401, description = "Missing or bad credentials", body = ErrorBody),
         (status = 403, description = "Missing api_keys:write or a permission of the key", body = ErrorBody),
         (status = 404, description = "No such key in the key's organisation", body = ErrorBody),
-        (status = 409, description = "A live key of the scope has this name, or the key is revoked or expired, or a project key's permissions", body = ErrorBody),
+        (status = 409, description = "A live key of the scope has this name; the key is revoked or expired; a project key's permissions; an expiry past or later than the key's", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 415, description = "Not application/json", body = ErrorBody),
         (status = 422, description = "Invalid field", body = ErrorBody),
@@ -303,6 +329,7 @@ pub async fn update_key(
     ApiJson(changes): ApiJson<KeyChanges>,
 ) -> Result<Json<ApiKeyInfo>, ApiError> {
     untrimmed("name", changes.name.as_deref())?;
+    description(changes.description.as_deref())?;
     let update = KeyUpdate {
         name: changes.name,
         description: changes.description,

@@ -4,10 +4,8 @@
 use super::types::{Environment, Kind, PermissionList, ScopeList};
 use super::types::{PermissionName, PermissionOrScope, ScopeName};
 use gtx_core::db::models::ApiKeyRecord;
-use gtx_core::domain::duration::MAX_EXPIRY_MS;
 use gtx_core::domain::ip_allowlist::MAX_NETWORKS;
 use gtx_core::domain::lifetime::GracePeriod;
-use gtx_core::domain::time::{DAY_MS, HOUR_MS};
 use gtx_core::domain::usage::UsageRange;
 use gtx_core::domain::usage::{Outcome, OutcomeCounts};
 use gtx_core::domain::validation;
@@ -16,7 +14,7 @@ use gtx_core::services::KeyDetail;
 use serde::{Deserialize, Serialize};
 use utoipa::PartialSchema;
 use utoipa::openapi::schema::{
-    ArrayBuilder, KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
+    AnyOfBuilder, ArrayBuilder, KnownFormat, Object, ObjectBuilder, Schema, SchemaFormat,
     SchemaType, Type,
 };
 use utoipa::{IntoParams, ToSchema};
@@ -391,31 +389,30 @@ fn description() -> Object {
         .schema_type(string_or_null(true))
         .description(Some(
             "What the key is for: at most 500 characters, no control characters but line \
-             breaks and tabs; surrounding whitespace is trimmed.",
+             breaks (\\n) and tabs, no surrounding whitespace; empty for none.",
         ))
         .pattern(Some(validation::description_pattern()))
         .max_length(Some(validation::MAX_DESCRIPTION_CHARS))
         .build()
 }
 
-/// The bounds hold when this document is served: the earliest an hour on (so a request
-/// made from it is still in the future), the latest 5 years less a day on.
+/// Any integer: whether it is in the future, within 5 years and within the organisation's
+/// policy depends on the time and the policy, so a time outside is a 409, not a 422.
 fn expires_at() -> Object {
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX));
     ObjectBuilder::new()
         .schema_type(SchemaType::from_iter([Type::Integer, Type::Null]))
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Int64)))
         .description(Some(
-            "Expiry in unix milliseconds: in the future and at most 5 years away (the bounds \
-             here are those of when this document was served), within the organisation's \
-             maximum key lifetime; null or omitted for never.",
+            "Expiry in unix milliseconds; null or omitted for never. It must be in the \
+             future, at most 5 years away and within the organisation's maximum key \
+             lifetime, else the answer is 409 `expiry_out_of_range`.",
         ))
-        .minimum(Some(now + HOUR_MS))
-        .maximum(Some(now + MAX_EXPIRY_MS - DAY_MS))
         .build()
 }
+
+/// An IPv6 CIDR: any IPv6 address written with hex groups (full or compressed), then
+/// 0 to 128 bits.
+const IPV6_CIDR: &str = r"^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,7}:|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}|[0-9a-fA-F]{1,4}:(:[0-9a-fA-F]{1,4}){1,6}|:((:[0-9a-fA-F]{1,4}){1,7}|:))/(12[0-8]|1[01][0-9]|[1-9]?[0-9])$";
 
 /// An IPv4 CIDR (the address part any IPv4 address; bits 0 to 32).
 const IPV4_CIDR: &str = r"^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$";
@@ -428,7 +425,7 @@ fn allowed_ips() -> ArrayBuilderOrNull {
             .description(Some(description))
             .build()
     };
-    let item = OneOfBuilder::new()
+    let item = AnyOfBuilder::new()
         .item(address(KnownFormat::Ipv4, "An IPv4 address"))
         .item(address(KnownFormat::Ipv6, "An IPv6 address"))
         .item(
@@ -438,9 +435,14 @@ fn allowed_ips() -> ArrayBuilderOrNull {
                 .description(Some("An IPv4 network, e.g. 203.0.113.0/24"))
                 .build(),
         )
-        .description(Some(
-            "An address or a network (IPv6 networks such as 2001:db8::/32 are taken too).",
-        ));
+        .item(
+            ObjectBuilder::new()
+                .schema_type(SchemaType::new(Type::String))
+                .pattern(Some(IPV6_CIDR))
+                .description(Some("An IPv6 network, e.g. 2001:db8::/32"))
+                .build(),
+        )
+        .description(Some("One address or one network (CIDR)."));
     ArrayBuilderOrNull(
         ArrayBuilder::new()
             .schema_type(SchemaType::from_iter([Type::Array, Type::Null]))

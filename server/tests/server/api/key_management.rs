@@ -256,8 +256,16 @@ async fn key_api_creates_keys_shown_once(app: &TestApp) {
             "allowed_ips",
         ),
         (
-            json!({ "name": "x", "permissions": ["files:read"], "expires_at": 1 }),
-            "expires_at",
+            json!({ "name": "x", "permissions": ["files:read"], "allowed_ips": ["10.0.0.0/8,10.1.0.0/16"] }),
+            "allowed_ips",
+        ),
+        (
+            json!({ "name": "x", "permissions": ["files:read"], "description": "trailing " }),
+            "description",
+        ),
+        (
+            json!({ "name": "x", "permissions": ["files:read"], "description": "a\r\nb" }),
+            "description",
         ),
     ] {
         let reply = send(
@@ -270,6 +278,14 @@ async fn key_api_creates_keys_shown_once(app: &TestApp) {
         .await;
         assert_error(&reply, 422, "invalid_field");
         assert_eq!(reply.json()["error"]["field"], field, "{body}");
+    }
+    // A well-formed expiry that is past or over 5 years away conflicts with the time: 409.
+    let now = app.services.now();
+    for expires_at in [1, now, now + 6 * 365 * 86_400_000] {
+        let body = json!({ "name": "x", "permissions": ["files:read"], "expires_at": expires_at });
+        let reply = send(app, Method::POST, "/api/v1/api-keys", &m, Some(body)).await;
+        assert_error(&reply, 409, "expiry_out_of_range");
+        assert_eq!(reply.json()["error"]["field"], "expires_at");
     }
     let reply = send(
         app,
@@ -489,12 +505,20 @@ async fn key_api_updates_rotates_and_revokes(app: &TestApp) {
         (json!({ "permissions": ["files:admin"] }), "permissions"),
         (json!({ "allowed_ips": ["10.0.0.0/33"] }), "allowed_ips"),
         (json!({ "description": "x".repeat(501) }), "description"),
-        (json!({ "expires_at": 1 }), "expires_at"),
     ] {
         let reply = send(app, Method::PATCH, &files_path, &m, Some(body.clone())).await;
         assert_error(&reply, 422, "invalid_field");
         assert_eq!(reply.json()["error"]["field"], field, "{body}");
     }
+    let reply = send(
+        app,
+        Method::PATCH,
+        &files_path,
+        &m,
+        Some(json!({ "expires_at": 1 })),
+    )
+    .await;
+    assert_error(&reply, 409, "expiry_out_of_range");
     let reply = send(
         app,
         Method::PATCH,
