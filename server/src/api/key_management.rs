@@ -233,9 +233,6 @@ pub async fn create_project_key(
 ) -> Result<Response, ApiError> {
     let project_id = ProjectId(project_id);
     auth.require_project(&project_id)?;
-    untrimmed("name", Some(&new.name))?;
-    description(new.description.as_deref())?;
-    let ip_allowlist = allowlist(new.allowed_ips.as_deref())?;
     let key_type = match new.environment {
         super::types::Environment::Production => KeyType::Production,
         super::types::Environment::Development => KeyType::Development,
@@ -244,16 +241,8 @@ pub async fn create_project_key(
         project_id,
         key_type,
     };
-    let new_key = NewKey {
-        scope,
-        name: new.name,
-        expires_at: new.expires_at,
-        description: new.description.unwrap_or_default(),
-    };
-    let key = services
-        .create_key_limited(&auth.actor(), new_key, ip_allowlist)
-        .await?;
-    Ok(created(key, services.now()))
+    let fields = (new.name, new.expires_at, new.description, new.allowed_ips);
+    create(&services, &auth, scope, fields).await
 }
 
 /// Creates an organisation key with exactly `permissions` (each one the calling key
@@ -281,18 +270,33 @@ pub async fn create_org_key(
     auth: ApiKeyAuth<KeysWrite>,
     ApiJson(new): ApiJson<NewOrgKey>,
 ) -> Result<Response, ApiError> {
-    untrimmed("name", Some(&new.name))?;
-    description(new.description.as_deref())?;
-    let permissions = permissions("permissions", &new.permissions)?;
-    let ip_allowlist = allowlist(new.allowed_ips.as_deref())?;
+    let scope = KeyScope::Organisation {
+        org_id: auth.key.org_id(),
+        permissions: permissions("permissions", &new.permissions)?,
+    };
+    let fields = (new.name, new.expires_at, new.description, new.allowed_ips);
+    create(&services, &auth, scope, fields).await
+}
+
+/// The fields both creates share: name, expiry, description, allowed networks.
+type CommonFields = (String, Option<i64>, Option<String>, Option<Vec<String>>);
+
+/// Creates a key of `scope` from the fields both creates share, checked as the document
+/// states them, and answers it once.
+async fn create(
+    services: &Services,
+    auth: &ApiKeyAuth<KeysWrite>,
+    scope: KeyScope,
+    (name, expires_at, text, networks): CommonFields,
+) -> Result<Response, ApiError> {
+    untrimmed("name", Some(&name))?;
+    description(text.as_deref())?;
+    let ip_allowlist = allowlist(networks.as_deref())?;
     let new_key = NewKey {
-        scope: KeyScope::Organisation {
-            org_id: auth.key.org_id(),
-            permissions,
-        },
-        name: new.name,
-        expires_at: new.expires_at,
-        description: new.description.unwrap_or_default(),
+        scope,
+        name,
+        expires_at,
+        description: text.unwrap_or_default(),
     };
     let key = services
         .create_key_limited(&auth.actor(), new_key, ip_allowlist)

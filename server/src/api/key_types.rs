@@ -1,7 +1,7 @@
 //! Request and response bodies of the key management REST API, with their OpenAPI
 //! schemas. No body holds a key except [`ChangedKey`], the one answer that reveals one.
 
-use super::types::{Environment, Kind, PermissionList, ScopeList};
+use super::types::{Environment, Kind, PermissionList, ScopeList, address};
 use super::types::{PermissionName, PermissionOrScope, ScopeName};
 use gtx_core::db::models::ApiKeyRecord;
 use gtx_core::domain::ip_allowlist::MAX_NETWORKS;
@@ -418,13 +418,6 @@ const IPV6_CIDR: &str = r"^(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}|([0-9a-fA-F]{
 const IPV4_CIDR: &str = r"^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(3[0-2]|[12]?[0-9])$";
 
 fn allowed_ips() -> ArrayBuilderOrNull {
-    let address = |format: KnownFormat, description: &str| {
-        ObjectBuilder::new()
-            .schema_type(SchemaType::new(Type::String))
-            .format(Some(SchemaFormat::KnownFormat(format)))
-            .description(Some(description))
-            .build()
-    };
     let item = AnyOfBuilder::new()
         .item(address(KnownFormat::Ipv4, "An IPv4 address"))
         .item(address(KnownFormat::Ipv6, "An IPv6 address"))

@@ -288,14 +288,16 @@ pub struct ProjectChanges {
 
 /// `client_ip`: an IPv4 or an IPv6 address (a network, a host name or any other text is a
 /// 422), or null.
+/// A string in an IP address format (`ipv4` or `ipv6`).
+pub(super) fn address(format: KnownFormat, description: &str) -> Object {
+    ObjectBuilder::new()
+        .schema_type(SchemaType::new(Type::String))
+        .format(Some(SchemaFormat::KnownFormat(format)))
+        .description(Some(description))
+        .build()
+}
+
 fn client_ip() -> Schema {
-    let address = |format: KnownFormat, description: &str| {
-        ObjectBuilder::new()
-            .schema_type(SchemaType::new(Type::String))
-            .format(Some(SchemaFormat::KnownFormat(format)))
-            .description(Some(description))
-            .build()
-    };
     OneOfBuilder::new()
         .item(address(KnownFormat::Ipv4, "An IPv4 address"))
         .item(address(KnownFormat::Ipv6, "An IPv6 address"))
