@@ -14,6 +14,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use gtx_core::domain::ip_allowlist::MAX_NETWORKS;
 use gtx_core::domain::key_list::{KeyListQuery, PER_PAGE_MAX};
 use gtx_core::domain::lifetime::GracePeriod;
 use gtx_core::domain::usage::UsageRange;
@@ -48,6 +49,14 @@ fn allowlist(networks: Option<&[String]>) -> Result<IpAllowList, ApiError> {
     let Some(list) = networks else {
         return Ok(IpAllowList::default());
     };
+    if list.len() > MAX_NETWORKS {
+        // Counted as sent, as the document's maxItems counts them (the list itself
+        // drops repeats).
+        return Err(ApiError::invalid_field(
+            "allowed_ips",
+            format!("List at most {MAX_NETWORKS} networks."),
+        ));
+    }
     if list
         .iter()
         .any(|n| n.is_empty() || n.contains(|c: char| c == ',' || c.is_whitespace()))

@@ -264,6 +264,10 @@ async fn key_api_creates_keys_shown_once(app: &TestApp) {
             "description",
         ),
         (
+            json!({ "name": "x", "permissions": ["files:read"], "allowed_ips": vec!["10.0.0.1"; 51] }),
+            "allowed_ips",
+        ),
+        (
             json!({ "name": "x", "permissions": ["files:read"], "description": "a\r\nb" }),
             "description",
         ),
