@@ -57,10 +57,15 @@ fn allowlist(networks: Option<&[String]>) -> Result<IpAllowList, ApiError> {
             format!("List at most {MAX_NETWORKS} networks."),
         ));
     }
-    if list
-        .iter()
-        .any(|n| n.is_empty() || n.contains(|c: char| c == ',' || c.is_whitespace()))
-    {
+    // As the document's patterns: one item each, and a prefix length without leading
+    // zeros (`/08` parses, but no pattern takes it).
+    let leading_zero = |n: &str| {
+        n.split_once('/')
+            .is_some_and(|(_, bits)| bits.len() > 1 && bits.starts_with('0'))
+    };
+    if list.iter().any(|n| {
+        n.is_empty() || leading_zero(n) || n.contains(|c: char| c == ',' || c.is_whitespace())
+    }) {
         return Err(ApiError::invalid_field(
             "allowed_ips",
             "Give one address or network (CIDR) per item.",

@@ -268,6 +268,10 @@ async fn key_api_creates_keys_shown_once(app: &TestApp) {
             "allowed_ips",
         ),
         (
+            json!({ "name": "x", "permissions": ["files:read"], "allowed_ips": ["10.0.0.0/08"] }),
+            "allowed_ips",
+        ),
+        (
             json!({ "name": "x", "permissions": ["files:read"], "description": "a\r\nb" }),
             "description",
         ),
