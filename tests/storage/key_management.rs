@@ -2,9 +2,9 @@
 //! services as the dashboard, and every way round the rule against escalation: a key
 //! hands out, restores or widens only what it holds itself.
 
-use super::services::setup;
+use super::services::{create as made, new_key, org_scope, setup};
 use crate::common::{T0, TestDb, audit_of, operator};
-use gtx_core::db::models::{Organisation, Project};
+use gtx_core::db::models::Project;
 use gtx_core::domain::key_list::KeyListQuery;
 use gtx_core::domain::lifetime::GracePeriod;
 use gtx_core::domain::policy::OrgPolicy;
@@ -27,34 +27,9 @@ fn perms(list: &[Permission]) -> PermissionSet {
     list.iter().copied().collect()
 }
 
-fn org_scope(org: &Organisation, permissions: PermissionSet) -> KeyScope {
-    KeyScope::Organisation {
-        org_id: org.id.clone(),
-        permissions,
-    }
-}
-
+/// A production key's scope in `project`.
 fn project_scope(project: &Project) -> KeyScope {
-    KeyScope::Project {
-        project_id: project.id.clone(),
-        key_type: KeyType::Production,
-    }
-}
-
-fn new_key(scope: KeyScope, name: &str) -> NewKey {
-    NewKey {
-        scope,
-        name: name.to_owned(),
-        expires_at: None,
-        description: String::new(),
-    }
-}
-
-/// A key made by the operator.
-async fn made(svc: &Services, scope: KeyScope, name: &str) -> CreatedKey {
-    svc.create_key(&operator(), new_key(scope, name))
-        .await
-        .unwrap()
+    super::services::project_scope(project, KeyType::Production)
 }
 
 /// The actor a platform API call with this key is.

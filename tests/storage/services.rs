@@ -47,21 +47,21 @@ on_both_backends!(
     check_server_secret_with_other_secret_and_no_live_keys_is_accepted,
 );
 
-fn project_scope(project: &Project, key_type: KeyType) -> KeyScope {
+pub(crate) fn project_scope(project: &Project, key_type: KeyType) -> KeyScope {
     KeyScope::Project {
         project_id: project.id.clone(),
         key_type,
     }
 }
 
-fn org_scope(org: &Organisation, permissions: PermissionSet) -> KeyScope {
+pub(crate) fn org_scope(org: &Organisation, permissions: PermissionSet) -> KeyScope {
     KeyScope::Organisation {
         org_id: org.id.clone(),
         permissions,
     }
 }
 
-fn new_key(scope: KeyScope, name: &str) -> NewKey {
+pub(crate) fn new_key(scope: KeyScope, name: &str) -> NewKey {
     NewKey {
         scope,
         name: name.to_owned(),
@@ -88,7 +88,7 @@ pub(crate) async fn setup(
     (svc, clock, org, project)
 }
 
-async fn create(svc: &Services, scope: KeyScope, name: &str) -> CreatedKey {
+pub(crate) async fn create(svc: &Services, scope: KeyScope, name: &str) -> CreatedKey {
     svc.create_key(&operator(), new_key(scope, name))
         .await
         .unwrap()
