@@ -66,6 +66,11 @@ impl IdText {
         Self(text)
     }
 
+    /// The text's bytes (ASCII), with no check.
+    pub fn as_bytes(&self) -> &[u8; 36] {
+        &self.0
+    }
+
     /// The text.
     pub fn as_str(&self) -> &str {
         // Always ASCII: written by `encode_lower`.

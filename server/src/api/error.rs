@@ -279,6 +279,10 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
     else {
         return false;
     };
+    // What nearly every client sends, answered without splitting it.
+    if value == "application/json" {
+        return true;
+    }
     let essence = value.split(';').next().unwrap_or_default().trim();
     let Some((kind, subtype)) = essence.split_once('/') else {
         return false;

@@ -60,19 +60,27 @@ pub async fn verify(
 }
 
 /// The verdict as the API answers it. A valid key's answer is written from its cached
-/// facts (borrowed, into one buffer), INSUFFICIENT_PERMISSIONS names what is missing, and
-/// every other answer is one of a few fixed bodies made once per process. All are
-/// serialised from [`VerifyResponse`], so they cannot drift from it.
+/// facts (borrowed, into one buffer: see [`KeyInfo::write_valid_answer`]),
+/// INSUFFICIENT_PERMISSIONS names what is missing, and every other answer is one of a few
+/// fixed bodies made once per process. All are [`VerifyResponse`]'s serde bytes.
 fn answer(verdict: &Verification) -> Response {
     let body = match (verdict.code, verdict.key.as_ref()) {
-        (VerifyCode::Valid, Some(key)) => Body::from(serialise(&VerifyResponse {
-            valid: true,
-            code: Code::Valid,
-            key: Some(KeyInfo::from(&**key)),
-            missing_permissions: None,
-            missing_scopes: None,
-            reason: None,
-        })),
+        (VerifyCode::Valid, Some(key)) => {
+            let key = KeyInfo::from(&**key);
+            let mut out = Vec::with_capacity(ANSWER_CAPACITY);
+            if key.write_valid_answer(&mut out).is_err() {
+                // Writing to a Vec cannot fail; serde's answer is the same bytes.
+                out = serialise(&VerifyResponse {
+                    valid: true,
+                    code: Code::Valid,
+                    key: Some(key),
+                    missing_permissions: None,
+                    missing_scopes: None,
+                    reason: None,
+                });
+            }
+            Body::from(out)
+        }
         (VerifyCode::InsufficientPermissions, _) => Body::from(serialise(&VerifyResponse {
             valid: false,
             code: Code::InsufficientPermissions,
@@ -95,8 +103,12 @@ fn answer(verdict: &Verification) -> Response {
         .into_response()
 }
 
+/// Room for a valid answer with a long name and every permission (about 900 bytes), so
+/// writing one never grows the buffer.
+const ANSWER_CAPACITY: usize = 1024;
+
 fn serialise(response: &VerifyResponse<'_>) -> Vec<u8> {
-    let mut out = Vec::with_capacity(512);
+    let mut out = Vec::with_capacity(ANSWER_CAPACITY);
     // Serialising these types cannot fail (string keys, no maps, no floats).
     if serde_json::to_writer(&mut out, response).is_err() {
         return br#"{"valid":false}"#.to_vec();

@@ -2,6 +2,8 @@
 
 use super::{Key, World, code_of, org_key, project_key, verify};
 use crate::common::{TestApp, captured_logs, contains_bytes};
+use axum::body::Body;
+use axum::http::{Request, header};
 use gtx_core::db::repo::keys;
 use gtx_core::domain::lifetime::GracePeriod;
 use gtx_core::domain::{KeyType, PermissionSet};
@@ -273,6 +275,40 @@ async fn verify_valid_answer_is_the_documented_object_every_time(app: &TestApp) 
     assert_eq!(second.body, first.body);
 }
 
+/// A valid answer is written by hand (`KeyInfo::write_valid_answer`): byte for byte what
+/// serde writes for the same key, which `whoami` answers, for every kind of key, with and
+/// without expiry, and with a name that needs escaping.
+async fn verify_valid_answer_is_serdes_for_every_kind_of_key(app: &TestApp) {
+    let w = World::build(app).await;
+    let odd = r#"CI "deploy" \ key — 日本 </script>"#;
+    let keys = [
+        project_key_for_an_hour(app, &w, KeyType::Production, odd).await,
+        project_key_for_an_hour(app, &w, KeyType::Development, "answer dev").await,
+        project_key(app, &w.sibling, KeyType::Production, "answer sibling", None).await,
+        read_only_org_key_for_an_hour(app, &w, "answer org").await,
+        org_key(app, &w.org, PermissionSet::full(), "answer full", None).await,
+    ];
+    for key in &keys {
+        let answer = verify(app, json!({ "key": key.text })).await;
+        let request = Request::get("/api/v1/whoami")
+            .header(header::AUTHORIZATION, format!("Bearer {}", key.text))
+            .body(Body::empty())
+            .expect("request");
+        let whoami = app.send(request).await;
+        assert_eq!(whoami.status, 200, "{}", whoami.body);
+        assert_eq!(
+            answer.body,
+            format!(r#"{{"valid":true,"code":"VALID","key":{}}}"#, whoami.body)
+        );
+    }
+    assert!(
+        verify(app, json!({ "key": keys[0].text }))
+            .await
+            .body
+            .contains(r#""name":"CI \"deploy\" \\ key — 日本 </script>""#)
+    );
+}
+
 async fn rotation_grace_period_ends_on_time(app: &TestApp) {
     let w = World::build(app).await;
     // Cached as valid, with no expiry.
@@ -361,6 +397,7 @@ on_both_backends!(
     revoke_fails_the_very_next_request,
     expiry_ends_on_time_from_the_cache,
     verify_valid_answer_is_the_documented_object_every_time,
+    verify_valid_answer_is_serdes_for_every_kind_of_key,
     rotation_grace_period_ends_on_time,
     rotation_with_no_grace_ends_the_cached_key_at_once,
     malformed_keys_and_cache_hits_touch_no_database,
