@@ -11,11 +11,13 @@ use gtx_core::domain::key_list::KeyListQuery;
 use gtx_core::domain::usage::UsageRange;
 use gtx_core::domain::{KeyId, KeyType, OrgId, PermissionSet, ProjectId, Role};
 use gtx_core::error::CoreError;
-use gtx_core::services::{Actor, KeyListScope, KeyScope, NewKey, Services};
+use gtx_core::services::{
+    Actor, KeyListScope, KeyScope, LeakOutcome, LeakReport, NewKey, Services,
+};
 mod output;
 
 use output::{key_json, print_key_table, print_usage, usage_json};
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 use std::io::Write;
 use std::process::ExitCode;
 
@@ -204,6 +206,30 @@ async fn key_command(
             eprintln!("Revoked key “{}” ({}).", key.name, key.hint);
             Ok(())
         }
+        KeyCommand::ReportLeak { url, source } => {
+            let report = LeakReport::validated(Some(&url), source.as_deref())
+                .map_err(|e| Failure::Usage(format!("--{}: {}", e.field, e.message())))?;
+            let key = read_secret_line(
+                "the key",
+                "printf %s \"$KEY\" | gtx-keys key report-leak --url …",
+            )?;
+            let reporter = Actor::leak_report("operator CLI", None, None);
+            let outcome = services
+                .report_leak(&reporter, key.expose_secret(), &report)
+                .await?;
+            eprintln!(
+                "{}",
+                match outcome {
+                    LeakOutcome::Revoked =>
+                        "Revoked: the key was live and is now revoked, audited as reported leaked.",
+                    LeakOutcome::AlreadyRevoked => "Already revoked: nothing changed.",
+                    LeakOutcome::Unknown => "Not a key of this server: nothing changed.",
+                    LeakOutcome::Malformed =>
+                        "Not a GT key (wrong prefix, length or checksum): nothing changed.",
+                }
+            );
+            Ok(())
+        }
         KeyCommand::Usage {
             key_id,
             since,
@@ -304,17 +330,23 @@ async fn user_command(
 /// Reads a password from stdin: the first line, without its line ending. From a
 /// terminal the input is echoed; pipe it in from a secret store instead.
 fn read_password() -> Result<SecretString, Failure> {
+    read_secret_line("the password", "printf %s \"$PASSWORD\" | gtx-keys user …")
+}
+
+/// Reads a secret (`what`) from stdin: the first line, without its line ending;
+/// `example` shows how to pipe it in.
+fn read_secret_line(what: &str, example: &str) -> Result<SecretString, Failure> {
     let mut line = String::new();
     std::io::stdin()
         .read_line(&mut line)
-        .map_err(|e| Failure::Failed(format!("cannot read the password from stdin: {e}")))?;
-    let password = line.trim_end_matches(['\n', '\r']).to_owned();
-    if password.is_empty() {
-        return Err(Failure::Usage(
-            "give the password on stdin, e.g. `printf %s \"$PASSWORD\" | gtx-keys user …`".into(),
-        ));
+        .map_err(|e| Failure::Failed(format!("cannot read {what} from stdin: {e}")))?;
+    let secret = line.trim_end_matches(['\n', '\r']).to_owned();
+    if secret.is_empty() {
+        return Err(Failure::Usage(format!(
+            "give {what} on stdin, e.g. `{example}`"
+        )));
     }
-    Ok(SecretString::from(password))
+    Ok(SecretString::from(secret))
 }
 
 /// Writes one value to stdout. A closed pipe is a failure, not a panic.

@@ -300,6 +300,16 @@ pub enum KeyCommand {
         /// The key's id (from `key list`).
         key_id: String,
     },
+    /// Report a leaked key, read from stdin (the first line): if it is a live key of this
+    /// server it is revoked at once, audited as reported leaked with the URL.
+    ReportLeak {
+        /// Where the key was found (http or https).
+        #[arg(long)]
+        url: String,
+        /// What kind of place that is (commit, gist, issue_comment, …).
+        #[arg(long)]
+        source: Option<String>,
+    },
     /// A key's requests per outcome over the last 24 hours (per hour) or 7 or 30 days
     /// (per day, UTC).
     Usage {

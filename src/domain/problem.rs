@@ -105,6 +105,10 @@ pub enum Problem {
     ExpiryOverPolicy,
     /// A key's new expiry not earlier than its current one (expiry is only shortened).
     ExpiryNotEarlier,
+    /// A leak report's URL that is not an http(s) URL of at most 2,048 bytes.
+    LeakUrl,
+    /// A leak report's source over 100 characters or with control characters.
+    LeakSource,
 }
 
 impl Problem {
@@ -184,6 +188,12 @@ impl Problem {
             }
             Self::ExpiryNotEarlier => {
                 "A key's expiry can only be brought forward: choose a time before its current expiry."
+            }
+            Self::LeakUrl => {
+                "Give the address where the key was found: an http or https URL of at most 2,048 characters."
+            }
+            Self::LeakSource => {
+                "Say where the key was found in at most 100 characters, on one line."
             }
             Self::KeyAskedNothing => {
                 "This key asked for no permission in the last 30 days: disable or revoke it instead."

@@ -69,6 +69,9 @@ pub enum AuditAction {
     /// A key was revoked.
     #[strum(serialize = "key.revoke")]
     KeyRevoke,
+    /// A key was reported leaked (publicly, or by a secret scanner) and revoked.
+    #[strum(serialize = "key.leaked")]
+    KeyLeaked,
     /// A key was disabled (paused).
     #[strum(serialize = "key.disable")]
     KeyDisable,

@@ -57,7 +57,7 @@ impl Services {
                 })
             }
             // The policy task acts on keys directly, never through an organisation's access.
-            ActorKind::Anonymous | ActorKind::Policy => Err(ORG),
+            ActorKind::Anonymous | ActorKind::Policy | ActorKind::LeakReport { .. } => Err(ORG),
             ActorKind::ApiKey(key) => {
                 if key.org_id_text() != org_id.as_str() {
                     return Err(ORG);

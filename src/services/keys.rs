@@ -266,7 +266,7 @@ impl Services {
             ActorKind::Operator => keys::get_unscoped(&mut **tx, key_id).await?,
             ActorKind::User { id, .. } => keys::get_for_member(&mut **tx, key_id, id).await?,
             ActorKind::ApiKey(own) => keys::get(&mut **tx, &own.org_id(), key_id).await?,
-            ActorKind::Anonymous | ActorKind::Policy => None,
+            ActorKind::Anonymous | ActorKind::Policy | ActorKind::LeakReport { .. } => None,
         }
         .ok_or_else(not_found)?;
         let allowed = match &key.project_id {

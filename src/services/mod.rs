@@ -15,6 +15,7 @@ mod key_facts;
 mod key_insights;
 mod key_sync;
 mod keys;
+mod leaks;
 mod members;
 mod orgs;
 mod policy;
@@ -35,6 +36,7 @@ pub use key_controls::KeyUpdate;
 pub use key_insights::{KeyDetail, LIST_WINDOW_MS, UNUSED_WINDOW_MS};
 pub use key_sync::KeySync;
 pub use keys::{CreatedKey, KeyListScope, KeyScope, NewKey, RotatedKey};
+pub use leaks::{LeakOutcome, LeakReport};
 pub use members::MemberView;
 pub use orgs::OrgWithProjects;
 pub use projects::{DEFAULT_LOCALE, ProjectChanges};
@@ -75,6 +77,9 @@ enum ActorKind {
     ApiKey(Arc<KeyFacts>),
     /// The server itself, applying an organisation's policy (disabling unused keys).
     Policy,
+    /// Whoever reported a key leaked: holding the key is the authority to revoke it.
+    /// `via` says how the report came (`public report`, `GitHub secret scanning`).
+    LeakReport { via: &'static str },
 }
 
 impl PartialEq for ActorKind {
@@ -83,6 +88,7 @@ impl PartialEq for ActorKind {
             (Self::Operator, Self::Operator)
             | (Self::Anonymous, Self::Anonymous)
             | (Self::Policy, Self::Policy) => true,
+            (Self::LeakReport { via: a }, Self::LeakReport { via: b }) => a == b,
             (Self::User { id: a, .. }, Self::User { id: b, .. }) => a == b,
             (Self::ApiKey(a), Self::ApiKey(b)) => a.id() == b.id(),
             _ => false,
@@ -130,6 +136,15 @@ impl Actor {
         }
     }
 
+    /// Whoever reports a leaked key, by `via` (`public report`, `GitHub secret scanning`).
+    pub fn leak_report(via: &'static str, ip: Option<String>, user_agent: Option<String>) -> Self {
+        Self {
+            kind: ActorKind::LeakReport { via },
+            ip,
+            user_agent,
+        }
+    }
+
     /// The label shown in lists and the audit log.
     pub fn label(&self) -> String {
         match &self.kind {
@@ -138,6 +153,7 @@ impl Actor {
             ActorKind::User { email, .. } => email.clone(),
             ActorKind::Anonymous => "anonymous".to_owned(),
             ActorKind::ApiKey(key) => format!("API key {} ({})", key.name(), key.hint()),
+            ActorKind::LeakReport { via } => format!("leak report ({via})"),
         }
     }
 
@@ -148,7 +164,8 @@ impl Actor {
             ActorKind::Operator
             | ActorKind::Anonymous
             | ActorKind::ApiKey(_)
-            | ActorKind::Policy => None,
+            | ActorKind::Policy
+            | ActorKind::LeakReport { .. } => None,
         }
     }
 }
@@ -168,6 +185,7 @@ pub struct Services {
     usage_retention_days: u32,
     usage_flush: std::time::Duration,
     project_orgs: Arc<verify::ProjectOrgs>,
+    leak_reports: Arc<leaks::LeakReportLimit>,
 }
 
 impl Services {
@@ -186,6 +204,7 @@ impl Services {
             usage_retention_days: usage::DEFAULT_RETENTION_DAYS,
             usage_flush: key_sync::USAGE_FLUSH,
             project_orgs: Arc::new(verify::ProjectOrgs::default()),
+            leak_reports: Arc::new(leaks::LeakReportLimit::default()),
         }
     }
 

@@ -54,7 +54,10 @@ impl Services {
         match &actor.kind {
             ActorKind::Operator => Ok(orgs::list_all(self.db.pool()).await?),
             ActorKind::User { id, .. } => Ok(orgs::list_for_user(self.db.pool(), id).await?),
-            ActorKind::Anonymous | ActorKind::ApiKey(_) | ActorKind::Policy => Ok(Vec::new()),
+            ActorKind::Anonymous
+            | ActorKind::ApiKey(_)
+            | ActorKind::Policy
+            | ActorKind::LeakReport { .. } => Ok(Vec::new()),
         }
     }
 

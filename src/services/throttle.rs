@@ -152,6 +152,45 @@ impl Throttle {
     }
 }
 
+/// A rate limit per subject: at most `limit` events in each window of `window_ms`
+/// (fixed windows, aligned to multiples of `window_ms`). Bounded like [`Throttle`]: the
+/// least recently seen subjects are dropped at capacity.
+#[derive(Debug)]
+pub struct RateLimit {
+    limit: u32,
+    window_ms: i64,
+    /// Per subject: the window's start and the events counted in it.
+    windows: Mutex<LruCache<String, (i64, u32)>>,
+}
+
+impl RateLimit {
+    /// `limit` events per `window_ms`, remembering at most `capacity` subjects.
+    pub fn new(limit: u32, window_ms: i64, capacity: usize) -> Self {
+        let capacity = NonZeroUsize::new(capacity).unwrap_or(NonZeroUsize::MIN);
+        Self {
+            limit,
+            window_ms: window_ms.max(1),
+            windows: Mutex::new(LruCache::new(capacity)),
+        }
+    }
+
+    /// Counts one event of `subject` at `now` when it is under the limit; else returns the
+    /// milliseconds until its next window.
+    pub fn admit(&self, subject: &str, now: i64) -> Result<(), i64> {
+        let start = now - now.rem_euclid(self.window_ms);
+        let mut map = self.windows.lock().unwrap_or_else(|e| e.into_inner());
+        let entry = map.get_or_insert_mut(subject.to_owned(), || (start, 0));
+        if entry.0 != start {
+            *entry = (start, 0);
+        }
+        if entry.1 >= self.limit {
+            return Err(start + self.window_ms - now);
+        }
+        entry.1 += 1;
+        Ok(())
+    }
+}
+
 /// The group an address is limited as: an IPv4 address alone, an IPv6 address with its
 /// /64 (one subscriber usually holds a whole /64, so per-address limits on IPv6 would be
 /// no limit at all). Text that is no address is its own group.
@@ -248,5 +287,17 @@ mod tests {
         );
         assert_eq!(address_group(Some("::ffff:198.51.100.1")), "198.51.100.1");
         assert_eq!(address_group(None), "unknown");
+    }
+
+    #[test]
+    fn rate_limit_admits_the_limit_per_window_and_per_subject() {
+        let limit = RateLimit::new(3, 60_000, 10);
+        for _ in 0..3 {
+            assert_eq!(limit.admit("a", 120_500), Ok(()));
+        }
+        assert_eq!(limit.admit("a", 179_000), Err(1_000));
+        assert_eq!(limit.admit("b", 179_000), Ok(()));
+        // The next window starts afresh.
+        assert_eq!(limit.admit("a", 180_000), Ok(()));
     }
 }

@@ -17,6 +17,8 @@ use utoipa::ToSchema;
 pub struct ApiError {
     status: StatusCode,
     body: ErrorDetail,
+    /// Seconds for `Retry-After` (429); small, to keep the error small.
+    retry_after_secs: Option<std::num::NonZeroU32>,
 }
 
 /// The body of every error: `{"error": {...}}`.
@@ -57,7 +59,23 @@ impl ApiError {
                 missing_scopes: None,
                 field: None,
             },
+            retry_after_secs: None,
         }
+    }
+
+    /// 429: too many requests from this client; `Retry-After` says when to try again.
+    pub fn too_many_requests(retry_after_secs: i64) -> Self {
+        let secs = u32::try_from(retry_after_secs.clamp(1, 86_400))
+            .ok()
+            .and_then(std::num::NonZeroU32::new)
+            .unwrap_or(std::num::NonZeroU32::MIN);
+        let mut error = Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "too_many_requests",
+            format!("Too many requests from this address: try again in {secs} seconds."),
+        );
+        error.retry_after_secs = Some(secs);
+        error
     }
 
     /// 401: the credentials are missing or do not work.
@@ -159,6 +177,9 @@ impl From<CoreError> for ApiError {
                 "The API key may not do that.",
             ),
             CoreError::MissingPermissions(missing) => Self::missing_permissions(missing),
+            CoreError::TooManyAttempts { retry_after_secs } => {
+                Self::too_many_requests(retry_after_secs)
+            }
             CoreError::Conflict(problem) => {
                 Self::new(StatusCode::CONFLICT, "conflict", problem.message())
             }
@@ -183,7 +204,13 @@ impl From<JsonRejection> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let unauthorized = self.status == StatusCode::UNAUTHORIZED;
+        let retry_after = self.retry_after_secs;
         let mut response = (self.status, Json(ErrorBody { error: self.body })).into_response();
+        if let Some(secs) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs.get()));
+        }
         if unauthorized {
             response
                 .headers_mut()

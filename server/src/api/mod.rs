@@ -12,6 +12,7 @@ pub mod error;
 mod handlers;
 mod key_management;
 pub mod key_types;
+mod leaks;
 pub mod types;
 
 use crate::router::MAX_BODY_BYTES;
@@ -37,6 +38,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
     ),
     paths(
         handlers::verify,
+        leaks::report_leak,
         handlers::whoami,
         handlers::get_project,
         handlers::update_project,
@@ -87,6 +89,7 @@ impl utoipa::Modify for BearerScheme {
 pub fn router(services: Services) -> Router<AppState> {
     Router::new()
         .route("/keys/verify", post(handlers::verify))
+        .route("/keys/report-leak", post(leaks::report_leak))
         .route("/whoami", get(handlers::whoami))
         .route("/projects", post(handlers::create_project))
         .route(

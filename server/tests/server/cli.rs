@@ -221,6 +221,48 @@ fn cli_flow(env: &CliEnv) {
     let again = env.run(&["key", "revoke", &key_id]);
     assert_eq!(again.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&again.stderr).contains("already revoked"));
+
+    // A leaked key on stdin: revoked, and the outcome told (the operator may know it).
+    let leaked = env.create_project_key(&project, "production", "leaked", &[]);
+    let url = "https://github.com/example/app/blob/main/.env";
+    let stderr = |o: &Output| String::from_utf8_lossy(&o.stderr).into_owned();
+    let reported = env.run_with_stdin(
+        &["key", "report-leak", "--url", url],
+        &format!("{leaked}\n"),
+    );
+    assert!(reported.status.success(), "{}", stderr(&reported));
+    assert!(
+        stderr(&reported).contains("Revoked"),
+        "{}",
+        stderr(&reported)
+    );
+    assert!(!stderr(&reported).contains(&leaked));
+    let listed: serde_json::Value =
+        serde_json::from_str(&env.ok(&["key", "list", "--project", &project, "--json"]))
+            .expect("json");
+    let row = listed
+        .as_array()
+        .and_then(|keys| keys.iter().find(|k| k["name"] == "leaked"))
+        .cloned()
+        .expect("listed");
+    assert_eq!(row["status"], "revoked");
+    let twice = env.run_with_stdin(&["key", "report-leak", "--url", url], &leaked);
+    assert!(
+        stderr(&twice).contains("Already revoked"),
+        "{}",
+        stderr(&twice)
+    );
+    let unknown = env.run_with_stdin(&["key", "report-leak", "--url", url], "gtx-api-nope");
+    assert!(
+        stderr(&unknown).contains("Not a GT key"),
+        "{}",
+        stderr(&unknown)
+    );
+    // A bad URL or no key is a usage error (2).
+    let bad_url = env.run_with_stdin(&["key", "report-leak", "--url", "ftp://x"], &leaked);
+    assert_eq!(bad_url.status.code(), Some(2), "{}", stderr(&bad_url));
+    let no_key = env.run_with_stdin(&["key", "report-leak", "--url", url], "");
+    assert_eq!(no_key.status.code(), Some(2), "{}", stderr(&no_key));
 }
 
 async fn cli_creates_lists_and_revokes_keys(env: &CliEnv) {

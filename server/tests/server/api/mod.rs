@@ -6,6 +6,7 @@ mod cache;
 mod controls;
 mod gt_compat;
 mod key_management;
+mod leaks;
 mod platform;
 mod usage;
 mod verify;

@@ -295,6 +295,7 @@ async fn openapi_document_describes_every_endpoint() {
     assert!(doc["openapi"].as_str().expect("version").starts_with("3."));
     for (path, method) in [
         ("/api/v1/keys/verify", "post"),
+        ("/api/v1/keys/report-leak", "post"),
         ("/api/v1/whoami", "get"),
         ("/api/v1/projects", "post"),
         ("/api/v1/projects/{project_id}", "get"),
@@ -311,6 +312,13 @@ async fn openapi_document_describes_every_endpoint() {
     ] {
         assert!(doc["paths"][path][method].is_object(), "{path} {method}");
     }
+    // A public report says it may be throttled, and when to come back.
+    let throttled = &doc["paths"]["/api/v1/keys/report-leak"]["post"]["responses"]["429"];
+    assert!(
+        throttled["headers"]["Retry-After"].is_object(),
+        "{throttled}"
+    );
+    assert!(doc["paths"]["/api/v1/keys/report-leak"]["post"]["security"].is_null());
     // A key made is linked to what can be done with it (schemathesis follows these).
     for path in [
         "/api/v1/api-keys",
