@@ -96,6 +96,11 @@ pub struct HttpArgs {
     /// Most connections open at once; more wait in the listen backlog.
     #[arg(long, env = "GTX_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=1_000_000), global = true)]
     pub max_connections: u64,
+    /// GitHub's secret scanning public keys, as GitHub publishes them
+    /// (`https://api.github.com/meta/public_keys/secret_scanning`): turns on
+    /// `POST /api/v1/secret-scanning/github`, which revokes the keys GitHub finds.
+    #[arg(long, env = "GTX_GITHUB_SCANNING_KEYS", global = true)]
+    pub github_scanning_keys: Option<std::path::PathBuf>,
 }
 
 /// A CIDR (`10.0.0.0/8`, `2001:db8::/32`) or a single address (as /32 or /128).

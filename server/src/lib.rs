@@ -64,6 +64,14 @@ pub enum ConfigError {
          deployment section)"
     )]
     PublicUrlRequired(std::net::SocketAddr),
+    /// GitHub's secret scanning key file could not be used.
+    #[error("--github-scanning-keys {path}: {reason}")]
+    GithubScanningKeys {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// A setup token that a stranger could guess.
     #[error(
         "GTX_SETUP_TOKEN has {0} characters: use at least {MIN_SETUP_TOKEN_CHARS} (e.g. from \
@@ -85,6 +93,19 @@ pub fn http_settings(
             http.trusted_proxies.clone(),
         )),
         public_url: http.public_url.as_deref().map(std::sync::Arc::from),
+        github_scanning: api::github::GithubScanning(match &http.github_scanning_keys {
+            Some(path) => {
+                let failed = |reason: String| ConfigError::GithubScanningKeys {
+                    path: path.display().to_string(),
+                    reason,
+                };
+                let text = std::fs::read_to_string(path).map_err(|e| failed(e.to_string()))?;
+                Some(std::sync::Arc::new(
+                    api::github::GithubKeys::from_json(&text).map_err(failed)?,
+                ))
+            }
+            None => None,
+        }),
     };
     let limits = serve::Limits {
         header_read: std::time::Duration::from_secs(http.header_read_timeout),
@@ -247,6 +268,24 @@ mod tests {
         let mut full = vec!["gtx-keys"];
         full.extend_from_slice(argv);
         config::Cli::try_parse_from(full).expect("arguments").global
+    }
+
+    #[test]
+    fn http_settings_refuse_an_unusable_github_key_file() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let missing = dir.path().join("missing.json");
+        let bad = dir.path().join("bad.json");
+        std::fs::write(&bad, r#"{"public_keys": []}"#).expect("write");
+        for path in [&missing, &bad] {
+            let path = path.to_string_lossy().into_owned();
+            let error = http_settings(&args(&["--github-scanning-keys", &path])).err();
+            assert!(
+                matches!(&error, Some(ConfigError::GithubScanningKeys { path: p, .. }) if *p == path),
+                "{error:?}"
+            );
+        }
+        let settings = http_settings(&args(&[])).expect("settings").0;
+        assert!(settings.github_scanning.0.is_none());
     }
 
     #[test]

@@ -81,7 +81,10 @@ pub fn router(state: AppState) -> Router {
     // itself) and shares only the headers and tracing below.
     let http = Arc::clone(&state.http);
     let app = Router::new()
-        .nest("/api/v1", crate::api::router(state.services.clone()))
+        .nest(
+            "/api/v1",
+            crate::api::router(state.services.clone(), state.http.github_scanning.clone()),
+        )
         .merge(crate::site::pkg_router(&state.leptos_options))
         .merge(pages);
     harden(app, &http).with_state(state)

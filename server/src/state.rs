@@ -24,6 +24,8 @@ pub struct HttpSettings {
     pub trusted_proxies: Arc<TrustedProxies>,
     /// The dashboard's public origin (`https://keys.example.com`), when configured.
     pub public_url: Option<Arc<str>>,
+    /// GitHub's secret scanning keys, when its partner endpoint is on.
+    pub github_scanning: crate::api::github::GithubScanning,
 }
 
 impl HttpSettings {

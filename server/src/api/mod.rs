@@ -9,6 +9,7 @@
 
 pub mod auth;
 pub mod error;
+pub mod github;
 mod handlers;
 mod key_management;
 pub mod key_types;
@@ -39,6 +40,7 @@ use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder
     paths(
         handlers::verify,
         leaks::report_leak,
+        github::github_report,
         handlers::whoami,
         handlers::get_project,
         handlers::update_project,
@@ -86,10 +88,11 @@ impl utoipa::Modify for BearerScheme {
 /// The routes, to be nested at `/api/v1`. Their state is the services alone, behind one
 /// `Arc`: extracting it costs one reference count, not a clone of every field of
 /// [`AppState`] (the Leptos options among them) on every verify.
-pub fn router(services: Services) -> Router<AppState> {
+pub fn router(services: Services, github: github::GithubScanning) -> Router<AppState> {
     Router::new()
         .route("/keys/verify", post(handlers::verify))
         .route("/keys/report-leak", post(leaks::report_leak))
+        .route("/secret-scanning/github", post(github::github_report))
         .route("/whoami", get(handlers::whoami))
         .route("/projects", post(handlers::create_project))
         .route(
@@ -122,6 +125,7 @@ pub fn router(services: Services) -> Router<AppState> {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(axum::Extension(github))
         .layer(SetResponseHeaderLayer::overriding(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),

@@ -225,10 +225,18 @@ impl TestApp {
 
     /// Sends a request through the router as if its TCP peer were `peer`. 127.0.0.1 is
     /// the one trusted proxy of the tests' router (see [`test_http_settings`]).
-    pub async fn send_from(&self, peer: SocketAddr, mut request: Request<Body>) -> Reply {
+    pub async fn send_from(&self, peer: SocketAddr, request: Request<Body>) -> Reply {
+        send_through(&self.router, peer, request).await
+    }
+}
+
+/// Sends a request through `router` as if its TCP peer were `peer` (for tests that build
+/// a router with settings of their own from [`TestApp::state`]).
+pub async fn send_through(router: &Router, peer: SocketAddr, mut request: Request<Body>) -> Reply {
+    {
         request.extensions_mut().insert(ConnectInfo(peer));
         let what = format!("{} {}", request.method(), request.uri());
-        let response = tokio::time::timeout(STEP_LIMIT, self.router.clone().oneshot(request))
+        let response = tokio::time::timeout(STEP_LIMIT, router.clone().oneshot(request))
             .await
             .unwrap_or_else(|_| panic!("{what} got no answer within {STEP_LIMIT:?}"))
             .expect("response");
@@ -245,7 +253,9 @@ impl TestApp {
             body: String::from_utf8_lossy(&bytes).into_owned(),
         }
     }
+}
 
+impl TestApp {
     /// A page, as a browser asks for it.
     pub async fn page(&self, path: &str, session: Option<&str>) -> Reply {
         let mut request = Request::get(path).header(header::ACCEPT, "text/html");
@@ -397,6 +407,7 @@ pub fn test_http_settings() -> HttpSettings {
             "127.0.0.1/32".parse().expect("cidr"),
         ])),
         public_url: None,
+        github_scanning: Default::default(),
     }
 }
 

@@ -4,6 +4,7 @@
 mod bodies;
 mod cache;
 mod controls;
+mod github;
 mod gt_compat;
 mod key_management;
 mod leaks;

@@ -296,6 +296,7 @@ async fn openapi_document_describes_every_endpoint() {
     for (path, method) in [
         ("/api/v1/keys/verify", "post"),
         ("/api/v1/keys/report-leak", "post"),
+        ("/api/v1/secret-scanning/github", "post"),
         ("/api/v1/whoami", "get"),
         ("/api/v1/projects", "post"),
         ("/api/v1/projects/{project_id}", "get"),
