@@ -1,6 +1,7 @@
 //! Browser-safe domain model: key types, the permission model, the key format, ids and
 //! input validation. No I/O, no secrets, no server-only dependencies.
 
+pub mod destination;
 pub mod duration;
 pub mod ids;
 pub mod ip_allowlist;

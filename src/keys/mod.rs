@@ -9,6 +9,7 @@ mod digest;
 mod generate;
 pub mod password;
 mod secret;
+pub mod webhook_secret;
 
 pub use digest::{HASH_VERSION, KeyDigest};
 pub use generate::{PlainKey, generate_key, random_bytes, random_token};
