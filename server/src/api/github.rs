@@ -122,7 +122,8 @@ pub struct TokenFeedback {
 /// The body is signed by GitHub (`Github-Public-Key-Identifier`,
 /// `Github-Public-Key-Signature`: ECDSA P-256 over the raw body) under a key from the
 /// file given with `--github-scanning-keys`; without a valid signature the answer is 401
-/// and nothing changes. Off (404) when no key file is configured.
+/// and nothing changes. Off when no key file is configured: a signed request is a 404
+/// (an unsigned one is a 401 all the same).
 #[utoipa::path(
     post,
     path = "/api/v1/secret-scanning/github",
@@ -135,7 +136,7 @@ pub struct TokenFeedback {
     responses(
         (status = 200, description = "A label per token", body = Vec<TokenFeedback>),
         (status = 401, description = "Missing or bad signature: nothing changed", body = ErrorBody),
-        (status = 404, description = "GitHub secret scanning is not configured", body = ErrorBody),
+        (status = 404, description = "GitHub secret scanning is not configured (a signed request)", body = ErrorBody),
         (status = 413, description = "Body over 64 KiB", body = ErrorBody),
         (status = 422, description = "Not a JSON array of tokens, or over 1,000 of them", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
@@ -147,6 +148,13 @@ pub async fn github_report(
     headers: HeaderMap,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<Response, ApiError> {
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let (Some(key_id), Some(signature)) = (header(KEY_ID_HEADER), header(SIGNATURE_HEADER)) else {
+        return Err(ApiError::unauthorized(
+            "bad_signature",
+            "The report is not signed: send Github-Public-Key-Identifier and Github-Public-Key-Signature.",
+        ));
+    };
     let Some(keys) = keys else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
@@ -162,12 +170,7 @@ pub async fn github_report(
         };
         ApiError::new(e.status(), code, e.body_text())
     })?;
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let signed = match (header(KEY_ID_HEADER), header(SIGNATURE_HEADER)) {
-        (Some(key_id), Some(signature)) => keys.verify(key_id, signature, &body),
-        _ => false,
-    };
-    if !signed {
+    if !keys.verify(key_id, signature, &body) {
         return Err(ApiError::unauthorized(
             "bad_signature",
             "The report is not signed by one of GitHub's configured keys.",

@@ -234,6 +234,12 @@ async fn github_report_is_off_without_a_key_file(app: &TestApp) {
         .body(Body::from(body))
         .expect("request");
     assert_error(&app.send(request).await, 404, "not_found");
+    // Unsigned, it is refused for that first.
+    let unsigned = Request::post(PATH)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(report(&[&w.prod.text])))
+        .expect("request");
+    assert_error(&app.send(unsigned).await, 401, "bad_signature");
     assert_eq!(code_of(app, &w.prod.text, None, &[]).await, "VALID");
 }
 
