@@ -67,6 +67,10 @@ pub async fn services(args: &GlobalArgs) -> Result<Services, BootError> {
     let services = Services::new(db, Arc::new(secret), Arc::new(SystemClock))
         .with_key_cache(cache)
         .with_usage_retention_days(args.usage_retention_days)
+        .with_webhooks(gtx_core::services::webhooks::WebhookSettings {
+            allow_private: args.webhooks_allow_private,
+            ..Default::default()
+        })
         .with_usage_flush(std::time::Duration::from_secs(args.usage_flush_seconds));
     services.check_server_secret().await?;
     Ok(services)

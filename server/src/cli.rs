@@ -81,6 +81,65 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
         Command::Project(command) => project_command(services, &actor, command).await,
         Command::Key(command) => key_command(services, &actor, command).await,
         Command::User(command) => user_command(services, &actor, command).await,
+        Command::Webhook(command) => webhook_command(services, &actor, command).await,
+    }
+}
+
+async fn webhook_command(
+    services: &Services,
+    actor: &Actor,
+    command: crate::config::WebhookCommand,
+) -> Result<(), Failure> {
+    use crate::config::WebhookCommand;
+    match command {
+        WebhookCommand::Add {
+            org_id,
+            url,
+            events,
+        } => {
+            let added = services
+                .add_webhook(actor, &OrgId(org_id), &url, &events)
+                .await?;
+            out(added.secret.expose_secret())?;
+            eprintln!(
+                "Added endpoint {} for {}. Save the signing secret above: it is not shown again.",
+                added.endpoint.id,
+                if added.endpoint.events.is_empty() {
+                    "every event".to_owned()
+                } else {
+                    added.endpoint.events.join(", ")
+                }
+            );
+            Ok(())
+        }
+        WebhookCommand::List { org_id, json } => {
+            let endpoints = services.list_webhooks(actor, &OrgId(org_id)).await?;
+            if json {
+                let rows: Vec<serde_json::Value> = endpoints
+                    .iter()
+                    .map(|e| {
+                        serde_json::json!({
+                            "id": e.id,
+                            "url": e.url,
+                            "events": e.events,
+                            "enabled": e.enabled,
+                            "created_at": e.created_at,
+                        })
+                    })
+                    .collect();
+                return out(&serde_json::Value::from(rows).to_string());
+            }
+            for e in &endpoints {
+                let events = if e.events.is_empty() {
+                    "every event".to_owned()
+                } else {
+                    e.events.join(",")
+                };
+                let state = if e.enabled { "enabled" } else { "disabled" };
+                out(&format!("{}\t{}\t{}\t{}", e.id, e.url, events, state))?;
+            }
+            Ok(())
+        }
     }
 }
 

@@ -54,6 +54,10 @@ pub struct GlobalArgs {
     /// hours); older counts are deleted.
     #[arg(long, env = "GTX_USAGE_RETENTION_DAYS", default_value_t = gtx_core::services::DEFAULT_RETENTION_DAYS, value_parser = clap::value_parser!(u32).range(1..=3650), global = true)]
     pub usage_retention_days: u32,
+    /// Deliver webhooks to private, loopback and link-local addresses too (by default
+    /// they are refused, checked on the address each delivery connects to).
+    #[arg(long, env = "GTX_WEBHOOKS_ALLOW_PRIVATE", global = true)]
+    pub webhooks_allow_private: bool,
     /// Seconds between writes of the usage counts and last-used times gathered in memory
     /// (the most they are behind; also written at shutdown).
     #[arg(long, env = "GTX_USAGE_FLUSH_SECONDS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=30), global = true)]
@@ -161,6 +165,36 @@ pub enum Command {
     /// Users.
     #[command(subcommand)]
     User(UserCommand),
+    /// Webhook endpoints.
+    #[command(subcommand)]
+    Webhook(WebhookCommand),
+}
+
+/// `webhook` commands.
+#[derive(Debug, Subcommand)]
+pub enum WebhookCommand {
+    /// Add an endpoint to an organisation; prints its signing secret (whsec_…) once on
+    /// stdout, nothing else. A running server delivers to it.
+    Add {
+        /// The organisation's id.
+        #[arg(long = "org")]
+        org_id: String,
+        /// Where deliveries go (http or https).
+        #[arg(long)]
+        url: String,
+        /// An event to deliver (repeat for more); none: every event.
+        #[arg(long = "event", value_parser = clap::builder::PossibleValuesParser::new(gtx_core::services::webhooks::EVENT_TYPES))]
+        events: Vec<String>,
+    },
+    /// An organisation's endpoints: id, URL, events, state.
+    List {
+        /// The organisation's id.
+        #[arg(long = "org")]
+        org_id: String,
+        /// Print JSON instead of a table.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// A member's role.

@@ -158,6 +158,8 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
     // Keeps the key cache in step with other instances and processes, and writes
     // last-used times in batches; stopped when dropped at the end of this function.
     let key_sync = services.start_key_sync();
+    // Delivers webhook events (those of CLI changes too: they wait in the same outbox).
+    let deliveries = services.start_webhook_delivery();
     let state = AppState {
         leptos_options,
         services: services.clone(),
@@ -178,6 +180,7 @@ async fn serve(args: &config::GlobalArgs) -> ExitCode {
     );
     serve::serve(listener, app, limits, shutdown_signal()).await;
     drop(key_sync);
+    deliveries.abort();
     match services.flush_usage().await {
         Ok(n) => tracing::debug!(entries = n, "wrote usage counts and last-used times"),
         Err(e) => tracing::warn!(error = %e, "could not write usage counts at shutdown"),

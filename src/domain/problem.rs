@@ -109,6 +109,12 @@ pub enum Problem {
     LeakUrl,
     /// A leak report's source over 100 characters or with control characters.
     LeakSource,
+    /// A webhook endpoint URL that is not an http(s) URL of at most 2,048 characters.
+    WebhookUrl,
+    /// A webhook endpoint on a private, loopback or link-local address.
+    WebhookPrivate,
+    /// A webhook event type that does not exist.
+    WebhookEvent,
 }
 
 impl Problem {
@@ -192,6 +198,13 @@ impl Problem {
             Self::LeakUrl => {
                 "Give the address where the key was found: an http or https URL of at most 2,048 characters."
             }
+            Self::WebhookUrl => {
+                "Enter the endpoint's http or https URL (at most 2,048 characters, no user name or password)."
+            }
+            Self::WebhookPrivate => {
+                "This address is on a private network: webhooks go to public addresses only."
+            }
+            Self::WebhookEvent => "Choose events from the list.",
             Self::LeakSource => {
                 "Say where the key was found in at most 100 characters, on one line."
             }

@@ -96,6 +96,9 @@ pub enum AuditAction {
     /// A key's expiry was brought forward.
     #[strum(serialize = "key.expiry")]
     KeyExpiry,
+    /// A webhook endpoint was added.
+    #[strum(serialize = "webhook.add")]
+    WebhookAdd,
 }
 
 impl AuditAction {
@@ -138,6 +141,11 @@ impl Services {
             occurred_at: now,
         };
         audit::insert(&mut **tx, &event).await?;
+        // A key's change is also a webhook event, in the same transaction.
+        if let (Some(org_id), "key") = (org_id, target_type) {
+            self.key_event(tx, actor, org_id, action, target_id, now)
+                .await?;
+        }
         Ok(())
     }
 }

@@ -27,6 +27,7 @@ mod throttle;
 mod usage;
 mod users;
 mod verify;
+pub mod webhooks;
 
 pub use auth::{ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, SessionUser, SignedIn};
 pub use device::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECS};
@@ -186,6 +187,7 @@ pub struct Services {
     usage_flush: std::time::Duration,
     project_orgs: Arc<verify::ProjectOrgs>,
     leak_reports: Arc<leaks::LeakReportLimit>,
+    webhooks: Arc<webhooks::WebhookSettings>,
 }
 
 impl Services {
@@ -205,12 +207,19 @@ impl Services {
             usage_flush: key_sync::USAGE_FLUSH,
             project_orgs: Arc::new(verify::ProjectOrgs::default()),
             leak_reports: Arc::new(leaks::LeakReportLimit::default()),
+            webhooks: Arc::new(webhooks::WebhookSettings::default()),
         }
     }
 
     /// Replaces the key cache (size and TTL from configuration; capacity 0 turns it off).
     pub fn with_key_cache(mut self, cache: key_cache::KeyCache) -> Self {
         self.key_cache = Arc::new(cache);
+        self
+    }
+
+    /// Sets how webhooks are delivered (private destinations, the retry schedule).
+    pub fn with_webhooks(mut self, settings: webhooks::WebhookSettings) -> Self {
+        self.webhooks = Arc::new(settings);
         self
     }
 

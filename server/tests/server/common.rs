@@ -136,6 +136,17 @@ impl TestApp {
         self.fresh.as_ref().map_or(self.dir.path(), FreshDb::dir)
     }
 
+    /// Two instances on one fresh SQLite file (as two server processes on one data
+    /// directory): separate pools, caches and clocks; one secret.
+    pub async fn sqlite_pair() -> (Self, Self) {
+        let fresh = FreshDb::sqlite().await;
+        let second_db = fresh.connect_again().await;
+        let secret = || ServerSecret::from_hex(TEST_SECRET_HEX).expect("secret");
+        let first = Self::build(fresh, Some(random_token(24)), secret()).await;
+        let second = Self::build_on(second_db, None, None, secret()).await;
+        (first, second)
+    }
+
     /// Two instances on one fresh PostgreSQL schema (as two servers behind a load
     /// balancer): separate pools, caches and listeners; one secret. `None` as for
     /// [`TestApp::postgres`].

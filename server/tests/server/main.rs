@@ -21,3 +21,4 @@ mod pg_tls;
 mod security;
 mod site;
 mod startup;
+mod webhooks;

@@ -15,6 +15,7 @@ pub mod sessions;
 pub mod setup;
 pub mod usage;
 pub mod users;
+pub mod webhooks;
 
 use super::DbError;
 use crate::domain::key_list::{PageRequest, clamp_page};
