@@ -257,6 +257,23 @@ ensure_schemathesis() {
   gtx_log "schemathesis: installed ${GTX_SCHEMATHESIS_VERSION} into target/venv in $((SECONDS - start))s (was: ${have:-none})"
 }
 
+# The reference implementation of Standard Webhooks (PyPI), for checking the signatures
+# of real deliveries (scripts/webhook_receiver.py), in the same virtualenv.
+GTX_STANDARDWEBHOOKS_VERSION=1.1.0
+ensure_standardwebhooks() {
+  local have=""
+  have="$("${GTX_VENV}/bin/python" -c 'import importlib.metadata as m; print(m.version("standardwebhooks"))' 2>/dev/null || true)"
+  if [[ "${have}" == "${GTX_STANDARDWEBHOOKS_VERSION}" ]]; then
+    gtx_log "standardwebhooks: ${have} already installed in target/venv (skipped)"
+    return 0
+  fi
+  command -v python3 >/dev/null || gtx_die "python3 is not installed (needed for standardwebhooks)"
+  [[ -x "${GTX_VENV}/bin/pip" ]] || python3 -m venv "${GTX_VENV}" >&2
+  "${GTX_VENV}/bin/pip" install --quiet --disable-pip-version-check \
+    "standardwebhooks==${GTX_STANDARDWEBHOOKS_VERSION}" </dev/null >&2
+  gtx_log "standardwebhooks: installed ${GTX_STANDARDWEBHOOKS_VERSION} into target/venv (was: ${have:-none})"
+}
+
 # ---------------------------------------------------------------------------
 # npm packages in end2end/ (Playwright, axe-core, binaryen's wasm-opt)
 # ---------------------------------------------------------------------------
