@@ -38,6 +38,8 @@ pub const RETRY_SCHEDULE_MS: [i64; 7] = [
 ];
 /// How long one attempt may take.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long ended deliveries stay in the log.
+pub const LOG_KEPT_MS: i64 = 30 * 86_400_000;
 /// How often a server looks for keys due an expiry or staleness reminder.
 pub const REMINDER_EVERY: Duration = Duration::from_secs(60);
 /// Longest endpoint URL, in characters.
@@ -392,12 +394,21 @@ impl Services {
                     if let Err(e) = services.write_key_reminders().await {
                         tracing::warn!(error = %e, "could not write key reminders");
                     }
+                    if let Err(e) = services.prune_webhook_log().await {
+                        tracing::warn!(error = %e, "could not prune the webhook log");
+                    }
                 }
                 if let Err(e) = services.deliver_due(&client).await {
                     tracing::warn!(error = %e, "webhook delivery round failed");
                 }
             }
         })
+    }
+
+    /// Deletes the events that ended more than 30 days ago, with their deliveries (the
+    /// log keeps 30 days; a delivery still being retried stays). Returns how many.
+    pub async fn prune_webhook_log(&self) -> CoreResult<u64> {
+        Ok(webhooks::prune_events(self.db.pool(), self.now() - LOG_KEPT_MS).await?)
     }
 
     /// The HTTP client deliveries are made with (see [`delivery_client`]).

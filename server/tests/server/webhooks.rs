@@ -237,6 +237,15 @@ async fn webhook_retries_with_one_id_until_the_receiver_takes_it(app: &TestApp) 
     );
     app.clock.advance(RETRY_SCHEDULE_MS[6]);
     assert_eq!(deliver(&services).await, 0);
+    // The log keeps an ended delivery 30 days.
+    assert_eq!(services.prune_webhook_log().await.expect("prune"), 0);
+    app.clock.advance(30 * 86_400_000);
+    assert_eq!(services.prune_webhook_log().await.expect("prune"), 1);
+    let log = services
+        .webhook_deliveries(&Actor::operator(), &w.org, &endpoints[0].id, 10)
+        .await
+        .expect("log");
+    assert!(log.is_empty());
 }
 
 async fn webhook_event_is_written_only_with_its_change(app: &TestApp) {

@@ -392,3 +392,20 @@ pub async fn mark_reminded(
     .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Deletes the events older than `before` whose every delivery has ended (delivered, or
+/// failed when the schedule ran out), with their deliveries. Returns how many events.
+pub async fn prune_events<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    before: i64,
+) -> Result<u64, DbError> {
+    let done = sqlx::query(
+        "DELETE FROM webhook_events WHERE created_at < $1 AND NOT EXISTS \
+         (SELECT 1 FROM webhook_deliveries d WHERE d.event_id = webhook_events.id \
+          AND d.state = 'pending')",
+    )
+    .bind(before)
+    .execute(ex)
+    .await?;
+    Ok(done.rows_affected())
+}
