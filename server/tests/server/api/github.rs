@@ -10,7 +10,6 @@ use axum::http::{Request, header};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use gtx_core::domain::{KeyType, OrgId};
-use gtx_core::services::Actor;
 use gtx_keys::api::github::{GithubKeys, GithubScanning};
 use gtx_keys::router::router;
 use gtx_keys::state::HttpSettings;
@@ -92,26 +91,7 @@ fn report(tokens: &[&str]) -> String {
 }
 
 async fn leaked_rows(app: &TestApp, org: &OrgId) -> Vec<(String, Value)> {
-    let events = app
-        .services
-        .list_audit(
-            &Actor::operator(),
-            org,
-            &Default::default(),
-            Default::default(),
-        )
-        .await
-        .expect("audit");
-    events
-        .rows
-        .into_iter()
-        .filter(|e| e.action == "key.leaked")
-        .map(|e| {
-            let details =
-                serde_json::from_str(e.details.as_deref().unwrap_or("null")).expect("json");
-            (e.actor_label, details)
-        })
-        .collect()
+    super::leaks::audited(app, org, "key.leaked").await
 }
 
 async fn github_report_revokes_live_keys_and_labels_every_token(app: &TestApp) {

@@ -30,7 +30,7 @@ async fn report_from(app: &TestApp, peer: [u8; 4], body: &str) -> Reply {
 }
 
 /// The audit rows of `org` with `action`: (actor label, details as JSON).
-async fn audited(app: &TestApp, org: &OrgId, action: &str) -> Vec<(String, Value)> {
+pub(super) async fn audited(app: &TestApp, org: &OrgId, action: &str) -> Vec<(String, Value)> {
     let events = app
         .services
         .list_audit(
