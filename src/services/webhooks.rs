@@ -239,6 +239,9 @@ impl Services {
         let Some(event_type) = event_of(action) else {
             return Ok(());
         };
+        if !webhooks::wants(tx, org_id, event_type, None).await? {
+            return Ok(());
+        }
         let key_id = crate::domain::KeyId(key_id.to_owned());
         let Some(key) = keys::get(&mut **tx, org_id, &key_id).await? else {
             return Ok(());
@@ -298,7 +301,9 @@ impl Services {
         let mut tx = self.db.begin().await?;
         self.require_admin(&mut tx, actor, org_id).await?;
         let endpoints = webhooks::list_endpoints(&mut *tx, org_id).await?;
-        if !endpoints.iter().any(|e| e.id == endpoint_id && e.enabled) {
+        if !endpoints.iter().any(|e| e.id == endpoint_id)
+            || !webhooks::wants(&mut tx, org_id, "webhook.test", Some(endpoint_id)).await?
+        {
             return Err(CoreError::NotFound {
                 what: "webhook endpoint",
             });
@@ -350,23 +355,27 @@ impl Services {
                 if !webhooks::mark_reminded(&mut tx, &reminder.key_id, threshold).await? {
                     continue;
                 }
+                // Reminded all the same when no endpoint wants this type: once means once.
+                let wanted = webhooks::wants(&mut tx, &reminder.org_id, event_type, None).await?;
                 // A key reminded a day ahead needs no 7-day reminder after it.
                 if threshold == "1d" {
                     webhooks::mark_reminded(&mut tx, &reminder.key_id, "7d").await?;
                 }
-                let body = Self::key_event_body(event_type, &key, &system, now);
-                webhooks::insert_event(
-                    &mut tx,
-                    &format!("msg_{}", new_id()),
-                    &reminder.org_id,
-                    event_type,
-                    &body.to_string(),
-                    now,
-                    None,
-                )
-                .await?;
+                if wanted {
+                    let body = Self::key_event_body(event_type, &key, &system, now);
+                    webhooks::insert_event(
+                        &mut tx,
+                        &format!("msg_{}", new_id()),
+                        &reminder.org_id,
+                        event_type,
+                        &body.to_string(),
+                        now,
+                        None,
+                    )
+                    .await?;
+                    written += 1;
+                }
                 tx.commit().await?;
-                written += 1;
             }
         }
         Ok(written)

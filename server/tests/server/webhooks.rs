@@ -409,8 +409,9 @@ async fn webhook_test_event_reaches_only_its_endpoint_and_the_log(app: &TestApp)
     let (first, second) = (Receiver::start(&[]).await, Receiver::start(&[]).await);
     let services = private_ok(app);
     let op = Actor::operator();
+    // It wants one other event: a test event reaches it all the same.
     let one = services
-        .add_webhook(&op, &w.org, &first.url, &[])
+        .add_webhook(&op, &w.org, &first.url, &["api_key.revoked".to_owned()])
         .await
         .expect("added");
     services

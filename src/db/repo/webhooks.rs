@@ -81,10 +81,33 @@ pub async fn list_endpoints<'e, E: Executor<'e, Database = Any>>(
     rows.iter().map(endpoint).collect()
 }
 
+/// Whether an enabled endpoint of the organisation wants events of this type (or, with
+/// `only_endpoint`, whether that one is enabled, whatever it wants: a test event): callers ask first, so the outbox holds only what will be delivered and a
+/// change nobody listens to costs one query.
+pub async fn wants(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    org_id: &OrgId,
+    event_type: &str,
+    only_endpoint: Option<&str>,
+) -> Result<bool, DbError> {
+    let n: i64 = sqlx::query(
+        "SELECT COUNT(*) AS n FROM webhook_endpoints WHERE org_id = $1 AND enabled = 1 \
+         AND ((events = '' OR ',' || events || ',' LIKE '%,' || $2 || ',%') AND $3 = '' \
+              OR id = $3)",
+    )
+    .bind(org_id.as_str())
+    .bind(event_type)
+    .bind(only_endpoint.unwrap_or(""))
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get("n")?;
+    Ok(n > 0)
+}
+
 /// Writes an event to the outbox with a delivery for every enabled endpoint of its
 /// organisation that wants its type (or for `only_endpoint` alone), all due now. Call it
-/// inside the change's own transaction. Returns how many deliveries were queued (none:
-/// nothing is written).
+/// inside the change's own transaction, after [`wants`]. Returns how many deliveries
+/// were queued.
 pub async fn insert_event(
     tx: &mut sqlx::Transaction<'static, Any>,
     id: &str,
@@ -94,21 +117,6 @@ pub async fn insert_event(
     now: i64,
     only_endpoint: Option<&str>,
 ) -> Result<u64, DbError> {
-    // Nobody listening: no event kept (the outbox holds only what will be delivered).
-    let wanted: i64 = sqlx::query(
-        "SELECT COUNT(*) AS n FROM webhook_endpoints WHERE org_id = $1 AND enabled = 1 \
-         AND (events = '' OR ',' || events || ',' LIKE '%,' || $2 || ',%') \
-         AND ($3 = '' OR id = $3)",
-    )
-    .bind(org_id.as_str())
-    .bind(event_type)
-    .bind(only_endpoint.unwrap_or(""))
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get("n")?;
-    if wanted == 0 {
-        return Ok(0);
-    }
     sqlx::query(
         "INSERT INTO webhook_events (id, org_id, event_type, body, created_at) \
          VALUES ($1, $2, $3, $4, $5)",
@@ -125,8 +133,8 @@ pub async fn insert_event(
          next_attempt_at) \
          SELECT $1 || ':' || id, $1, id, 'pending', 0, $2 FROM webhook_endpoints \
          WHERE org_id = $3 AND enabled = 1 \
-         AND (events = '' OR ',' || events || ',' LIKE '%,' || $4 || ',%') \
-         AND ($5 = '' OR id = $5)",
+         AND ((events = '' OR ',' || events || ',' LIKE '%,' || $4 || ',%') AND $5 = '' \
+              OR id = $5)",
     )
     .bind(id)
     .bind(now)
