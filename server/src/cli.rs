@@ -112,6 +112,16 @@ async fn webhook_command(
             );
             Ok(())
         }
+        WebhookCommand::Test {
+            org_id,
+            endpoint_id,
+        } => {
+            services
+                .send_test_webhook(actor, &OrgId(org_id), &endpoint_id)
+                .await?;
+            eprintln!("Test event queued for endpoint {endpoint_id}.");
+            Ok(())
+        }
         WebhookCommand::List { org_id, json } => {
             let endpoints = services.list_webhooks(actor, &OrgId(org_id)).await?;
             if json {

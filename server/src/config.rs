@@ -186,6 +186,15 @@ pub enum WebhookCommand {
         #[arg(long = "event", value_parser = clap::builder::PossibleValuesParser::new(gtx_core::services::webhooks::EVENT_TYPES))]
         events: Vec<String>,
     },
+    /// Send a `webhook.test` event to one endpoint (a running server delivers it; its
+    /// delivery log shows the result).
+    Test {
+        /// The organisation's id.
+        #[arg(long = "org")]
+        org_id: String,
+        /// The endpoint's id (from `webhook list`).
+        endpoint_id: String,
+    },
     /// An organisation's endpoints: id, URL, events, state.
     List {
         /// The organisation's id.
