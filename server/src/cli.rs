@@ -85,6 +85,21 @@ async fn dispatch(services: &Services, command: crate::config::Command) -> Resul
     }
 }
 
+async fn set_webhook_enabled(
+    services: &Services,
+    actor: &Actor,
+    org_id: String,
+    endpoint_id: String,
+    enabled: bool,
+) -> Result<(), Failure> {
+    services
+        .set_webhook_enabled(actor, &OrgId(org_id), &endpoint_id, enabled)
+        .await?;
+    let state = if enabled { "enabled" } else { "disabled" };
+    eprintln!("Endpoint {endpoint_id} {state}.");
+    Ok(())
+}
+
 async fn webhook_command(
     services: &Services,
     actor: &Actor,
@@ -122,6 +137,14 @@ async fn webhook_command(
             eprintln!("Test event queued for endpoint {endpoint_id}.");
             Ok(())
         }
+        WebhookCommand::Disable {
+            org_id,
+            endpoint_id,
+        } => set_webhook_enabled(services, actor, org_id, endpoint_id, false).await,
+        WebhookCommand::Enable {
+            org_id,
+            endpoint_id,
+        } => set_webhook_enabled(services, actor, org_id, endpoint_id, true).await,
         WebhookCommand::List { org_id, json } => {
             let endpoints = services.list_webhooks(actor, &OrgId(org_id)).await?;
             if json {

@@ -195,6 +195,22 @@ pub enum WebhookCommand {
         /// The endpoint's id (from `webhook list`).
         endpoint_id: String,
     },
+    /// Stop sending new events to an endpoint.
+    Disable {
+        /// The organisation's id.
+        #[arg(long = "org")]
+        org_id: String,
+        /// The endpoint's id.
+        endpoint_id: String,
+    },
+    /// Send new events to a disabled endpoint again.
+    Enable {
+        /// The organisation's id.
+        #[arg(long = "org")]
+        org_id: String,
+        /// The endpoint's id.
+        endpoint_id: String,
+    },
     /// An organisation's endpoints: id, URL, events, state.
     List {
         /// The organisation's id.

@@ -99,6 +99,9 @@ pub enum AuditAction {
     /// A webhook endpoint was added.
     #[strum(serialize = "webhook.add")]
     WebhookAdd,
+    /// A webhook endpoint was turned on or off.
+    #[strum(serialize = "webhook.enabled")]
+    WebhookEnabled,
 }
 
 impl AuditAction {

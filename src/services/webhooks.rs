@@ -213,6 +213,37 @@ impl Services {
         })
     }
 
+    /// Turns an endpoint on or off (admins). While off it gets no new events; what was
+    /// already queued for it is still delivered.
+    pub async fn set_webhook_enabled(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        endpoint_id: &str,
+        enabled: bool,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        if !webhooks::set_endpoint_enabled(&mut *tx, org_id, endpoint_id, enabled).await? {
+            return Err(CoreError::NotFound {
+                what: "webhook endpoint",
+            });
+        }
+        self.audit(
+            &mut tx,
+            actor,
+            Some(org_id),
+            AuditAction::WebhookEnabled,
+            ("webhook", endpoint_id, endpoint_id),
+            Some(json!({ "enabled": enabled })),
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// An organisation's endpoints (admins), oldest first.
     pub async fn list_webhooks(
         &self,

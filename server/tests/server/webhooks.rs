@@ -269,6 +269,38 @@ async fn webhook_event_is_written_only_with_its_change(app: &TestApp) {
     );
     assert_eq!(deliver(&services).await, 1);
     assert_eq!(receiver.got().len(), 1);
+    // A disabled endpoint gets no new event; enabled again, it does.
+    let op = Actor::operator();
+    let id = services.list_webhooks(&op, &w.org).await.expect("list")[0]
+        .id
+        .clone();
+    services
+        .set_webhook_enabled(&op, &w.org, &id, false)
+        .await
+        .expect("disable");
+    assert!(!services.list_webhooks(&op, &w.org).await.expect("list")[0].enabled);
+    app.services
+        .revoke_key(&op, &w.dev.id)
+        .await
+        .expect("revoke");
+    assert_eq!(deliver(&services).await, 0);
+    services
+        .set_webhook_enabled(&op, &w.org, &id, true)
+        .await
+        .expect("enable");
+    app.services
+        .revoke_key(&op, &w.org_files.id)
+        .await
+        .expect("revoke");
+    assert_eq!(deliver(&services).await, 1);
+    assert_eq!(receiver.got().len(), 2);
+    // Not another organisation's endpoint.
+    assert!(
+        services
+            .set_webhook_enabled(&op, &w.other_org, &id, false)
+            .await
+            .is_err()
+    );
 }
 
 async fn webhook_private_destination_is_refused_without_the_flag(app: &TestApp) {

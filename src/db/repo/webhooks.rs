@@ -417,3 +417,20 @@ pub async fn prune_events<'e, E: Executor<'e, Database = Any>>(
     .await?;
     Ok(done.rows_affected())
 }
+
+/// Turns an endpoint of `org_id` on or off; false when there is no such endpoint.
+pub async fn set_endpoint_enabled<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    org_id: &OrgId,
+    endpoint_id: &str,
+    enabled: bool,
+) -> Result<bool, DbError> {
+    let done =
+        sqlx::query("UPDATE webhook_endpoints SET enabled = $3 WHERE id = $1 AND org_id = $2")
+            .bind(endpoint_id)
+            .bind(org_id.as_str())
+            .bind(i32::from(enabled))
+            .execute(ex)
+            .await?;
+    Ok(done.rows_affected() == 1)
+}
