@@ -38,6 +38,8 @@ pub const RETRY_SCHEDULE_MS: [i64; 7] = [
 ];
 /// How long one attempt may take.
 pub const ATTEMPT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Deliveries one instance claims at a time.
+const CLAIM_BATCH: i64 = 10;
 /// How long ended deliveries stay in the log.
 pub const LOG_KEPT_MS: i64 = 30 * 86_400_000;
 /// How often a server looks for keys due an expiry or staleness reminder.
@@ -479,10 +481,13 @@ impl Services {
     /// attempted.
     pub async fn deliver_due(&self, client: &reqwest::Client) -> CoreResult<usize> {
         let now = self.now();
-        let lease = i64::try_from(ATTEMPT_TIMEOUT.as_millis()).unwrap_or(10_000) * 3;
+        // The lease outlasts the whole batch, attempted one after another, each within
+        // its timeout: no other instance takes a delivery while this one may still send it.
+        let attempt_ms = i64::try_from(ATTEMPT_TIMEOUT.as_millis()).unwrap_or(10_000);
+        let lease = attempt_ms * (CLAIM_BATCH + 2);
         let postgres = self.db.backend() == crate::db::Backend::Postgres;
         let mut tx = self.db.begin().await?;
-        let claimed = webhooks::claim_due(&mut tx, postgres, now, now + lease, 20).await?;
+        let claimed = webhooks::claim_due(&mut tx, postgres, now, now + lease, CLAIM_BATCH).await?;
         tx.commit().await?;
         let count = claimed.len();
         for delivery in claimed {

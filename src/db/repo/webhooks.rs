@@ -199,11 +199,20 @@ pub async fn claim_due(
         .collect::<Result<_, _>>()?;
     let mut claimed = Vec::with_capacity(ids.len());
     for id in ids {
-        sqlx::query("UPDATE webhook_deliveries SET locked_until = $2 WHERE id = $1")
-            .bind(&id)
-            .bind(lease_until)
-            .execute(&mut **tx)
-            .await?;
+        // Conditional, so a claim can never take a delivery another holds, whatever the
+        // isolation the database gives the SELECT above.
+        let taken = sqlx::query(
+            "UPDATE webhook_deliveries SET locked_until = $2 WHERE id = $1 \
+             AND state = 'pending' AND (locked_until IS NULL OR locked_until <= $3)",
+        )
+        .bind(&id)
+        .bind(lease_until)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+        if taken.rows_affected() != 1 {
+            continue;
+        }
         let row = sqlx::query(
             "SELECT d.id, d.event_id, d.attempts, e.event_type, e.body, e.created_at, \
              d.endpoint_id, p.url, p.sealed_secret FROM webhook_deliveries d \
