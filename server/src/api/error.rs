@@ -3,7 +3,7 @@
 //! sent.
 
 use axum::Json;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{BytesRejection, JsonRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use gtx_core::domain::validation::Problem;
@@ -188,6 +188,19 @@ impl From<CoreError> for ApiError {
     }
 }
 
+/// A body that could not be read: over the limit (413 `payload_too_large`) or broken
+/// off (400 `bad_request`).
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        let code = if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            "payload_too_large"
+        } else {
+            "bad_request"
+        };
+        Self::new(rejection.status(), code, rejection.body_text())
+    }
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(rejection: JsonRejection) -> Self {
         let code = match rejection {
@@ -266,19 +279,7 @@ where
                 "Send the body as JSON, with `Content-Type: application/json`.",
             ));
         }
-        let bytes = axum::body::Bytes::from_request(req, state)
-            .await
-            .map_err(|rejection| {
-                ApiError::new(
-                    rejection.status(),
-                    if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                        "payload_too_large"
-                    } else {
-                        "bad_request"
-                    },
-                    rejection.body_text(),
-                )
-            })?;
+        let bytes = axum::body::Bytes::from_request(req, state).await?;
         let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
         if first.is_some_and(|b| *b != b'{') {
             return Err(ApiError::new(

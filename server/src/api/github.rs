@@ -162,14 +162,7 @@ pub async fn github_report(
             "GitHub secret scanning is not configured on this server (--github-scanning-keys).",
         ));
     };
-    let body = body.map_err(|e| {
-        let code = if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            "payload_too_large"
-        } else {
-            "bad_request"
-        };
-        ApiError::new(e.status(), code, e.body_text())
-    })?;
+    let body = body?;
     if !keys.verify(key_id, signature, &body) {
         return Err(ApiError::unauthorized(
             "bad_signature",
