@@ -17,6 +17,7 @@ pub mod status;
 pub mod time;
 pub mod usage;
 pub mod validation;
+pub mod webhook_event;
 
 pub use ids::{AuditEventId, KeyId, OrgId, ProjectId, UserId};
 pub use ip_allowlist::IpAllowList;

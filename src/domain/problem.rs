@@ -115,6 +115,8 @@ pub enum Problem {
     WebhookPrivate,
     /// A webhook event type that does not exist.
     WebhookEvent,
+    /// A webhook endpoint with no event chosen.
+    WebhookNoEvents,
 }
 
 impl Problem {
@@ -205,6 +207,7 @@ impl Problem {
                 "This address is on a private network: webhooks go to public addresses only."
             }
             Self::WebhookEvent => "Choose events from the list.",
+            Self::WebhookNoEvents => "Choose at least one event.",
             Self::LeakSource => {
                 "Say where the key was found in at most 100 characters, on one line."
             }

@@ -1,5 +1,6 @@
-//! One-time reveals: a secret made by a request (an invite link, later an API key) is
-//! kept in memory for the session that made it until its page reads it once.
+//! One-time reveals: a secret made by a request (an API key, an invite link, a webhook
+//! signing secret) is kept in memory for the session that made it until its page reads
+//! it once.
 //!
 //! This is what lets the reveal work as a plain form post without JavaScript: the post
 //! redirects to the page, and the page's render takes the secret. It never touches the
@@ -32,6 +33,13 @@ pub enum Revealed {
     },
     /// An invite link's path (`/invite/{token}`).
     InviteLink(SecretString),
+    /// A webhook endpoint's signing secret (`whsec_…`), for "Save your signing secret".
+    WebhookSecret {
+        /// The endpoint's URL.
+        url: String,
+        /// The secret.
+        secret: SecretString,
+    },
 }
 
 impl Revealed {
@@ -40,6 +48,7 @@ impl Revealed {
         match self {
             Self::Key { .. } => RevealKind::Key,
             Self::InviteLink(_) => RevealKind::InviteLink,
+            Self::WebhookSecret { .. } => RevealKind::WebhookSecret,
         }
     }
 }
@@ -51,6 +60,8 @@ pub enum RevealKind {
     Key,
     /// [`Revealed::InviteLink`].
     InviteLink,
+    /// [`Revealed::WebhookSecret`].
+    WebhookSecret,
 }
 
 #[derive(Debug)]

@@ -18,19 +18,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Every event type, as the endpoint form and `--event` name them.
-pub const EVENT_TYPES: [&str; 10] = [
-    "api_key.created",
-    "api_key.rotated",
-    "api_key.revoked",
-    "api_key.disabled",
-    "api_key.enabled",
-    "api_key.leaked",
-    "api_key.expiring",
-    "api_key.expired",
-    "api_key.stale",
-    "webhook.test",
-];
+pub use crate::domain::webhook_event::EVENT_TYPES;
 
 /// The retry schedule after a failed attempt: 5 s, 30 s, 2 min, 10 min, 1 h, 6 h, 24 h.
 pub const RETRY_SCHEDULE_MS: [i64; 7] = [
