@@ -44,6 +44,8 @@ function serverEnv(siteRoot: string, setupToken: string): NodeJS.ProcessEnv {
   env.GTX_SETUP_TOKEN = setupToken;
   // Usage counts reach the database (and the key pages) within a second, not 30.
   env.GTX_USAGE_FLUSH_SECONDS = '1';
+  // The webhooks page's tests deliver to a receiver on loopback.
+  env.GTX_WEBHOOKS_ALLOW_PRIVATE = 'true';
   env.RUST_LOG ??= 'info';
   env.NO_COLOR = '1'; // plain text in the server logs
   return env;

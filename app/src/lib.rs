@@ -22,6 +22,7 @@ use pages::invite::InvitePage;
 use pages::members::MembersPage;
 use pages::org_settings::OrgSettingsPage;
 use pages::project_settings::ProjectSettingsPage;
+use pages::webhooks::WebhooksPage;
 use pages::{
     home::HomePage, login::LoginPage, not_found::NotFound, org::OrgPage, setup::SetupPage,
 };
@@ -87,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/orgs/:org_id/members") view=MembersPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:org_id/audit-log") view=AuditLogPage ssr=SsrMode::Async />
                     <Route path=path!("/orgs/:org_id/settings") view=OrgSettingsPage ssr=SsrMode::Async />
+                    <Route path=path!("/orgs/:org_id/webhooks") view=WebhooksPage ssr=SsrMode::Async />
                     <Route
                         path=path!("/orgs/:org_id/projects/:project_id/settings")
                         view=ProjectSettingsPage

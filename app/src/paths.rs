@@ -51,6 +51,11 @@ pub fn org_settings(org_id: impl Display) -> String {
     org_section(org_id, "settings")
 }
 
+/// `/orgs/{org}/webhooks`: the organisation's webhook endpoints.
+pub fn webhooks(org_id: impl Display) -> String {
+    org_section(org_id, "webhooks")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -67,5 +72,6 @@ mod tests {
         assert_eq!(key("o", Some("p"), "k"), "/orgs/o/projects/p/api-keys/k");
         assert_eq!(key("o", None, "k"), "/orgs/o/api-keys/k");
         assert_eq!(org_settings("o"), "/orgs/o/settings");
+        assert_eq!(webhooks("o"), "/orgs/o/webhooks");
     }
 }

@@ -1,3 +1,4 @@
+import AxeBuilder from '@axe-core/playwright';
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -92,6 +93,36 @@ export async function waitForHydration(page: Page, hydrated: boolean): Promise<v
     // Sanity check that JavaScript really is off in this project.
     await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
   }
+}
+
+/**
+ * No serious or critical axe-core violation on `page` as it is now. Without JavaScript
+ * the page is scanned in a JavaScript-enabled copy (axe runs in the page): the same HTML
+ * and styles, no WASM.
+ */
+export async function expectNoSeriousAxeViolations(page: Page, what: string, hydrated: boolean): Promise<void> {
+  let target = page;
+  let scan: BrowserContext | undefined;
+  if (!hydrated) {
+    const html = await page.content();
+    const browser = page.context().browser();
+    if (!browser) throw new Error('no browser');
+    scan = await browser.newContext({ viewport: page.viewportSize(), javaScriptEnabled: true });
+    await scan.route('**/*', (route) => {
+      const request = route.request();
+      if (request.isNavigationRequest()) return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
+      return request.url().endsWith('.css') ? route.continue() : route.abort();
+    });
+    target = await scan.newPage();
+    await target.goto(page.url());
+  }
+  const results = await new AxeBuilder({ page: target }).analyze();
+  await scan?.close();
+  expect(results.passes.length).toBeGreaterThan(10);
+  const bad = results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  expect(bad, `serious/critical axe violations on ${what}`).toEqual([]);
 }
 
 export function escapeRegExp(s: string): string {

@@ -7,12 +7,12 @@
 //
 // The server writes usage counts every second here (GTX_USAGE_FLUSH_SECONDS=1, set by
 // global setup), so a page reload shows traffic soon after it happened.
-import AxeBuilder from '@axe-core/playwright';
 import type { BrowserContext, Page } from '@playwright/test';
 import type { ServerState } from '../e2e-state';
 import {
   collectConsoleErrors,
   expect,
+  expectNoSeriousAxeViolations,
   gtxCli,
   newProjectContext,
   pathIs,
@@ -105,32 +105,7 @@ test.describe('A key’s page', () => {
   const chart = () => page.getByRole('main').getByRole('img', { name: /^Requests/ });
   const status = () => page.getByRole('main').locator('.page-head .status');
 
-  async function expectAccessible(what: string, hydrated: boolean): Promise<void> {
-    // Without JavaScript the page is scanned in a JavaScript-enabled copy (axe runs in
-    // the page): the same HTML and styles, no WASM.
-    let target = page;
-    let scan: BrowserContext | undefined;
-    if (!hydrated) {
-      const html = await page.content();
-      const browser = page.context().browser();
-      if (!browser) throw new Error('no browser');
-      scan = await browser.newContext({ viewport: page.viewportSize(), javaScriptEnabled: true });
-      await scan.route('**/*', (route) => {
-        const request = route.request();
-        if (request.isNavigationRequest()) return route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: html });
-        return request.url().endsWith('.css') ? route.continue() : route.abort();
-      });
-      target = await scan.newPage();
-      await target.goto(page.url());
-    }
-    const results = await new AxeBuilder({ page: target }).analyze();
-    await scan?.close();
-    expect(results.passes.length).toBeGreaterThan(10);
-    const bad = results.violations
-      .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-      .map((v) => ({ id: v.id, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-    expect(bad, `serious/critical axe violations on ${what}`).toEqual([]);
-  }
+  const expectAccessible = (what: string, hydrated: boolean) => expectNoSeriousAxeViolations(page, what, hydrated);
 
   // ---- tests ---------------------------------------------------------------------------
 

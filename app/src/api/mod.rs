@@ -9,6 +9,7 @@ mod org_settings;
 pub mod projects;
 pub mod session;
 pub mod types;
+pub mod webhooks;
 
 pub use get_org::{GetOrg, get_org};
 pub use list_orgs::{ListOrgs, list_orgs};

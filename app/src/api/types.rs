@@ -197,6 +197,88 @@ pub struct OrgSettingsData {
     pub policy: gtx_core::domain::policy::OrgPolicy,
 }
 
+/// The webhooks page: the organisation and its endpoints, oldest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhooksData {
+    /// The organisation.
+    pub org: OrgSummary,
+    /// Its endpoints, each with its latest deliveries.
+    pub endpoints: Vec<WebhookView>,
+}
+
+/// One endpoint as the page shows it (never its signing secret).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookView {
+    /// Id.
+    pub id: String,
+    /// Where deliveries go.
+    pub url: String,
+    /// The event types it wants; empty for every event.
+    pub events: Vec<String>,
+    /// Whether new events go to it.
+    pub enabled: bool,
+    /// When it was added (unix ms).
+    pub created_at: i64,
+    /// Its latest deliveries, newest first: the delivery log.
+    pub deliveries: Vec<DeliveryView>,
+}
+
+/// One delivery of the log: an event and how its attempts went.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DeliveryView {
+    /// The event's id (its `webhook-id`).
+    pub event_id: String,
+    /// The event's type.
+    pub event_type: String,
+    /// `pending`, `delivered` or `failed`.
+    pub state: String,
+    /// Attempts made.
+    pub attempts: i32,
+    /// When the event happened (unix ms).
+    pub created_at: i64,
+    /// The last attempt's HTTP status, if it got an answer.
+    pub last_status: Option<i32>,
+    /// The last attempt's error, if it got no answer.
+    pub last_error: Option<String>,
+    /// How long the last attempt took.
+    pub last_duration_ms: Option<i64>,
+}
+
+#[cfg(feature = "ssr")]
+impl From<gtx_core::db::repo::webhooks::DeliveryRow> for DeliveryView {
+    fn from(row: gtx_core::db::repo::webhooks::DeliveryRow) -> Self {
+        Self {
+            event_id: row.event_id,
+            event_type: row.event_type,
+            state: row.state,
+            attempts: row.attempts,
+            created_at: row.created_at,
+            last_status: row.last_status,
+            last_error: row.last_error,
+            last_duration_ms: row.last_duration_ms,
+        }
+    }
+}
+
+/// A webhook endpoint's signing secret, for the one-time reveal ("Save your signing
+/// secret"). Sent only in the response that takes it (`Cache-Control: no-store`).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevealedSigningSecret {
+    /// The endpoint's URL.
+    pub url: String,
+    /// `whsec_…`.
+    pub secret: String,
+}
+
+impl std::fmt::Debug for RevealedSigningSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RevealedSigningSecret")
+            .field("url", &self.url)
+            .field("secret", &"[redacted]")
+            .finish()
+    }
+}
+
 /// One API key as the key pages show it: masked, never the key itself.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct KeyRow {

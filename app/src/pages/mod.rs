@@ -11,6 +11,7 @@ pub mod org;
 pub mod org_settings;
 pub mod project_settings;
 pub mod setup;
+pub mod webhooks;
 
 use crate::AppError;
 use leptos::prelude::*;

@@ -47,6 +47,7 @@ pub fn OrgSubnav(org_id: String, is_admin: bool, current: &'static str) -> impl 
                     {tab("", "Projects")}
                     {tab("api-keys", "API keys")}
                     {tab("members", "Members")}
+                    {tab("webhooks", "Webhooks")}
                     {tab("audit-log", "Audit log")}
                     {tab("settings", "Settings")}
                 </ul>
