@@ -145,6 +145,16 @@ async fn webhook_command(
             org_id,
             endpoint_id,
         } => set_webhook_enabled(services, actor, org_id, endpoint_id, true).await,
+        WebhookCommand::Remove {
+            org_id,
+            endpoint_id,
+        } => {
+            services
+                .remove_webhook(actor, &OrgId(org_id), &endpoint_id)
+                .await?;
+            eprintln!("Endpoint {endpoint_id} removed.");
+            Ok(())
+        }
         WebhookCommand::List { org_id, json } => {
             let endpoints = services.list_webhooks(actor, &OrgId(org_id)).await?;
             if json {

@@ -211,6 +211,14 @@ pub enum WebhookCommand {
         /// The endpoint's id.
         endpoint_id: String,
     },
+    /// Remove an endpoint, with what was queued for it and its delivery log.
+    Remove {
+        /// The organisation's id.
+        #[arg(long = "org")]
+        org_id: String,
+        /// The endpoint's id.
+        endpoint_id: String,
+    },
     /// An organisation's endpoints: id, URL, events, state.
     List {
         /// The organisation's id.

@@ -102,6 +102,9 @@ pub enum AuditAction {
     /// A webhook endpoint was turned on or off.
     #[strum(serialize = "webhook.enabled")]
     WebhookEnabled,
+    /// A webhook endpoint was removed, with its deliveries.
+    #[strum(serialize = "webhook.remove")]
+    WebhookRemove,
 }
 
 impl AuditAction {

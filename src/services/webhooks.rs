@@ -234,6 +234,42 @@ impl Services {
         Ok(())
     }
 
+    /// Removes an endpoint (admins): no more events go to it, and what was queued for it
+    /// is dropped with its log.
+    pub async fn remove_webhook(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        endpoint_id: &str,
+    ) -> CoreResult<()> {
+        let now = self.now();
+        let mut tx = self.db.begin().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        let url = webhooks::list_endpoints(&mut *tx, org_id)
+            .await?
+            .into_iter()
+            .find(|e| e.id == endpoint_id)
+            .map(|e| e.url);
+        let Some(url) = url else {
+            return Err(CoreError::NotFound {
+                what: "webhook endpoint",
+            });
+        };
+        webhooks::delete_endpoint(&mut tx, org_id, endpoint_id).await?;
+        self.audit(
+            &mut tx,
+            actor,
+            Some(org_id),
+            AuditAction::WebhookRemove,
+            ("webhook", endpoint_id, &url),
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// An organisation's endpoints (admins), oldest first.
     pub async fn list_webhooks(
         &self,

@@ -481,6 +481,65 @@ async fn webhook_test_event_reaches_only_its_endpoint_and_the_log(app: &TestApp)
     );
 }
 
+async fn webhook_removed_endpoint_gets_nothing_and_drops_its_queue(app: &TestApp) {
+    let w = World::build(app).await;
+    let receiver = Receiver::start(&[500]).await;
+    let services = private_ok(app);
+    let op = Actor::operator();
+    let added = services
+        .add_webhook(&op, &w.org, &receiver.url, &[])
+        .await
+        .expect("added");
+    let id = added.endpoint.id;
+    app.services
+        .revoke_key(&op, &w.prod.id)
+        .await
+        .expect("revoke");
+    // The first attempt fails: the delivery waits for its retry.
+    assert_eq!(deliver(&services).await, 1);
+    // Not through another organisation.
+    assert!(matches!(
+        services.remove_webhook(&op, &w.other_org, &id).await,
+        Err(CoreError::NotFound { .. })
+    ));
+    assert_eq!(
+        services
+            .list_webhooks(&op, &w.org)
+            .await
+            .expect("list")
+            .len(),
+        1
+    );
+    services
+        .remove_webhook(&op, &w.org, &id)
+        .await
+        .expect("removed");
+    assert!(
+        services
+            .list_webhooks(&op, &w.org)
+            .await
+            .expect("list")
+            .is_empty()
+    );
+    assert!(matches!(
+        services.webhook_deliveries(&op, &w.org, &id, 10).await,
+        Err(CoreError::NotFound { .. })
+    ));
+    // Its queued retry is gone, and new events go nowhere.
+    app.clock.advance(RETRY_SCHEDULE_MS[0]);
+    app.services
+        .revoke_key(&op, &w.dev.id)
+        .await
+        .expect("revoke");
+    assert_eq!(deliver(&services).await, 0);
+    assert_eq!(receiver.got().len(), 1);
+    // Removed once.
+    assert!(matches!(
+        services.remove_webhook(&op, &w.org, &id).await,
+        Err(CoreError::NotFound { .. })
+    ));
+}
+
 /// Two instances on one database: deliveries carry on across a restart (the second takes
 /// over with the same `webhook-id`), and running together they never send one attempt
 /// twice.
@@ -565,4 +624,5 @@ gtx_core::on_both_backends!(
     webhook_private_destination_is_refused_without_the_flag,
     expiry_reminders_fire_once_per_key_and_threshold,
     webhook_test_event_reaches_only_its_endpoint_and_the_log,
+    webhook_removed_endpoint_gets_nothing_and_drops_its_queue,
 );

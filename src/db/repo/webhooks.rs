@@ -443,3 +443,27 @@ pub async fn set_endpoint_enabled<'e, E: Executor<'e, Database = Any>>(
             .await?;
     Ok(done.rows_affected() == 1)
 }
+
+/// Removes an endpoint of the organisation with its deliveries, delivered or not (an
+/// attempt under way finds its row gone and records nothing). The events stay until the
+/// log's pruning. False when the organisation has no such endpoint.
+pub async fn delete_endpoint(
+    tx: &mut sqlx::Transaction<'static, Any>,
+    org_id: &OrgId,
+    endpoint_id: &str,
+) -> Result<bool, DbError> {
+    sqlx::query(
+        "DELETE FROM webhook_deliveries WHERE endpoint_id = $1 \
+         AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE org_id = $2)",
+    )
+    .bind(endpoint_id)
+    .bind(org_id.as_str())
+    .execute(&mut **tx)
+    .await?;
+    let done = sqlx::query("DELETE FROM webhook_endpoints WHERE id = $1 AND org_id = $2")
+        .bind(endpoint_id)
+        .bind(org_id.as_str())
+        .execute(&mut **tx)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
