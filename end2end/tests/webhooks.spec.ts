@@ -2,8 +2,8 @@
 // project's own fresh server (started with GTX_WEBHOOKS_ALLOW_PRIVATE by global setup, so
 // deliveries reach a receiver on loopback): add an endpoint and save its signing secret
 // from the one-time reveal, send a test event and see it delivered in the log, see a key
-// event arrive, disable and enable, refused input, who may see the page; axe and
-// screenshots. The receiver checks every delivery's signature with the `standardwebhooks`
+// event arrive, disable and enable, refused input, who may see the page, remove it; axe
+// and screenshots. The receiver checks every delivery's signature with the `standardwebhooks`
 // package (npm), using the secret the page revealed.
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -265,5 +265,23 @@ test.describe('Webhooks', () => {
     } finally {
       await member.close();
     }
+  });
+
+  test('removing an endpoint asks first, then it is gone with its log', async ({ gtx, hydrated }) => {
+    await goto(base(), hydrated);
+    await page.getByRole('button', { name: `Remove ${endpointUrl}`, exact: true }).click();
+    const dialog = page.getByRole('dialog', { name: 'Remove endpoint' });
+    await expect(dialog).toContainText(endpointUrl);
+    await dialog.getByRole('link', { name: 'Cancel', exact: true }).click();
+    await expect(page).toHaveURL(pathIs(base()));
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    await expect(endpoint()).toBeVisible();
+
+    await page.getByRole('button', { name: `Remove ${endpointUrl}`, exact: true }).click();
+    await page.getByRole('dialog', { name: 'Remove endpoint' }).getByRole('button', { name: 'Remove endpoint', exact: true }).click();
+    await expect(page).toHaveURL(pathIs(base()));
+    await expect(page.getByRole('dialog')).toHaveCount(0);
+    await expect(page.getByText(/^No endpoints yet\./)).toBeVisible();
+    expect(JSON.parse(gtxCli(gtx, ['webhook', 'list', '--org', orgId, '--json']))).toEqual([]);
   });
 });

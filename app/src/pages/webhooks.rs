@@ -3,13 +3,15 @@
 //! and the one-time reveal of the new endpoint's signing secret.
 //!
 //! Every control is a form post, so the page works without JavaScript: the add dialog is
-//! `?add=1`, the reveal `?reveal=<id>` (taken once, as for keys), a sent test `?sent=<id>`.
+//! `?add=1`, the reveal `?reveal=<id>` (taken once, as for keys), a sent test `?sent=<id>`,
+//! the confirmation before removing one `?remove=<id>`.
 //! Hydrated, the delivery log refreshes itself while a delivery is pending.
 
 use super::org::OrgSubnav;
 use crate::api::types::{DeliveryView, RevealedSigningSecret, WebhookView, WebhooksData};
 use crate::api::webhooks::{
-    AddWebhook, SendTestWebhook, SetWebhookEnabled, list_webhooks, take_webhook_reveal,
+    AddWebhook, RemoveWebhook, SendTestWebhook, SetWebhookEnabled, list_webhooks,
+    take_webhook_reveal,
 };
 use crate::components::copy_button::CopyButton;
 use crate::components::dialog::Dialog;
@@ -32,6 +34,7 @@ struct WebhookActions {
     add: ServerAction<AddWebhook>,
     test: ServerAction<SendTestWebhook>,
     set_enabled: ServerAction<SetWebhookEnabled>,
+    remove: ServerAction<RemoveWebhook>,
 }
 
 /// `/orgs/{org_id}/webhooks`
@@ -43,6 +46,7 @@ pub fn WebhooksPage() -> impl IntoView {
         add: ServerAction::<AddWebhook>::new(),
         test: ServerAction::<SendTestWebhook>::new(),
         set_enabled: ServerAction::<SetWebhookEnabled>::new(),
+        remove: ServerAction::<RemoveWebhook>::new(),
     };
     let data = Resource::new(
         move || {
@@ -51,9 +55,10 @@ pub fn WebhooksPage() -> impl IntoView {
                 actions.add.version().get(),
                 actions.test.version().get(),
                 actions.set_enabled.version().get(),
+                actions.remove.version().get(),
             )
         },
-        |(org_id, _, _, _)| list_webhooks(org_id),
+        |(org_id, _, _, _, _)| list_webhooks(org_id),
     );
     // The signing secret made by the previous request, taken once.
     let reveal = Resource::new(
@@ -108,12 +113,14 @@ fn Webhooks(
     let show_add = move || query.read().get("add").as_deref() == Some("1");
     // The endpoint a test event was just sent to: from the action, or (without
     // JavaScript) from the redirect's `?sent=`.
+    let endpoint_urls: Vec<(String, String)> = data
+        .endpoints
+        .iter()
+        .map(|e| (e.id.clone(), e.url.clone()))
+        .collect();
+    let org_id_for_remove = org_id.clone();
     let sent_to = {
-        let endpoints: Vec<(String, String)> = data
-            .endpoints
-            .iter()
-            .map(|e| (e.id.clone(), e.url.clone()))
-            .collect();
+        let endpoints = endpoint_urls.clone();
         move || {
             let id = match actions.test.value().get() {
                 Some(Ok(id)) => Some(id),
@@ -156,6 +163,11 @@ fn Webhooks(
         <Show when=show_add>
             <AddDialog org_id=org_id.clone() action=actions.add />
         </Show>
+        {move || {
+            let id = query.read().get("remove")?;
+            let url = endpoint_urls.iter().find(|(e, _)| *e == id)?.1.clone();
+            Some(view! { <RemoveDialog org_id=org_id_for_remove.clone() endpoint_id=id url action=actions.remove /> })
+        }}
         {move || reveal.get().flatten().map(|secret| view! { <SecretReveal secret close_href=base.clone() /> })}
     }
 }
@@ -186,9 +198,11 @@ fn Endpoint(org_id: String, endpoint: WebhookView, actions: WebhookActions) -> i
     } else {
         ("status status-disabled", "Disabled")
     };
-    let (org_a, org_b) = (org_id.clone(), org_id);
+    let (org_a, org_b) = (org_id.clone(), org_id.clone());
     let (id_a, id_b) = (endpoint.id.clone(), endpoint.id.clone());
     let log_label = format!("Deliveries to {url}");
+    let remove_label = format!("Remove {url}");
+    let remove_href = format!("{}?remove={}", crate::paths::webhooks(&org_id), endpoint.id);
     view! {
         <section class="card endpoint" aria-labelledby=labelled_by>
             <div class="endpoint-head">
@@ -213,6 +227,7 @@ fn Endpoint(org_id: String, endpoint: WebhookView, actions: WebhookActions) -> i
                     <input type="hidden" name="enabled" value=(!endpoint.enabled).to_string() />
                     <button class="button" type="submit" aria-label=toggle_label>{toggle_text}</button>
                 </ActionForm>
+                <a class="button danger" role="button" href=remove_href aria-label=remove_label>"Remove"</a>
             </div>
             <h3 class="small-heading">"Delivery log"</h3>
             <DeliveryLog deliveries=endpoint.deliveries label=log_label />
@@ -314,6 +329,33 @@ fn AddDialog(org_id: String, action: ServerAction<AddWebhook>) -> impl IntoView 
                 <div class="dialog-actions">
                     <a class="button" href=close>"Cancel"</a>
                     <Submit pending=action.pending() label="Save endpoint" />
+                </div>
+            </ActionForm>
+        </Dialog>
+    }
+}
+
+/// "Remove endpoint": asks before removing one, naming it.
+#[component]
+fn RemoveDialog(
+    org_id: String,
+    endpoint_id: String,
+    url: String,
+    action: ServerAction<RemoveWebhook>,
+) -> impl IntoView {
+    let error = FormErrors::of(action, &[]).form();
+    let close = crate::paths::webhooks(&org_id);
+    view! {
+        <Dialog title="Remove endpoint" close_href=close.clone()>
+            <p>"Remove "<code class="block">{url}</code>"?"</p>
+            <p class="muted">"It gets no more events. Deliveries not yet made are dropped, and its delivery log with them. This cannot be undone."</p>
+            <ActionForm action>
+                <input type="hidden" name="org_id" value=org_id.clone() />
+                <input type="hidden" name="endpoint_id" value=endpoint_id />
+                <p class="form-error" role="alert">{error}</p>
+                <div class="dialog-actions">
+                    <a class="button" href=close>"Cancel"</a>
+                    <button class="button danger" type="submit" disabled=move || action.pending().get()>"Remove endpoint"</button>
                 </div>
             </ActionForm>
         </Dialog>

@@ -1,15 +1,17 @@
 //! The webhooks page's server functions (admins): the endpoints and their delivery log,
 //! add an endpoint (its signing secret revealed once), send a test event, enable and
-//! disable.
+//! disable, remove.
 
 mod add_webhook;
 mod list_webhooks;
+mod remove_webhook;
 mod send_test_webhook;
 mod set_webhook_enabled;
 mod take_webhook_reveal;
 
 pub use add_webhook::{AddWebhook, add_webhook};
 pub use list_webhooks::{ListWebhooks, list_webhooks};
+pub use remove_webhook::{RemoveWebhook, remove_webhook};
 pub use send_test_webhook::{SendTestWebhook, send_test_webhook};
 pub use set_webhook_enabled::{SetWebhookEnabled, set_webhook_enabled};
 pub use take_webhook_reveal::{TakeWebhookReveal, take_webhook_reveal};
