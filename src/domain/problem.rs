@@ -117,6 +117,8 @@ pub enum Problem {
     WebhookEvent,
     /// A webhook endpoint with no event chosen.
     WebhookNoEvents,
+    /// A test event for a disabled webhook endpoint.
+    WebhookDisabled,
 }
 
 impl Problem {
@@ -208,6 +210,9 @@ impl Problem {
             }
             Self::WebhookEvent => "Choose events from the list.",
             Self::WebhookNoEvents => "Choose at least one event.",
+            Self::WebhookDisabled => {
+                "This endpoint is disabled: enable it to send it a test event."
+            }
             Self::LeakSource => {
                 "Say where the key was found in at most 100 characters, on one line."
             }

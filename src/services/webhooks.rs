@@ -245,16 +245,7 @@ impl Services {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.require_admin(&mut tx, actor, org_id).await?;
-        let url = webhooks::list_endpoints(&mut *tx, org_id)
-            .await?
-            .into_iter()
-            .find(|e| e.id == endpoint_id)
-            .map(|e| e.url);
-        let Some(url) = url else {
-            return Err(CoreError::NotFound {
-                what: "webhook endpoint",
-            });
-        };
+        let url = endpoint_of(&mut tx, org_id, endpoint_id).await?.url;
         webhooks::delete_endpoint(&mut tx, org_id, endpoint_id).await?;
         self.audit(
             &mut tx,
@@ -296,7 +287,7 @@ impl Services {
         let Some(event_type) = event_of(action) else {
             return Ok(());
         };
-        if !webhooks::wants(tx, org_id, event_type, None).await? {
+        if !webhooks::wants(tx, org_id, event_type).await? {
             return Ok(());
         }
         let key_id = crate::domain::KeyId(key_id.to_owned());
@@ -357,13 +348,8 @@ impl Services {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.require_admin(&mut tx, actor, org_id).await?;
-        let endpoints = webhooks::list_endpoints(&mut *tx, org_id).await?;
-        if !endpoints.iter().any(|e| e.id == endpoint_id)
-            || !webhooks::wants(&mut tx, org_id, "webhook.test", Some(endpoint_id)).await?
-        {
-            return Err(CoreError::NotFound {
-                what: "webhook endpoint",
-            });
+        if !endpoint_of(&mut tx, org_id, endpoint_id).await?.enabled {
+            return Err(CoreError::Conflict(Problem::WebhookDisabled));
         }
         let body = json!({
             "type": "webhook.test",
@@ -413,7 +399,7 @@ impl Services {
                     continue;
                 }
                 // Reminded all the same when no endpoint wants this type: once means once.
-                let wanted = webhooks::wants(&mut tx, &reminder.org_id, event_type, None).await?;
+                let wanted = webhooks::wants(&mut tx, &reminder.org_id, event_type).await?;
                 // A key reminded a day ahead needs no 7-day reminder after it.
                 if threshold == "1d" {
                     webhooks::mark_reminded(&mut tx, &reminder.key_id, "7d").await?;
@@ -492,12 +478,7 @@ impl Services {
     ) -> CoreResult<Vec<webhooks::DeliveryRow>> {
         let mut tx = self.db.begin_read().await?;
         self.require_admin(&mut tx, actor, org_id).await?;
-        let endpoints = webhooks::list_endpoints(&mut *tx, org_id).await?;
-        if !endpoints.iter().any(|e| e.id == endpoint_id) {
-            return Err(CoreError::NotFound {
-                what: "webhook endpoint",
-            });
-        }
+        endpoint_of(&mut tx, org_id, endpoint_id).await?;
         Ok(webhooks::list_deliveries(&mut *tx, endpoint_id, limit).await?)
     }
 
@@ -595,6 +576,21 @@ fn actor_json(actor: &Actor) -> serde_json::Value {
             json!({ "type": "system", "id": null, "name": actor.label() })
         }
     }
+}
+
+/// The organisation's endpoint `endpoint_id`; not found for any other organisation's.
+async fn endpoint_of(
+    tx: &mut Tx,
+    org_id: &OrgId,
+    endpoint_id: &str,
+) -> CoreResult<webhooks::EndpointRow> {
+    webhooks::list_endpoints(&mut **tx, org_id)
+        .await?
+        .into_iter()
+        .find(|e| e.id == endpoint_id)
+        .ok_or(CoreError::NotFound {
+            what: "webhook endpoint",
+        })
 }
 
 /// Whether a URL's host is an address that is not public (a name is judged when it is

@@ -279,6 +279,13 @@ async fn webhook_event_is_written_only_with_its_change(app: &TestApp) {
         .await
         .expect("disable");
     assert!(!services.list_webhooks(&op, &w.org).await.expect("list")[0].enabled);
+    // Nor a test event: the endpoint is off.
+    assert!(matches!(
+        services.send_test_webhook(&op, &w.org, &id).await,
+        Err(CoreError::Conflict(
+            gtx_core::domain::validation::Problem::WebhookDisabled
+        ))
+    ));
     app.services
         .revoke_key(&op, &w.dev.id)
         .await
