@@ -19,6 +19,7 @@ import {
   newProjectContext,
   pathIs,
   saveScreenshots,
+  signInTo,
   test,
   waitForHydration,
 } from './fixtures';
@@ -90,14 +91,8 @@ test.describe('API key pages', () => {
 
   // ---- helpers -------------------------------------------------------------------------
 
-  async function signIn(p: Page, email: string, password: string, hydrated: boolean): Promise<void> {
-    await p.goto('/login');
-    await waitForHydration(p, hydrated);
-    await p.getByLabel('Email', { exact: true }).fill(email);
-    await p.getByLabel('Password', { exact: true }).fill(password);
-    await p.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect(p).toHaveURL(pathIs(`/orgs/${orgId}`));
-  }
+  const signIn = (p: Page, email: string, password: string, hydrated: boolean) =>
+    signInTo(p, email, password, hydrated, `/orgs/${orgId}`);
 
   /** Fails on console errors seen since the last check, except the `expected` ones. */
   function expectNoConsoleErrors(errors: string[], expected: RegExp[] = []): void {

@@ -125,6 +125,16 @@ export async function expectNoSeriousAxeViolations(page: Page, what: string, hyd
   expect(bad, `serious/critical axe violations on ${what}`).toEqual([]);
 }
 
+/** Signs in on /login as `email`, then expects to land on `landing` (a path). */
+export async function signInTo(page: Page, email: string, password: string, hydrated: boolean, landing: string): Promise<void> {
+  await page.goto('/login');
+  await waitForHydration(page, hydrated);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+  await expect(page).toHaveURL(pathIs(landing));
+}
+
 export function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }

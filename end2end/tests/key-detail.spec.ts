@@ -17,6 +17,7 @@ import {
   newProjectContext,
   pathIs,
   saveScreenshots,
+  signInTo,
   test,
   waitForHydration,
 } from './fixtures';
@@ -67,12 +68,7 @@ test.describe('A key’s page', () => {
     context = await newProjectContext(browser, testInfo, gtx);
     page = await context.newPage();
     collectConsoleErrors(page, errors);
-    await page.goto('/login');
-    await waitForHydration(page, hydrated);
-    await page.getByLabel('Email', { exact: true }).fill(ADMIN_EMAIL);
-    await page.getByLabel('Password', { exact: true }).fill(ADMIN_PASSWORD);
-    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect(page).toHaveURL(pathIs(`/orgs/${orgId}`));
+    await signInTo(page, ADMIN_EMAIL, ADMIN_PASSWORD, hydrated, `/orgs/${orgId}`);
   });
 
   test.afterAll(async () => {

@@ -17,6 +17,7 @@ import {
   newProjectContext,
   pathIs,
   saveScreenshots,
+  signInTo,
   test,
   waitForHydration,
 } from './fixtures';
@@ -76,14 +77,8 @@ test.describe('Webhooks', () => {
 
   // ---- helpers -------------------------------------------------------------------------
 
-  async function signIn(p: Page, email: string, password: string, hydrated: boolean): Promise<void> {
-    await p.goto('/login');
-    await waitForHydration(p, hydrated);
-    await p.getByLabel('Email', { exact: true }).fill(email);
-    await p.getByLabel('Password', { exact: true }).fill(password);
-    await p.getByRole('button', { name: 'Sign in', exact: true }).click();
-    await expect(p).toHaveURL(pathIs(`/orgs/${orgId}`));
-  }
+  const signIn = (p: Page, email: string, password: string, hydrated: boolean) =>
+    signInTo(p, email, password, hydrated, `/orgs/${orgId}`);
 
   async function goto(url: string, hydrated: boolean): Promise<void> {
     const response = await page.goto(url);
@@ -283,5 +278,11 @@ test.describe('Webhooks', () => {
     await expect(page.getByRole('dialog')).toHaveCount(0);
     await expect(page.getByText(/^No endpoints yet\./)).toBeVisible();
     expect(JSON.parse(gtxCli(gtx, ['webhook', 'list', '--org', orgId, '--json']))).toEqual([]);
+
+    // The audit log shows what was done to the endpoint, under its own filter.
+    await goto(`/orgs/${orgId}/audit-log?kind=webhook`, hydrated);
+    await expect(page.getByRole('combobox', { name: 'Show' })).toHaveValue('webhook');
+    const actions = await page.getByRole('main').getByRole('table').locator('tbody tr td:nth-child(3)').allTextContents();
+    expect(actions).toEqual(['webhook.remove', 'webhook.enabled', 'webhook.enabled', 'webhook.add']);
   });
 });

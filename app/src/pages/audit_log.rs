@@ -44,7 +44,7 @@ pub fn AuditLogPage() -> impl IntoView {
         <form method="get" class="inline-form">
             <label for="audit-kind">"Show"</label>
             <select id="audit-kind" name="kind">
-                {[("", "All events"), ("key", "API keys"), ("member", "Members"), ("project", "Projects"), ("auth", "Sign-ins"), ("setup", "Setup"), ("organisation", "Organisation")]
+                {[("", "All events"), ("key", "API keys"), ("member", "Members"), ("project", "Projects"), ("webhook", "Webhooks"), ("auth", "Sign-ins"), ("setup", "Setup"), ("organisation", "Organisation")]
                     .into_iter()
                     .map(|(value, label)| view! { <option value=value selected=move || kind() == value>{label}</option> })
                     .collect_view()}
