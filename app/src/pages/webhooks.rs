@@ -144,7 +144,7 @@ fn Webhooks(
         <OrgSubnav org_id=org_id.clone() is_admin=true current="webhooks" />
         <p class="muted">
             "GT Keys posts your organisation’s key events to these endpoints, signed as the Standard Webhooks specification describes. "
-            "A delivery that fails is retried for up to a day and a half; the log keeps 30 days."
+            "A delivery that fails is retried with backoff for about 31 hours; the log keeps 30 days."
         </p>
         {move || sent_to().map(|url| view! {
             <p class="notice" role="status">{format!("Test event sent to {url}. Its delivery shows in the log below.")}</p>
@@ -272,12 +272,12 @@ fn DeliveryRowView(delivery: DeliveryView) -> impl IntoView {
         .map_or_else(|| "—".to_owned(), |ms| format!("{ms} ms"));
     view! {
         <tr>
-            <td><time>{format_utc(delivery.created_at)}</time></td>
-            <td><code title=delivery.event_id>{delivery.event_type}</code></td>
-            <td><span class=class>{state}</span></td>
-            <td class="block">{http}</td>
-            <td class="number">{duration}</td>
-            <td class="number">{delivery.attempts}</td>
+            <td data-label="Time (UTC)"><time>{format_utc(delivery.created_at)}</time></td>
+            <td data-label="Event"><code title=delivery.event_id>{delivery.event_type}</code></td>
+            <td data-label="Status"><span class=class>{state}</span></td>
+            <td data-label="HTTP" class="block">{http}</td>
+            <td data-label="Duration" class="number">{duration}</td>
+            <td data-label="Attempts" class="number">{delivery.attempts}</td>
         </tr>
     }
 }
