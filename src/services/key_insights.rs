@@ -56,8 +56,14 @@ impl Services {
             .manageable_key(&mut tx, actor, key_id, Permission::ApiKeysRead)
             .await?;
         let mut series = UsageSeries::empty(range, now);
-        for (at, outcome, requests) in
-            usage::series(&mut *tx, Buckets::Hours, &key.id, series.first).await?
+        for (at, outcome, requests) in usage::series(
+            &mut *tx,
+            Buckets::Hours,
+            &key.id,
+            series.first,
+            range.bucket_ms(),
+        )
+        .await?
         {
             series.add(at, outcome, requests);
         }
@@ -110,8 +116,8 @@ impl Services {
         } else {
             (Buckets::Hours, since - since.rem_euclid(HOUR_MS))
         };
-        let rows = usage::series(&mut **tx, buckets, key_id, from).await?;
-        Ok(rows.iter().map(|(_, _, n)| n).sum())
+        let totals = usage::totals(&mut **tx, buckets, std::slice::from_ref(key_id), from).await?;
+        Ok(totals.iter().map(|(_, n)| n).sum())
     }
 
     /// One page of a key list (as [`Services::list_keys`]) and each listed key's

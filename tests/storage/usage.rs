@@ -112,7 +112,7 @@ async fn verify_n(svc: &Services, key: &str, n: usize, asked: &[Permission]) -> 
 
 /// (bucket start, code, requests) of a key in a table, oldest first.
 async fn rows(t: &TestDb, buckets: Buckets, key: &KeyId) -> Vec<(i64, &'static str, u64)> {
-    let mut rows: Vec<_> = usage::series(t.pool(), buckets, key, 0)
+    let mut rows: Vec<_> = usage::series(t.pool(), buckets, key, 0, buckets.width_ms())
         .await
         .unwrap()
         .into_iter()
