@@ -215,17 +215,14 @@ impl Services {
         let now = self.now();
         let mut tx = self.db.begin().await?;
         self.require_admin(&mut tx, actor, org_id).await?;
-        if !webhooks::set_endpoint_enabled(&mut *tx, org_id, endpoint_id, enabled).await? {
-            return Err(CoreError::NotFound {
-                what: "webhook endpoint",
-            });
-        }
+        let url = endpoint_of(&mut tx, org_id, endpoint_id).await?.url;
+        webhooks::set_endpoint_enabled(&mut *tx, org_id, endpoint_id, enabled).await?;
         self.audit(
             &mut tx,
             actor,
             Some(org_id),
             AuditAction::WebhookEnabled,
-            ("webhook", endpoint_id, endpoint_id),
+            ("webhook", endpoint_id, &url),
             Some(json!({ "enabled": enabled })),
             now,
         )
@@ -466,6 +463,24 @@ impl Services {
     /// The HTTP client deliveries are made with (see [`delivery_client`]).
     pub fn webhook_client(&self) -> Result<reqwest::Client, reqwest::Error> {
         delivery_client(self.webhooks.allow_private)
+    }
+
+    /// An organisation's endpoints (admins), oldest first, each with its latest `limit`
+    /// deliveries: the webhooks page, read in one transaction.
+    pub async fn webhooks_with_log(
+        &self,
+        actor: &Actor,
+        org_id: &OrgId,
+        limit: i64,
+    ) -> CoreResult<Vec<(WebhookEndpoint, Vec<webhooks::DeliveryRow>)>> {
+        let mut tx = self.db.begin_read().await?;
+        self.require_admin(&mut tx, actor, org_id).await?;
+        let mut out = Vec::new();
+        for row in webhooks::list_endpoints(&mut *tx, org_id).await? {
+            let log = webhooks::list_deliveries(&mut *tx, &row.id, limit).await?;
+            out.push((WebhookEndpoint::from(row), log));
+        }
+        Ok(out)
     }
 
     /// An endpoint's latest deliveries (admins), newest first: the delivery log.

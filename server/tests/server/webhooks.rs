@@ -479,6 +479,22 @@ async fn webhook_test_event_reaches_only_its_endpoint_and_the_log(app: &TestApp)
         (log[0].event_type.as_str(), log[0].state.as_str()),
         ("webhook.test", "delivered")
     );
+    // The page's read: both endpoints, oldest first, each with its own log.
+    let page = services
+        .webhooks_with_log(&op, &w.org, 10)
+        .await
+        .expect("page");
+    let shape: Vec<(&str, usize)> = page
+        .iter()
+        .map(|(e, log)| (e.url.as_str(), log.len()))
+        .collect();
+    assert_eq!(shape, [(first.url.as_str(), 1), (second.url.as_str(), 0)]);
+    assert!(
+        services
+            .webhooks_with_log(&op, &w.other_org, 10)
+            .await
+            .is_ok_and(|p| p.is_empty())
+    );
     // Another organisation's endpoint id is not found.
     assert!(
         services

@@ -15,20 +15,19 @@ pub async fn list_webhooks(org_id: String) -> Result<WebhooksData, AppError> {
     if !org.is_admin {
         return Err(AppError::NotFound);
     }
-    let mut endpoints = Vec::new();
-    for e in services.list_webhooks(&actor, &org_id).await? {
-        let deliveries = services
-            .webhook_deliveries(&actor, &org_id, &e.id, super::LOG_ROWS)
-            .await?;
-        endpoints.push(WebhookView {
+    let endpoints = services
+        .webhooks_with_log(&actor, &org_id, super::LOG_ROWS)
+        .await?
+        .into_iter()
+        .map(|(e, deliveries)| WebhookView {
             id: e.id,
             url: e.url,
             events: e.events,
             enabled: e.enabled,
             created_at: e.created_at,
             deliveries: deliveries.into_iter().map(Into::into).collect(),
-        });
-    }
+        })
+        .collect();
     Ok(WebhooksData {
         org: org.into(),
         endpoints,
