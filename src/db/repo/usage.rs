@@ -82,7 +82,11 @@ pub async fn add(
              requests = {table}.requests + excluded.requests, \
              permissions = {table}.permissions | excluded.permissions"
         ));
-        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        // Not kept prepared: each row count is its own statement, and SQLite's compiled
+        // program for a few hundred rows takes tens of KiB. The connections' statement
+        // caches would keep one per row count seen, megabytes in all that grew with the
+        // number of keys in use.
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).persistent(false);
         for row in chunk {
             query = query
                 .bind(row.key_id.as_str())
@@ -174,7 +178,8 @@ pub async fn totals<'e, E: Executor<'e, Database = Any>>(
         buckets.table(),
         list.join(", ")
     ));
-    let mut query = sqlx::query(sql).bind(from);
+    // One statement per list length: not kept prepared (see `add`).
+    let mut query = sqlx::query(sql).persistent(false).bind(from);
     for id in key_ids {
         query = query.bind(id.as_str());
     }
