@@ -12,8 +12,13 @@ pub const MAX_NETWORKS: usize = 50;
 
 /// The networks a key may be used from, normalised (host bits cleared, no duplicates,
 /// in the order first given). Empty: any address.
+///
+/// One pointer wide, and no allocation when empty: every cached key holds one, and most
+/// keys have no list (`KeyFacts` stays small).
+// A boxed `Vec` on purpose: a thin pointer, where `Box<[IpNet]>` would be two words.
+#[allow(clippy::box_collection)]
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct IpAllowList(Box<[IpNet]>);
+pub struct IpAllowList(Option<Box<Vec<IpNet>>>);
 
 impl IpAllowList {
     /// Reads networks separated by line breaks, commas or spaces. A bare address is a
@@ -34,28 +39,34 @@ impl IpAllowList {
                 return Err(FieldError::new(field, Problem::IpNetworksTooMany));
             }
         }
-        Ok(Self(nets.into_boxed_slice()))
+        nets.shrink_to_fit();
+        Ok(Self((!nets.is_empty()).then(|| Box::new(nets))))
+    }
+
+    /// The networks.
+    fn nets(&self) -> &[IpNet] {
+        self.0.as_deref().map_or(&[], Vec::as_slice)
     }
 
     /// Whether no network is listed (any address may use the key).
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.nets().is_empty()
     }
 
     /// How many networks are listed.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.nets().len()
     }
 
     /// Whether `ip` is in one of the networks. An empty list allows every address.
     pub fn allows(&self, ip: IpAddr) -> bool {
         let ip = ip.to_canonical();
-        self.is_empty() || self.0.iter().any(|net| net.contains(&ip))
+        self.is_empty() || self.nets().iter().any(|net| net.contains(&ip))
     }
 
     /// The networks, each as `address/prefix`.
     pub fn networks(&self) -> impl Iterator<Item = String> + '_ {
-        self.0.iter().map(IpNet::to_string)
+        self.nets().iter().map(IpNet::to_string)
     }
 
     /// The stored form: the networks separated by spaces, or `None` for an empty list.

@@ -22,14 +22,14 @@
 //! elsewhere change. Negative entries are only dropped by a flush: a change to a key never
 //! makes an unknown digest known.
 
-pub use super::key_facts::{IdText, KeyFacts, KeyTexts};
+pub use super::key_facts::{Facts, HintText, IdText, KeyFacts, KeyTexts};
 use crate::domain::KeyId;
 use lru::LruCache;
 use std::collections::{HashMap, VecDeque};
 use std::hash::BuildHasher;
 use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::time::{Duration, Instant};
 
 /// Default number of positive entries.
@@ -40,7 +40,7 @@ pub const DEFAULT_TTL: Duration = Duration::from_secs(30);
 /// The outcome of a cache lookup.
 pub(crate) enum Lookup {
     /// A live entry for this digest.
-    Hit(Arc<KeyFacts>),
+    Hit(KeyFacts),
     /// Known not to exist.
     Absent,
     /// Not cached: ask the database.
@@ -73,7 +73,7 @@ pub const RECENT_INVALIDATIONS: usize = 1024;
 
 struct State {
     /// The cached keys (each holds when it was cached: `KeyFacts::cached_at`).
-    positive: DigestMap<Arc<KeyFacts>>,
+    positive: DigestMap<KeyFacts>,
     /// The digest of each cached key, by a hash of its id (see [`id_hash`]): no copy of
     /// the id per entry. Two ids with one hash cannot both be cached: inserting the
     /// second drops the first, so an invalidation by id always finds its key's entry.
@@ -116,7 +116,7 @@ pub struct KeyCache {
     epoch: Instant,
     /// Facts that left the cache with usage still counted in them (or still in use by a
     /// request, which may count): the next usage flush takes their counts.
-    retired: Mutex<Vec<Arc<KeyFacts>>>,
+    retired: Mutex<Vec<KeyFacts>>,
 }
 
 impl std::fmt::Debug for KeyCache {
@@ -177,7 +177,7 @@ impl KeyCache {
                 .seconds()
                 .saturating_sub(facts.cached_at.load(Ordering::Relaxed));
             if u64::from(age) < self.ttl.as_secs() {
-                return Lookup::Hit(Arc::clone(facts));
+                return Lookup::Hit(facts.clone());
             }
         } else if let Some(at) = state.negative.peek(digest)
             && at.elapsed() < self.ttl
@@ -195,7 +195,7 @@ impl KeyCache {
     /// Caches a key read from the database at `generation`, unless that key was
     /// invalidated since, or the cache flushed (see [`State::stale`]). Returns whether
     /// it was cached.
-    pub(crate) fn insert(&self, generation: u64, digest: [u8; 32], facts: &Arc<KeyFacts>) -> bool {
+    pub(crate) fn insert(&self, generation: u64, digest: [u8; 32], facts: &KeyFacts) -> bool {
         if self.capacity == 0 {
             return false;
         }
@@ -218,7 +218,7 @@ impl KeyCache {
             self.retire(gone);
         }
         facts.cached_at.store(self.seconds(), Ordering::Relaxed);
-        if let Some(old) = state.positive.insert(at, Arc::clone(facts)) {
+        if let Some(old) = state.positive.insert(at, facts.clone()) {
             self.retire(old);
         }
         true
@@ -274,8 +274,8 @@ impl KeyCache {
 
     /// Keeps `facts`, which left the cache, for the next usage flush if they hold counts
     /// or a request still holds them.
-    fn retire(&self, facts: Arc<KeyFacts>) {
-        if Arc::strong_count(&facts) > 1 || !facts.usage.is_empty() {
+    fn retire(&self, facts: KeyFacts) {
+        if facts.handles() > 1 || !facts.usage.is_empty() {
             self.retired
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -284,17 +284,17 @@ impl KeyCache {
     }
 
     /// The facts that left the cache since the last call (see [`Self::retire`]).
-    pub(crate) fn take_retired(&self) -> Vec<Arc<KeyFacts>> {
+    pub(crate) fn take_retired(&self) -> Vec<KeyFacts> {
         std::mem::take(&mut *self.retired.lock().unwrap_or_else(|e| e.into_inner()))
     }
 
     /// The cached keys with usage counted in them.
-    pub(crate) fn counted(&self) -> Vec<Arc<KeyFacts>> {
+    pub(crate) fn counted(&self) -> Vec<KeyFacts> {
         self.read()
             .positive
             .values()
             .filter(|facts| !facts.usage.is_empty())
-            .map(Arc::clone)
+            .cloned()
             .collect()
     }
 
@@ -311,7 +311,7 @@ impl KeyCache {
 
 /// Makes room for one entry: an expired one would be best, but any will do; the TTL
 /// bounds how long anything stays anyway.
-fn evict_one(state: &mut State) -> Option<Arc<KeyFacts>> {
+fn evict_one(state: &mut State) -> Option<KeyFacts> {
     let at = state.positive.keys().next().copied()?;
     let facts = state.positive.remove(&at)?;
     state.by_id.remove(&id_hash(&facts.id()));
@@ -328,7 +328,7 @@ mod tests {
     use super::*;
     use crate::services::key_facts::test_id;
 
-    fn facts(id: &str) -> Arc<KeyFacts> {
+    fn facts(id: &str) -> KeyFacts {
         super::super::key_facts::test_facts(id)
     }
 

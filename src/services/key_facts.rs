@@ -1,26 +1,39 @@
 //! What the key cache holds of a key: the facts a check needs, kept small.
 
 use crate::db::DbError;
+use crate::domain::key_format::{BASE62, PREFIX_LEN};
 use crate::domain::{IpAllowList, KeyId, KeyType, OrgId, PermissionSet};
 use std::num::NonZeroI64;
 use std::sync::atomic::AtomicU32;
+use triomphe::ThinArc;
 use uuid::Uuid;
 
 /// What a check needs to know about a key. No secret: not the key, not its digest.
 ///
-/// Kept small, since a busy deployment caches hundreds of thousands of these: the ids as
-/// 16-byte UUIDs (not 36-byte texts), the name and the hint in one allocation, times in
-/// 8 bytes each, and no pre-made answer: the answer to a valid check is written from these
-/// facts on each check (`facts_stay_small` has the sizes).
+/// A shared handle (cloning it counts a reference): the [`Facts`] and the name's text
+/// live in one allocation, behind one pointer.
+///
+/// Kept small, since a busy deployment caches hundreds of thousands of these: one
+/// allocation per key, with one reference count and no weak count; the ids as 16-byte
+/// UUIDs (not 36-byte texts); the hint as its 8 characters of the key (the prefix follows
+/// from the type); times in 8 bytes each; and no pre-made answer: the answer to a valid
+/// check is written from these facts on each check (`facts_stay_small` has the sizes).
+#[derive(Clone)]
+pub struct KeyFacts(ThinArc<Facts, u8>);
+
+/// The fixed-size part of a key's [`KeyFacts`]; the text (the name, and the hint when it
+/// is not in `hint_chars`) follows it in the same allocation.
 #[derive(Debug)]
-pub struct KeyFacts {
-    /// The name and then the hint, in one allocation.
-    text: Box<str>,
+pub struct Facts {
+    /// The hint's first and last 4 characters of the key, when the hint has the form
+    /// every key this server makes has (`<prefix of the type>AbCd…WxYz`); else zeros, and
+    /// the hint is in `text`.
+    hint_chars: [u8; 4 * 2],
     id: Uuid,
     org_id: Uuid,
     /// The project, for project keys.
     project_id: Option<Uuid>,
-    /// Where the name ends in `text`.
+    /// Where the name ends in the text.
     name_end: u16,
     /// Production, development or organisation.
     pub key_type: KeyType,
@@ -146,11 +159,14 @@ impl KeyFacts {
     ) -> Result<Self, DbError> {
         // Names are at most 100 characters: the cut only keeps the offset in a u16.
         let name = cut(texts.name, usize::from(u16::MAX));
+        let hint_chars = compact_hint(key_type, texts.hint);
         let mut text = String::with_capacity(name.len() + texts.hint.len());
         text.push_str(name);
-        text.push_str(texts.hint);
-        Ok(Self {
-            text: text.into_boxed_str(),
+        if hint_chars.is_none() {
+            text.push_str(texts.hint);
+        }
+        let facts = Facts {
+            hint_chars: hint_chars.unwrap_or_default(),
             id: uuid(texts.id, "id")?,
             org_id: uuid(texts.org_id, "org_id")?,
             project_id: texts
@@ -166,9 +182,60 @@ impl KeyFacts {
             disabled_at: time(disabled_at),
             ip_allowlist,
             usage: Default::default(),
-        })
+        };
+        Ok(Self(ThinArc::from_header_and_slice(facts, text.as_bytes())))
     }
 
+    /// The name, and then the hint when it is not in `hint_chars`.
+    fn text(&self) -> &str {
+        // Always UTF-8: written from a `String` in `new`.
+        std::str::from_utf8(&self.0.slice).unwrap_or_default()
+    }
+
+    /// Its name.
+    pub fn name(&self) -> &str {
+        self.text().get(..usize::from(self.name_end)).unwrap_or("")
+    }
+
+    /// Its masked form.
+    pub fn hint(&self) -> HintText<'_> {
+        if self.hint_chars == [0; 8] {
+            return HintText::Text(self.text().get(usize::from(self.name_end)..).unwrap_or(""));
+        }
+        let mut text = [0u8; HINT_LEN];
+        let (prefix, rest) = text.split_at_mut(PREFIX_LEN);
+        prefix.copy_from_slice(self.key_type.prefix().as_bytes());
+        let (first, rest) = rest.split_at_mut(4);
+        first.copy_from_slice(&self.hint_chars[..4]);
+        let (ellipsis, last) = rest.split_at_mut(ELLIPSIS.len());
+        ellipsis.copy_from_slice(ELLIPSIS.as_bytes());
+        last.copy_from_slice(&self.hint_chars[4..]);
+        HintText::Compact(text)
+    }
+
+    /// How many handles share these facts (the cache's among them).
+    pub(crate) fn handles(&self) -> usize {
+        ThinArc::strong_count(&self.0)
+    }
+}
+
+impl std::ops::Deref for KeyFacts {
+    type Target = Facts;
+    fn deref(&self) -> &Facts {
+        &self.0.header.header
+    }
+}
+
+impl std::fmt::Debug for KeyFacts {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyFacts")
+            .field("facts", &**self)
+            .field("name", &self.name())
+            .finish()
+    }
+}
+
+impl Facts {
     /// Expiry (unix ms), if any; rotation shortens it to the grace period's end.
     pub fn expires_at(&self) -> Option<i64> {
         self.expires_at.map(NonZeroI64::get)
@@ -208,15 +275,78 @@ impl KeyFacts {
     pub fn project_id(&self) -> Option<IdText> {
         self.project_id.map(IdText::new)
     }
+}
 
-    /// Its name.
-    pub fn name(&self) -> &str {
-        self.text.get(..usize::from(self.name_end)).unwrap_or("")
+/// The ellipsis between a hint's first and last characters.
+const ELLIPSIS: &str = "\u{2026}";
+/// Length of a hint in the form every key this server makes has.
+const HINT_LEN: usize = PREFIX_LEN + 4 + ELLIPSIS.len() + 4;
+
+/// The 8 characters of the key in `hint`, if it is `<prefix of key_type>AbCd…WxYz`
+/// (base62 characters, as `hint_of` writes it).
+fn compact_hint(key_type: KeyType, hint: &str) -> Option<[u8; 8]> {
+    let rest = hint.strip_prefix(key_type.prefix())?;
+    let (first, rest) = rest.split_at_checked(4)?;
+    let last = rest.strip_prefix(ELLIPSIS)?;
+    let base62 = |s: &str| s.len() == 4 && s.bytes().all(|b| BASE62.contains(&b));
+    if !(base62(first) && base62(last)) {
+        return None;
     }
+    let mut chars = [0u8; 8];
+    chars[..4].copy_from_slice(first.as_bytes());
+    chars[4..].copy_from_slice(last.as_bytes());
+    Some(chars)
+}
 
-    /// Its masked form.
-    pub fn hint(&self) -> &str {
-        self.text.get(usize::from(self.name_end)..).unwrap_or("")
+/// A key's masked form, as [`KeyFacts::hint`] gives it: written on the stack from the
+/// facts' 8 characters, or borrowed from them.
+#[derive(Clone, Copy)]
+pub enum HintText<'a> {
+    /// `<prefix>AbCd…WxYz`.
+    Compact([u8; HINT_LEN]),
+    /// Any other form, as stored.
+    Text(&'a str),
+}
+
+impl HintText<'_> {
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        match self {
+            // Always UTF-8: ASCII around a whole ellipsis.
+            Self::Compact(text) => std::str::from_utf8(text).unwrap_or_default(),
+            Self::Text(text) => text,
+        }
+    }
+}
+
+impl std::ops::Deref for HintText<'_> {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl PartialEq<&str> for HintText<'_> {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
+impl std::fmt::Debug for HintText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl std::fmt::Display for HintText<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for HintText<'_> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
@@ -239,7 +369,7 @@ pub(crate) fn test_id(name: &str) -> String {
 
 /// An organisation key's facts with the id `test_id(name)`, for unit tests.
 #[cfg(test)]
-pub(crate) fn test_facts(name: &str) -> std::sync::Arc<KeyFacts> {
+pub(crate) fn test_facts(name: &str) -> KeyFacts {
     let (id, org) = (test_id(name), test_id("o"));
     let texts = KeyTexts {
         id: &id,
@@ -257,12 +387,12 @@ pub(crate) fn test_facts(name: &str) -> std::sync::Arc<KeyFacts> {
         None,
         IpAllowList::default(),
     );
-    std::sync::Arc::new(facts.expect("test ids are UUIDs"))
+    facts.expect("test ids are UUIDs")
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{KeyFacts, KeyTexts, test_id};
+    use super::{Facts, KeyFacts, KeyTexts, test_id};
     use crate::domain::{IpAllowList, KeyType, PermissionSet};
 
     #[test]
@@ -295,11 +425,60 @@ mod tests {
         assert_eq!(facts.expires_at(), Some(1), "0 reads back as 1");
         assert_eq!(facts.revoked_at(), None);
         assert_eq!(facts.disabled_at(), Some(5));
+        // "gtx-prod-" is no prefix of a production key: the hint is kept as it came.
+        assert!(matches!(facts.hint(), super::HintText::Text(_)));
         let org_key = super::test_facts("k1");
         assert_eq!(org_key.project_id(), None);
         assert_eq!(org_key.id(), test_id("k1").as_str());
         assert_eq!(org_key.org_id_text(), test_id("o").as_str());
         assert_eq!(org_key.name(), "k");
+    }
+
+    #[test]
+    fn hints_of_this_servers_form_are_kept_as_their_8_characters() {
+        let key = crate::keys::generate_key(KeyType::Development);
+        let hint = key.hint();
+        let cases = [
+            (KeyType::Development, hint.as_str(), true),
+            (KeyType::Organisation, "gtx-org-aaaa…bbbb", true),
+            // Another type's prefix, a short part, a character no key has, no ellipsis.
+            (KeyType::Production, hint.as_str(), false),
+            (KeyType::Organisation, "gtx-org-aaa…bbbb", false),
+            (KeyType::Organisation, "gtx-org-aa-a…bbbb", false),
+            (KeyType::Organisation, "gtx-org-aaaa...bbbb", false),
+            (KeyType::Organisation, "", false),
+        ];
+        for (key_type, hint, compact) in cases {
+            let texts = KeyTexts {
+                id: "6f1c0b5e-2d4a-4c8e-9a53-1f2e3d4c5b6a",
+                org_id: "0b1c2d3e-4f50-4617-8293-a4b5c6d7e8f9",
+                project_id: None,
+                name: "Übersetzung",
+                hint,
+            };
+            let facts = KeyFacts::new(
+                texts,
+                key_type,
+                PermissionSet::read_only(),
+                None,
+                None,
+                None,
+                IpAllowList::default(),
+            )
+            .expect("UUIDs");
+            assert_eq!(facts.hint(), hint, "{hint}");
+            assert_eq!(facts.hint().to_string(), hint);
+            assert_eq!(facts.name(), "Übersetzung");
+            assert_eq!(
+                matches!(facts.hint(), super::HintText::Compact(_)),
+                compact,
+                "{hint}"
+            );
+            assert_eq!(
+                facts.text().len(),
+                "Übersetzung".len() + if compact { 0 } else { hint.len() }
+            );
+        }
     }
 
     #[test]
@@ -332,13 +511,15 @@ mod tests {
 
     #[test]
     fn facts_stay_small() {
-        // Name and hint (16) + ids (16 + 16 + 17) + name end, type, permissions and
-        // cache time (9) + three times (24) + allow-list (16) + two banks of usage
-        // counters (68): 182, padded to 184, and 200 with the `Arc`'s two counts.
+        // Hint (8) + ids (16 + 16 + 17) + name end, type, permissions and cache time (9)
+        // + three times (24) + allow-list (8) + two banks of usage counters (68): 166,
+        // padded to 168. The allocation adds the count and the text's length (8 + 8) and
+        // the text: 226 bytes for a 42-byte name.
         assert!(
-            std::mem::size_of::<KeyFacts>() <= 184,
+            std::mem::size_of::<Facts>() <= 168,
             "{}",
-            std::mem::size_of::<KeyFacts>()
+            std::mem::size_of::<Facts>()
         );
+        assert_eq!(std::mem::size_of::<KeyFacts>(), 8, "one pointer");
     }
 }

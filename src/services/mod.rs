@@ -32,7 +32,7 @@ pub mod webhooks;
 pub use auth::{ABSOLUTE_TIMEOUT_MS, IDLE_TIMEOUT_MS, SessionUser, SignedIn};
 pub use device::{DEVICE_COOKIE, DEVICE_COOKIE_MAX_AGE_SECS};
 pub use invites::{CreatedInvite, INVITE_LIFETIME_MS};
-pub use key_cache::{IdText, KeyFacts};
+pub use key_cache::{Facts, HintText, IdText, KeyFacts};
 pub use key_controls::KeyUpdate;
 pub use key_insights::{KeyDetail, LIST_WINDOW_MS, UNUSED_WINDOW_MS};
 pub use key_sync::KeySync;
@@ -75,7 +75,7 @@ enum ActorKind {
     Anonymous,
     /// A client of the REST API, authenticated by an API key: confined to the key's
     /// organisation (and project) and permissions.
-    ApiKey(Arc<KeyFacts>),
+    ApiKey(KeyFacts),
     /// The server itself, applying an organisation's policy (disabling unused keys).
     Policy,
     /// Whoever reported a key leaked: holding the key is the authority to revoke it.
@@ -129,7 +129,7 @@ impl Actor {
     }
 
     /// A REST API client authenticated by a live API key.
-    pub fn api_key(key: Arc<KeyFacts>, ip: Option<String>, user_agent: Option<String>) -> Self {
+    pub fn api_key(key: KeyFacts, ip: Option<String>, user_agent: Option<String>) -> Self {
         Self {
             kind: ActorKind::ApiKey(key),
             ip,

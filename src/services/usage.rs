@@ -399,7 +399,7 @@ mod tests {
     use super::*;
     use std::sync::Arc;
 
-    fn facts(id: &str) -> Arc<KeyFacts> {
+    fn facts(id: &str) -> KeyFacts {
         crate::services::key_facts::test_facts(id)
     }
 
@@ -495,7 +495,7 @@ mod tests {
         let t = 5_000 * MINUTE_MS;
         let threads: Vec<_> = (0..4)
             .map(|i| {
-                let (r, key) = (Arc::clone(&r), Arc::clone(&key));
+                let (r, key) = (Arc::clone(&r), key.clone());
                 std::thread::spawn(move || {
                     for n in 0..10_000 {
                         // Across five minutes, while the main thread takes counts out.

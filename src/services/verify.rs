@@ -17,7 +17,7 @@ use crate::keys::KeyDigest;
 use lru::LruCache;
 use std::net::IpAddr;
 use std::num::NonZeroUsize;
-use std::sync::{Arc, RwLock};
+use std::sync::RwLock;
 
 /// The verdict of a check, in the order they are decided.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, strum::IntoStaticStr)]
@@ -89,7 +89,7 @@ pub struct Verification {
     /// The verdict.
     pub code: VerifyCode,
     /// The key, once it was found (every code after `NotFound`).
-    pub key: Option<Arc<KeyFacts>>,
+    pub key: Option<KeyFacts>,
     /// Why the key is malformed, for `Malformed`.
     pub malformed: Option<KeyFormatError>,
     /// The required permissions the key lacks, for `InsufficientPermissions`.
@@ -97,7 +97,7 @@ pub struct Verification {
 }
 
 impl Verification {
-    fn code(code: VerifyCode, key: Option<Arc<KeyFacts>>) -> Self {
+    fn code(code: VerifyCode, key: Option<KeyFacts>) -> Self {
         Self {
             code,
             key,
@@ -231,7 +231,7 @@ impl Services {
 
     /// The key with this digest, and whether the cache holds it: from the cache, else from
     /// the database (then cached, unless a change raced the read).
-    async fn find_key(&self, digest: &KeyDigest) -> CoreResult<Option<(Arc<KeyFacts>, bool)>> {
+    async fn find_key(&self, digest: &KeyDigest) -> CoreResult<Option<(KeyFacts, bool)>> {
         match self.key_cache.lookup(&digest.0) {
             Lookup::Hit(facts) => return Ok(Some((facts, true))),
             Lookup::Absent => return Ok(None),
@@ -249,7 +249,7 @@ impl Services {
         });
         match record {
             Some(record) => {
-                let facts = Arc::new(KeyFacts::from_record(&record)?);
+                let facts = KeyFacts::from_record(&record)?;
                 let cached = self.key_cache.insert(generation, digest.0, &facts);
                 Ok(Some((facts, cached)))
             }

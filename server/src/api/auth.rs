@@ -83,7 +83,7 @@ impl Needs for ProjectCreation {
 /// refused with 403).
 pub struct ApiKeyAuth<N: Needs = AnyKey> {
     /// The key.
-    pub key: Arc<KeyFacts>,
+    pub key: KeyFacts,
     /// The `gt-project-id` header, when sent.
     pub project: Option<ProjectId>,
     ip: Option<String>,
@@ -110,11 +110,7 @@ impl<N: Needs> ApiKeyAuth<N> {
 
     /// The actor for service calls (recorded in the audit log as the key's name and hint).
     pub fn actor(&self) -> Actor {
-        Actor::api_key(
-            Arc::clone(&self.key),
-            self.ip.clone(),
-            self.user_agent.clone(),
-        )
+        Actor::api_key(self.key.clone(), self.ip.clone(), self.user_agent.clone())
     }
 }
 

@@ -66,7 +66,7 @@ pub async fn verify(
 fn answer(verdict: &Verification) -> Response {
     let body = match (verdict.code, verdict.key.as_ref()) {
         (VerifyCode::Valid, Some(key)) => {
-            let key = KeyInfo::from(&**key);
+            let key = KeyInfo::from(key);
             let mut out = Vec::with_capacity(ANSWER_CAPACITY);
             if key.write_valid_answer(&mut out).is_err() {
                 // Writing to a Vec cannot fail; serde's answer is the same bytes.
@@ -170,7 +170,7 @@ impl FixedAnswers {
 )]
 pub async fn whoami(auth: ApiKeyAuth) -> Response {
     let mut body = Vec::with_capacity(512);
-    if let Err(e) = serde_json::to_writer(&mut body, &KeyInfo::from(&*auth.key)) {
+    if let Err(e) = serde_json::to_writer(&mut body, &KeyInfo::from(&auth.key)) {
         return ApiError::internal(&e).into_response();
     }
     (

@@ -3,7 +3,7 @@
 use gtx_core::db::models::Project;
 use gtx_core::domain::validation;
 use gtx_core::domain::{KeyType, Permission, PermissionSet};
-use gtx_core::services::{IdText, KeyFacts, VerifyCode};
+use gtx_core::services::{HintText, IdText, KeyFacts, VerifyCode};
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 use std::sync::OnceLock;
@@ -228,7 +228,8 @@ pub struct KeyInfo<'a> {
     /// Its name.
     pub name: &'a str,
     /// Masked form: prefix, first 4 and last 4 characters.
-    pub hint: &'a str,
+    #[schema(value_type = String)]
+    pub hint: HintText<'a>,
     /// Project or organisation key.
     pub kind: Kind,
     /// Production or development (project keys); null for organisation keys.
@@ -262,7 +263,7 @@ impl KeyInfo<'_> {
         out.extend_from_slice(br#"","name":"#);
         serde_json::to_writer(&mut *out, self.name)?;
         out.extend_from_slice(br#","hint":"#);
-        serde_json::to_writer(&mut *out, self.hint)?;
+        serde_json::to_writer(&mut *out, self.hint.as_str())?;
         out.extend_from_slice(match self.kind {
             Kind::Project => br#","kind":"project","environment":"#,
             Kind::Organisation => br#","kind":"organisation","environment":"#,
