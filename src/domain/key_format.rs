@@ -102,12 +102,15 @@ impl<'a> ParsedKey<'a> {
     }
 }
 
+/// What stands between a hint's first and last 4 characters.
+pub const HINT_ELLIPSIS: &str = "\u{2026}";
+
 /// The masked display form of a key: `gtx-api-AbCd…wxYz`.
 pub fn hint_of(key: &str) -> String {
     let prefix = key.get(..PREFIX_LEN).unwrap_or_default();
     let first = key.get(PREFIX_LEN..PREFIX_LEN + 4).unwrap_or_default();
     let last = key.get(key.len().saturating_sub(4)..).unwrap_or_default();
-    format!("{prefix}{first}…{last}")
+    format!("{prefix}{first}{HINT_ELLIPSIS}{last}")
 }
 
 /// Appends the checksum to `prefix + secret`, giving the full key text.

@@ -1,7 +1,7 @@
 //! What the key cache holds of a key: the facts a check needs, kept small.
 
 use crate::db::DbError;
-use crate::domain::key_format::{BASE62, PREFIX_LEN};
+use crate::domain::key_format::{BASE62, HINT_ELLIPSIS as ELLIPSIS, PREFIX_LEN};
 use crate::domain::{IpAllowList, KeyId, KeyType, OrgId, PermissionSet};
 use std::num::NonZeroI64;
 use std::sync::atomic::AtomicU32;
@@ -277,8 +277,6 @@ impl Facts {
     }
 }
 
-/// The ellipsis between a hint's first and last characters.
-const ELLIPSIS: &str = "\u{2026}";
 /// Length of a hint in the form every key this server makes has.
 const HINT_LEN: usize = PREFIX_LEN + 4 + ELLIPSIS.len() + 4;
 
